@@ -1,0 +1,70 @@
+"""Alembic environment: async, metadata from the SQLModel models.
+
+`todo db ...` hands in a live connection (``config.attributes["connection"]``)
+from inside the CLI's event loop. Run by the `alembic` command instead, the
+env builds the same engine the CLI would, from todo's settings; the URL never
+passes through alembic.ini.
+"""
+
+import asyncio
+import logging.config
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import todo_cli.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
+
+# One key for every todo process: concurrent upgrades queue on it and each
+# re-reads the version table once it holds the lock.
+MIGRATION_LOCK_KEY = 0x746F646F
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        compare_server_default=True,
+    )
+    with context.begin_transaction():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url="postgresql://", target_metadata=target_metadata, literal_binds=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_from_settings() -> None:
+    from todo_cli.db.database import open_database
+    from todo_cli.settings import load_settings
+
+    async with open_database(load_settings(), check_schema=False) as database:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+            await connection.commit()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        do_run_migrations(connection)
+        return
+    if config.config_file_name is not None:
+        logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
+    asyncio.run(run_migrations_from_settings())
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

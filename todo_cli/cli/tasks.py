@@ -1,0 +1,263 @@
+"""The task commands people type all day: add, list, show, done, edit, rm..."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from todo_cli import clock
+from todo_cli.cli import render
+from todo_cli.cli.options import (
+    DescriptionOption,
+    DueOption,
+    IdArgument,
+    IdsArgument,
+    JsonOption,
+    PriorityOption,
+    ProjectOption,
+    TagOption,
+    YesOption,
+)
+from todo_cli.cli.runner import run_for_user
+from todo_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from todo_cli.models import Task
+    from todo_cli.service.tasks import Outcome
+
+
+class StatusChoice(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DELETED = "deleted"
+    ALL = "all"
+
+
+class SortChoice(StrEnum):
+    DUE = "due"
+    PRIORITY = "priority"
+    CREATED = "created"
+    ID = "id"
+
+
+def register(app: typer.Typer) -> None:
+    for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
+        name = command.__name__.rstrip("_")
+        app.command(name)(command)
+
+
+def add(
+    title: Annotated[str, typer.Argument(help="What to do.", show_default=False)],
+    description: DescriptionOption = None,
+    priority: PriorityOption = None,
+    due: DueOption = None,
+    tag: TagOption = None,
+    project: ProjectOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add a task."""
+    from todo_cli.models import TaskCreate
+    from todo_cli.service import tasks as service
+
+    new = TaskCreate(
+        title=title,
+        description=description,
+        priority=_priority(priority),
+        due=_when(due),
+        tags=tag or [],
+        project=project,
+    )
+    task = run_for_user(lambda session, user: service.add_task(session, user=user, task=new))
+    if json:
+        render.print_task_json(task)
+    else:
+        render.message(f"Created task {task.number}: {task.title}")
+
+
+def list_(
+    status: Annotated[StatusChoice, typer.Option(help="Which tasks.")] = StatusChoice.PENDING,
+    tag: TagOption = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-P", help="Project and its sub-projects.", show_default=False),
+    ] = None,
+    priority: PriorityOption = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only tasks past due.")] = False,
+    due_before: Annotated[
+        str | None, typer.Option(help="Only tasks due before WHEN.", show_default=False)
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Text in title or description.", show_default=False),
+    ] = None,
+    sort: Annotated[
+        SortChoice | None,
+        typer.Option(help="Order (default: overdue, then due, then priority).", show_default=False),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most N tasks.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """List tasks (pending ones unless --status says otherwise)."""
+    from todo_cli.service import tasks as service
+
+    now = clock.now()
+    where = service.TaskFilter(
+        status=service.StatusFilter(status.value),
+        tags=tag or (),
+        project=project,
+        priority=_priority(priority),
+        overdue_at=now if overdue else None,
+        due_before=_when(due_before, now=now),
+        search=search,
+        sort=service.Sort(sort.value) if sort else None,
+        limit=limit,
+    )
+    tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
+    if json:
+        render.print_tasks_json(tasks)
+    else:
+        render.print_tasks(tasks, now=now)
+
+
+def show(number: IdArgument, json: JsonOption = False) -> None:
+    """Show one task in full."""
+    from todo_cli.service import tasks as service
+
+    task = run_for_user(lambda session, user: service.get_task(session, user=user, number=number))
+    if json:
+        render.print_task_json(task)
+    else:
+        render.print_task_detail(task, now=clock.now())
+
+
+def done(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Mark tasks done."""
+    from todo_cli.service import tasks as service
+
+    _change(service.complete_tasks, numbers, json=json, verb="Completed")
+
+
+def reopen(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Mark done tasks pending again."""
+    from todo_cli.service import tasks as service
+
+    _change(service.reopen_tasks, numbers, json=json, verb="Reopened")
+
+
+def rm(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Delete tasks (recoverable with `todo restore`)."""
+    from todo_cli.service import tasks as service
+
+    _change(service.remove_tasks, numbers, json=json, verb="Deleted")
+
+
+def restore(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Bring deleted tasks back."""
+    from todo_cli.service import tasks as service
+
+    _change(service.restore_tasks, numbers, json=json, verb="Restored")
+
+
+def purge(numbers: IdsArgument, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Delete deleted tasks for good (asks first unless --yes)."""
+    from todo_cli.service import tasks as service
+
+    confirm_or_refuse(yes, f"Purge {len(numbers)} task(s) for good?")
+    tasks = run_for_user(
+        lambda session, user: service.purge_tasks(session, user=user, numbers=numbers)
+    )
+    _report(tasks, set(), json=json, verb="Purged")
+
+
+def edit(
+    number: IdArgument,
+    title: Annotated[str | None, typer.Option(help="New title.", show_default=False)] = None,
+    description: DescriptionOption = None,
+    priority: PriorityOption = None,
+    no_priority: Annotated[bool, typer.Option("--no-priority", help="Clear it.")] = False,
+    due: DueOption = None,
+    no_due: Annotated[bool, typer.Option("--no-due", help="Clear it.")] = False,
+    tag: TagOption = None,
+    untag: Annotated[
+        list[str] | None, typer.Option(help="Remove a tag (repeatable).", show_default=False)
+    ] = None,
+    project: ProjectOption = None,
+    no_project: Annotated[bool, typer.Option("--no-project", help="Clear it.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Change a task's fields."""
+    from todo_cli.models import TaskUpdate
+    from todo_cli.service import tasks as service
+
+    fields: dict[str, Any] = {"title": title, "description": description, "project": project}
+    fields = {name: value for name, value in fields.items() if value is not None}
+    fields |= _clearable("priority", _priority(priority), clear=no_priority)
+    fields |= _clearable("due", _when(due), clear=no_due)
+    fields |= _clearable("project", fields.get("project"), clear=no_project)
+    changes = TaskUpdate(**fields)
+    tags = service.TagChanges(add=tag or (), remove=untag or ())
+    task = run_for_user(
+        lambda session, user: service.edit_task(
+            session, user=user, number=number, changes=changes, tags=tags
+        )
+    )
+    if json:
+        render.print_task_json(task)
+    else:
+        render.message(f"Updated task {task.number}: {task.title}")
+
+
+def confirm_or_refuse(yes: bool, question: str) -> None:
+    """Go on with --yes or a 'yes' typed at a terminal; refuse otherwise (exit 2)."""
+    import sys
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("refusing without --yes (stdin is not a terminal)")
+    if not typer.confirm(question, err=True):
+        raise UsageError("cancelled; nothing changed")
+
+
+def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
+    if clear and value is not None:
+        raise UsageError(f"give --{name} or --no-{name}, not both")
+    if clear:
+        return {name: None}
+    return {} if value is None else {name: value}
+
+
+def _change(
+    verb_fn: Callable[..., Any], numbers: list[int], *, json: bool, verb: str
+) -> None:
+    outcome: Outcome = run_for_user(
+        lambda session, user: verb_fn(session, user=user, numbers=numbers)
+    )
+    _report(outcome.tasks, outcome.unchanged, json=json, verb=verb)
+
+
+def _report(tasks: list[Task], unchanged: set[int], *, json: bool, verb: str) -> None:
+    """Notes on stderr for every task; the tasks themselves on stdout with --json."""
+    for task in tasks:
+        if task.number in unchanged:
+            render.message(f"task {task.number} is already {task.status}; left as it was")
+        elif not json:
+            render.message(f"{verb} task {task.number}: {task.title}")
+    if json:
+        render.print_tasks_json(tasks)
+
+
+def _priority(text: str | None) -> Any:
+    from todo_cli.service.validation import parse_priority
+
+    return None if text is None else parse_priority(text)
+
+
+def _when(text: str | None, *, now: datetime | None = None) -> datetime | None:
+    from todo_cli.dates import parse_when
+
+    return None if text is None else parse_when(text, now=now or clock.now())

@@ -1,0 +1,1 @@
+"""The data layer: URLs, engine and sessions, the embedded server, migrations."""

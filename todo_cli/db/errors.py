@@ -1,0 +1,52 @@
+"""Turning driver exceptions raised while connecting into domain errors."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from todo_cli.errors import CredentialsError, DatabaseUnreachableError, TodoError
+
+CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
+
+
+@contextmanager
+def connection_errors(host: str) -> Iterator[None]:
+    """Report a failed connection to ``host`` as exit 6 or 8, with the reason."""
+    try:
+        yield
+    except TodoError:
+        raise
+    except Exception as exc:
+        error = classify(exc, host)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def classify(exc: BaseException, host: str) -> TodoError | None:
+    for cause in _chain(exc):
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("28"):
+            return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
+        if sqlstate == "3D000":
+            return DatabaseUnreachableError(f"cannot use the database at {host}: {cause}")
+        if isinstance(cause, socket.gaierror):
+            return DatabaseUnreachableError(f"cannot reach {host}: unknown host ({cause.strerror})")
+        if isinstance(cause, TimeoutError):
+            return DatabaseUnreachableError(f"cannot reach {host}: timed out")
+        if isinstance(cause, OSError):
+            return DatabaseUnreachableError(f"cannot reach {host}: {cause.strerror or cause}")
+        if "password" in str(cause).lower() and "no password" in str(cause).lower():
+            return CredentialsError(f"{host} needs a password; {CREDENTIALS_HINT}")
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__

@@ -1,0 +1,90 @@
+"""Driving Alembic from inside the CLI's event loop.
+
+The migrations ship inside the wheel as ``todo_cli/migrations`` (mapped from
+the repository's top-level ``alembic/`` at build time); a source checkout
+uses ``alembic/`` directly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+import todo_cli
+from todo_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+def migrations_dir() -> Path:
+    package = Path(todo_cli.__file__).parent
+    for candidate in (package / "migrations", package.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise ConfigError(f"the migrations are missing from {package}; reinstall todo")
+
+
+def alembic_config(stdout: IO[str] | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config(stdout=stdout or sys.stdout)
+    # ConfigParser interpolates '%', so a path holding one must be escaped.
+    config.set_main_option("script_location", str(migrations_dir()).replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    head: str | None = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return head
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+async def current_revision(connection: AsyncConnection) -> str | None:
+    """The database's revision; None for a database Alembic never touched."""
+    if await connection.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+        return None
+    revision: str | None = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    return revision
+
+
+async def run_alembic(
+    engine: AsyncEngine, command: Callable[..., Any], *args: Any, stdout: IO[str] | None = None
+) -> None:
+    """Run an ``alembic.command`` function on one of our connections, in one transaction."""
+    config = alembic_config(stdout)
+    async with engine.begin() as connection:
+        await connection.run_sync(_on_connection, config, command, args)
+
+
+def _on_connection(
+    connection: Connection, config: Config, command: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    config.attributes["connection"] = connection
+    command(config, *args)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    from alembic import command
+
+    await run_alembic(engine, command.upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    from alembic import command
+
+    await run_alembic(engine, command.downgrade, revision)

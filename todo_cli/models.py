@@ -1,0 +1,167 @@
+"""Tables ``users`` and ``tasks`` and the shapes tasks take on the way in and out.
+
+``TaskBase -> TaskCreate / TaskUpdate -> Task(table=True) -> TaskRead``.
+Timestamps are ``timestamptz`` set by the database: ``now()`` on insert and on
+every update, ORM or Core. ``eager_defaults`` fetches them back with RETURNING
+so an async session never has to lazy-load an expired column.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict, PlainSerializer
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlmodel import Field, SQLModel
+from typing_extensions import Annotated
+
+TITLE_MAX_LENGTH = 500
+
+# Named constraints make migrations reviewable and downgrades deterministic.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DELETED = "deleted"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+def _timestamp(*, on_update: bool = False) -> Any:
+    kwargs: dict[str, Any] = {"server_default": func.now()}
+    if on_update:
+        kwargs["onupdate"] = func.now()
+    return Field(
+        default=None, sa_type=DateTime(timezone=True), nullable=False, sa_column_kwargs=kwargs
+    )
+
+
+def _check_in(column: str, values: type[StrEnum]) -> str:
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({allowed})"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (Index("ux_users_email_lower", text("lower(email)"), unique=True),)
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    email: str = Field(max_length=320)
+    # The last short task number handed out: bumped under the row lock, so
+    # concurrent adds never share a number and purged numbers are never reused.
+    last_task_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    created_at: datetime | None = _timestamp()
+    updated_at: datetime | None = _timestamp(on_update=True)
+
+
+class TaskBase(SQLModel):
+    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    description: str | None = Field(default=None, sa_type=Text)
+    priority: Priority | None = Field(default=None, sa_type=String(6))
+    due: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    tags: list[str] = Field(
+        default_factory=list,
+        sa_type=ARRAY(Text),
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
+    project: str | None = Field(default=None, sa_type=Text)
+
+
+class TaskCreate(TaskBase):
+    pass
+
+
+class TaskUpdate(SQLModel):
+    """Only the fields a caller set are applied (``model_dump(exclude_unset=True)``)."""
+
+    title: str | None = None
+    description: str | None = None
+    priority: Priority | None = None
+    due: datetime | None = None
+    project: str | None = None
+
+
+class Task(TaskBase, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ux_tasks_user_number", "user_id", "number", unique=True),
+        Index("ix_tasks_user_status_due", "user_id", "status", "due"),
+        CheckConstraint(_check_in("status", Status), name="status"),
+        CheckConstraint(_check_in("priority", Priority), name="priority"),
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    uuid: uuid_module.UUID = Field(
+        default_factory=uuid_module.uuid4,
+        nullable=False,
+        unique=True,
+        sa_column_kwargs={"server_default": func.gen_random_uuid()},
+    )
+    number: int = Field(nullable=False)
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    status: Status = Field(
+        default=Status.PENDING,
+        sa_type=String(7),
+        nullable=False,
+        sa_column_kwargs={"server_default": Status.PENDING.value},
+    )
+    created_at: datetime | None = _timestamp()
+    updated_at: datetime | None = _timestamp(on_update=True)
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+IsoTimestamp = Annotated[
+    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
+]
+
+
+class TaskRead(SQLModel):
+    """A task as the JSON contract shows it: every key, ``id`` is the short number."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(validation_alias="number")
+    uuid: uuid_module.UUID
+    title: str
+    description: str | None
+    status: Status
+    priority: Priority | None
+    due: IsoTimestamp | None
+    tags: list[str]
+    project: str | None
+    created_at: IsoTimestamp
+    updated_at: IsoTimestamp
+    completed_at: IsoTimestamp | None

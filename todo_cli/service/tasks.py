@@ -1,0 +1,317 @@
+"""Tasks: adding, listing, editing and moving them between states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from todo_cli.errors import ConflictError, NotFoundError, UsageError
+from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.service.validation import (
+    clean_description,
+    clean_project,
+    clean_tags,
+    clean_title,
+)
+
+
+class Sort(StrEnum):
+    DUE = "due"
+    PRIORITY = "priority"
+    CREATED = "created"
+    ID = "id"
+
+
+class StatusFilter(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DELETED = "deleted"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    status: StatusFilter = StatusFilter.PENDING
+    tags: Sequence[str] = ()
+    project: str | None = None
+    priority: Priority | None = None
+    overdue_at: datetime | None = None  # set: only tasks due before this moment
+    due_before: datetime | None = None
+    search: str | None = None
+    sort: Sort | None = None  # None: overdue first, then due, then priority
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class TagChanges:
+    add: Sequence[str] = ()
+    remove: Sequence[str] = ()
+
+
+@dataclass
+class Outcome:
+    """Every task a multi-ID verb was given, and the numbers of those already there."""
+
+    tasks: list[Task] = field(default_factory=list)
+    unchanged: set[int] = field(default_factory=set)
+
+
+async def add_task(session: AsyncSession, *, user: User, task: TaskCreate) -> Task:
+    """Store a new task under the user's next short number."""
+    values = _cleaned(task.model_dump())
+    new = Task(**values, user_id=_id(user), number=await _next_number(session, user=user))
+    session.add(new)
+    await session.flush()
+    return new
+
+
+async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
+    """One indexed query; ordered as ``where.sort`` asks."""
+    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
+    statement = statement.order_by(*_order(where.sort)).limit(where.limit)
+    return list((await session.exec(statement)).all())
+
+
+async def get_task(session: AsyncSession, *, user: User, number: int) -> Task:
+    return (await get_tasks(session, user=user, numbers=[number]))[0]
+
+
+async def get_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], lock: bool = False
+) -> list[Task]:
+    """The tasks with these numbers, in the order given; all of them or NotFoundError."""
+    wanted = list(dict.fromkeys(numbers))
+    statement = select(Task).where(Task.user_id == _id(user), col(Task.number).in_(wanted))
+    if lock:
+        statement = statement.with_for_update()
+    found = {task.number: task for task in (await session.exec(statement)).all()}
+    missing = [number for number in wanted if number not in found]
+    if missing:
+        raise NotFoundError(_describe_missing(missing))
+    return [found[number] for number in wanted]
+
+
+async def edit_task(
+    session: AsyncSession,
+    *,
+    user: User,
+    number: int,
+    changes: TaskUpdate,
+    tags: TagChanges = TagChanges(),
+) -> Task:
+    """Apply the fields ``changes`` sets (None clears) and the tag changes."""
+    values = _cleaned(changes.model_dump(exclude_unset=True))
+    if not values and not tags.add and not tags.remove:
+        raise UsageError("nothing to change; give at least one option (see `todo edit --help`)")
+    task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
+    for name, value in values.items():
+        setattr(task, name, value)
+    if tags.add or tags.remove:
+        task.tags = _retag(task.tags, clean_tags(tags.add), clean_tags(tags.remove))
+    await session.flush()
+    return task
+
+
+async def complete_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["done"])
+
+
+async def reopen_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["reopen"])
+
+
+async def remove_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["rm"])
+
+
+async def restore_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["restore"])
+
+
+async def purge_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> list[Task]:
+    """Delete for good; only tasks already deleted (``rm``), else nothing is purged."""
+    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    live = [task.number for task in tasks if task.status != Status.DELETED]
+    if live:
+        raise ConflictError(
+            f"{_describe_numbers(live)} not deleted; run `todo rm` first, then purge"
+        )
+    for task in tasks:
+        await session.delete(task)
+    await session.flush()
+    return tasks
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A state change: from which states, to which, and what is already there."""
+
+    verb: str
+    target: Status
+    sources: frozenset[Status]
+    blocked_hint: str = ""
+
+
+TRANSITIONS = {
+    "done": Transition("completed", Status.DONE, frozenset({Status.PENDING}), "restore it first"),
+    "reopen": Transition("reopened", Status.PENDING, frozenset({Status.DONE}), "restore it first"),
+    "rm": Transition("deleted", Status.DELETED, frozenset({Status.PENDING, Status.DONE})),
+    "restore": Transition("restored", Status.PENDING, frozenset({Status.DELETED})),
+}
+
+
+async def _transition(
+    session: AsyncSession, user: User, numbers: Sequence[int], transition: Transition
+) -> Outcome:
+    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    _refuse_blocked(tasks, transition)
+    now = await session.scalar(select(func.now()))
+    outcome = Outcome(tasks=tasks)
+    for task in tasks:
+        if task.status in transition.sources:
+            _apply(task, transition, now)
+        else:
+            outcome.unchanged.add(task.number)
+    await session.flush()
+    return outcome
+
+
+def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
+    """A task in neither a source state nor the target state cannot move: nothing does."""
+    blocked = [
+        task.number
+        for task in tasks
+        if task.status not in transition.sources and _landing(task, transition) != task.status
+    ]
+    if blocked:
+        raise ConflictError(
+            f"{_describe_numbers(blocked)} deleted; {transition.blocked_hint or 'nothing changed'}"
+        )
+
+
+def _landing(task: Task, transition: Transition) -> Status:
+    """Where the task ends up; restore returns a completed task to done."""
+    if transition.target is Status.PENDING and transition.sources == {Status.DELETED}:
+        return Status.DONE if task.completed_at is not None else Status.PENDING
+    return transition.target
+
+
+def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
+    task.status = _landing(task, transition)
+    if transition.target is Status.DONE:
+        task.completed_at = now
+    elif transition.sources == {Status.DONE}:
+        task.completed_at = None
+
+
+async def _next_number(session: AsyncSession, *, user: User) -> int:
+    """Bump the user's counter under its row lock: concurrent adds queue, never collide."""
+    bump = (
+        update(User)
+        .where(col(User.id) == _id(user))
+        # Handing out a number is not an edit of the user: keep updated_at.
+        .values(last_task_number=User.last_task_number + 1, updated_at=User.updated_at)
+        .returning(col(User.last_task_number))
+    )
+    number: int = (await session.execute(bump)).scalar_one()
+    return number
+
+
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+    cleaners: dict[str, Any] = {
+        "title": clean_title,
+        "description": clean_description,
+        "project": clean_project,
+        "tags": clean_tags,
+    }
+    return {name: cleaners.get(name, _same)(value) for name, value in values.items()}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _retag(current: Sequence[str], add: Sequence[str], remove: Sequence[str]) -> list[str]:
+    kept = [tag for tag in current if tag not in remove]
+    return kept + [tag for tag in add if tag not in kept]
+
+
+def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.status is not StatusFilter.ALL:
+        conditions.append(col(Task.status) == where.status.value)
+    if where.tags:
+        conditions.append(col(Task.tags).contains(clean_tags(where.tags)))
+    if where.project:
+        conditions.append(_in_project(where.project))
+    if where.priority:
+        conditions.append(col(Task.priority) == where.priority.value)
+    if where.overdue_at:
+        conditions.append(col(Task.due) < where.overdue_at)
+    if where.due_before:
+        conditions.append(col(Task.due) < where.due_before)
+    if where.search:
+        conditions.append(_matches(where.search))
+    return conditions
+
+
+def _in_project(project: str) -> ColumnElement[bool]:
+    """``home`` matches ``home`` and ``home.garden``, not ``homework``."""
+    name = clean_project(project) or ""
+    prefix = _escape_like(name) + ".%"
+    return or_(col(Task.project) == name, col(Task.project).like(prefix, escape="\\"))
+
+
+def _matches(text: str) -> ColumnElement[bool]:
+    pattern = f"%{_escape_like(text)}%"
+    return or_(
+        col(Task.title).ilike(pattern, escape="\\"),
+        col(Task.description).ilike(pattern, escape="\\"),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+PRIORITY_RANK = case(
+    {Priority.HIGH.value: 3, Priority.MEDIUM.value: 2, Priority.LOW.value: 1},
+    value=col(Task.priority),
+    else_=0,
+)
+
+
+def _order(sort: Sort | None) -> list[Any]:
+    due = col(Task.due).asc().nulls_last()
+    by_number = col(Task.number).asc()
+    orders = {
+        # Earliest due first puts overdue tasks on top, then what is due next.
+        None: [due, PRIORITY_RANK.desc(), by_number],
+        Sort.DUE: [due, by_number],
+        Sort.PRIORITY: [PRIORITY_RANK.desc(), due, by_number],
+        Sort.CREATED: [col(Task.created_at).asc(), by_number],
+        Sort.ID: [by_number],
+    }
+    return orders[sort]
+
+
+def _id(user: User) -> int:
+    assert user.id is not None, "the user must be stored before its tasks"
+    return user.id
+
+
+def _describe_numbers(numbers: Sequence[int]) -> str:
+    joined = ", ".join(str(number) for number in numbers)
+    return f"task {joined} is" if len(numbers) == 1 else f"tasks {joined} are"
+
+
+def _describe_missing(numbers: Sequence[int]) -> str:
+    joined = ", ".join(str(number) for number in numbers)
+    return f"no task {joined}" if len(numbers) == 1 else f"no tasks {joined}"
