@@ -220,7 +220,7 @@ async def _next_number(session: AsyncSession, *, user: User) -> int:
         .values(last_task_number=User.last_task_number + 1, updated_at=User.updated_at)
         .returning(col(User.last_task_number))
     )
-    number: int = (await session.execute(bump)).scalar_one()
+    number: int = (await session.exec(bump)).scalar_one()
     return number
 
 

