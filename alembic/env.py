@@ -37,9 +37,7 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url="postgresql://", target_metadata=target_metadata, literal_binds=True
-    )
+    context.configure(url="postgresql://", target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -48,10 +46,11 @@ async def run_migrations_from_settings() -> None:
     from todo_cli.db.database import open_database
     from todo_cli.settings import load_settings
 
-    async with open_database(load_settings(), check_schema=False) as database:
-        async with database.engine.connect() as connection:
-            await connection.run_sync(do_run_migrations)
-            await connection.commit()
+    async with (
+        open_database(load_settings(), check_schema=False) as database,
+        database.engine.begin() as connection,
+    ):
+        await connection.run_sync(do_run_migrations)
 
 
 def run_migrations_online() -> None:

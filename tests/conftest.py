@@ -89,7 +89,9 @@ def server_url() -> Iterator[str]:
 def template_database(server_url: str) -> str:
     """A database migrated to head through the real Alembic env, once per session."""
     name = f"todo_test_template_{RUN_ID}"
-    asyncio.run(admin_execute(server_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+    asyncio.run(
+        admin_execute(server_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    )
 
     async def migrate() -> None:
         engine = engine_for(test_url_for(server_url, name))

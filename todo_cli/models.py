@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid as uuid_module
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, PlainSerializer
+from pydantic import PlainSerializer
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -27,7 +27,6 @@ from sqlalchemy import (
     text,
 )
 from sqlmodel import Field, SQLModel
-from typing_extensions import Annotated
 
 TITLE_MAX_LENGTH = 500
 
@@ -150,8 +149,6 @@ IsoTimestamp = Annotated[
 
 class TaskRead(SQLModel):
     """A task as the JSON contract shows it: every key, ``id`` is the short number."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int = Field(validation_alias="number")
     uuid: uuid_module.UUID

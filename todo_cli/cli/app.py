@@ -32,7 +32,7 @@ class TodoGroup(TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
-        except BaseException as exc:  # noqa: BLE001 (this is the boundary)
+        except BaseException as exc:
             code = report(exc)
         if standalone_mode:
             sys.exit(int(code))

@@ -78,8 +78,12 @@ def _displayable(values: dict[str, Any]) -> dict[str, Any]:
 
     if values.get("database_url"):
         values["database_url"] = mask_url_text(values["database_url"])
-    return {key: str(value) if not isinstance(value, (bool, int, float)) and value is not None
-            else value for key, value in values.items()}
+    return {
+        key: str(value)
+        if not isinstance(value, (bool, int, float)) and value is not None
+        else value
+        for key, value in values.items()
+    }
 
 
 def _refuse_password_in_url(raw: str) -> None:

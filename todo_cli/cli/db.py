@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from todo_cli.db.database import Database
     from todo_cli.settings import Settings
 
-app = typer.Typer(help="Migrate the schema and manage the embedded server.", invoke_without_command=True)
+app = typer.Typer(
+    help="Migrate the schema and manage the embedded server.", invoke_without_command=True
+)
 
 
 @app.callback()
@@ -29,6 +31,7 @@ def group(ctx: typer.Context) -> None:
     from todo_cli.cli.app import help_when_bare
 
     help_when_bare(ctx)
+
 
 RevisionArgument = Annotated[str, typer.Argument(help="Target revision.")]
 
@@ -54,7 +57,6 @@ def downgrade(revision: RevisionArgument = "-1", yes: YesOption = False) -> None
 def history() -> None:
     """List the migrations this todo carries, newest first."""
     from alembic import command
-
     from todo_cli.db.migrations import alembic_config
 
     with alembic_errors():

@@ -112,8 +112,14 @@ def describe_due(due: datetime, *, now: datetime) -> str:
     return f"{due.astimezone():%Y-%m-%d %H:%M} ({relative(due, now=now)})"
 
 
-UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400),
-         ("day", 86400), ("hour", 3600), ("minute", 60))
+UNITS = (
+    ("year", 365 * 86400),
+    ("month", 30 * 86400),
+    ("week", 7 * 86400),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+)
 
 
 def relative(moment: datetime, *, now: datetime) -> str:

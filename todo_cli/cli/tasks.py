@@ -231,9 +231,7 @@ def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
     return {} if value is None else {name: value}
 
 
-def _change(
-    verb_fn: Callable[..., Any], numbers: list[int], *, json: bool, verb: str
-) -> None:
+def _change(verb_fn: Callable[..., Any], numbers: list[int], *, json: bool, verb: str) -> None:
     outcome: Outcome = run_for_user(
         lambda session, user: verb_fn(session, user=user, numbers=numbers)
     )

@@ -72,8 +72,9 @@ def _describe(
     engine: AsyncEngine, mode: Mode, target: urls.ConnectTarget, settings: Settings
 ) -> Database:
     if mode == "embedded":
-        pgdata = embedded.pgdata_path(settings.data_dir)
-        return Database(engine, mode, str(pgdata), target.host, embedded.running_pid(settings.data_dir))
+        pgdata = str(embedded.pgdata_path(settings.data_dir))
+        pid = embedded.running_pid(settings.data_dir)
+        return Database(engine, mode, pgdata, target.host, pid)
     return Database(engine, mode, target.masked, target.host)
 
 
@@ -85,7 +86,7 @@ async def database_revision(database: Database) -> str | None:
 
 async def ensure_schema(database: Database) -> None:
     current = await database_revision(database)
-    head = migrations.head_revision()
+    head = migrations.HEAD_REVISION
     if current == head:
         return
     if database.mode == "embedded" and (current is None or current in migrations.known_revisions()):

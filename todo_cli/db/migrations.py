@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import text
 
@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
+# The newest revision this package ships. Every task command compares the
+# database against it, and reading it here instead of loading Alembic saves
+# about 0.3 s per command; a test fails when a revision is added without
+# updating it.
+HEAD_REVISION = "0001"
+
+
 def migrations_dir() -> Path:
     package = Path(todo_cli.__file__).parent
     for candidate in (package / "migrations", package.parent / "alembic"):
@@ -31,7 +38,7 @@ def migrations_dir() -> Path:
     raise ConfigError(f"the migrations are missing from {package}; reinstall todo")
 
 
-def alembic_config(stdout: IO[str] | None = None) -> Config:
+def alembic_config(stdout: TextIO | None = None) -> Config:
     from alembic.config import Config
 
     config = Config(stdout=stdout or sys.stdout)
@@ -63,7 +70,7 @@ async def current_revision(connection: AsyncConnection) -> str | None:
 
 
 async def run_alembic(
-    engine: AsyncEngine, command: Callable[..., Any], *args: Any, stdout: IO[str] | None = None
+    engine: AsyncEngine, command: Callable[..., Any], *args: Any, stdout: TextIO | None = None
 ) -> None:
     """Run an ``alembic.command`` function on one of our connections, in one transaction."""
     config = alembic_config(stdout)

@@ -291,7 +291,7 @@ PRIORITY_RANK = case(
 def _order(sort: Sort | None) -> list[Any]:
     due = col(Task.due).asc().nulls_last()
     by_number = col(Task.number).asc()
-    orders = {
+    orders: dict[Sort | None, list[Any]] = {
         # Earliest due first puts overdue tasks on top, then what is due next.
         None: [due, PRIORITY_RANK.desc(), by_number],
         Sort.DUE: [due, by_number],

@@ -1,0 +1,7 @@
+"""The head revision the hot path trusts must be the one Alembic computes."""
+
+from todo_cli.db import migrations
+
+
+def test_head_revision_constant_matches_the_migration_scripts():
+    assert migrations.HEAD_REVISION == migrations.head_revision()
