@@ -1,0 +1,124 @@
+"""WHEN values: todo_cli.dates.parse_when with an explicit ``now``."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from todo_cli.dates import end_of_day, parse_when
+from todo_cli.errors import ExitCode, UsageError
+
+# Thursday 2026-11-26 09:30, local time (the frozen clock's moment).
+NOW = datetime(2026, 11, 26, 9, 30).astimezone()
+
+
+def local(*parts: int) -> datetime:
+    return datetime(*parts).astimezone()
+
+
+def eod(year: int, month: int, day: int) -> datetime:
+    return local(year, month, day, 23, 59, 59)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01", eod(2026, 12, 1)),
+        ("2026-12-01T14:00", local(2026, 12, 1, 14, 0)),
+        ("2026-12-01 14:00", local(2026, 12, 1, 14, 0)),
+        ("2026-12-01T14:00:30", local(2026, 12, 1, 14, 0, 30)),
+        ("2027-02-28", eod(2027, 2, 28)),
+    ],
+)
+def test_iso_dates_and_times_are_local(text, expected):
+    assert parse_when(text, now=NOW) == expected
+
+
+def test_iso_with_offset_keeps_the_offset():
+    parsed = parse_when("2026-12-01T14:00+02:00", now=NOW)
+    assert parsed == datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert parsed.utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("text", ["2026-12-01T14:00:00Z", "2026-12-01T14:00:00z"])
+def test_iso_zulu_is_utc(text):
+    assert parse_when(text, now=NOW) == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
+def test_iso_week_date():
+    # ISO 8601 week dates: week 49 of 2026, Tuesday.
+    assert parse_when("2026-W49-2", now=NOW) == eod(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow", eod(2026, 11, 27)),
+        ("Tomorrow", eod(2026, 11, 27)),
+        ("today", eod(2026, 11, 26)),
+        ("in 3 days", eod(2026, 11, 29)),
+        ("  in   3   days ", eod(2026, 11, 29)),
+        ("next week", eod(2026, 12, 3)),
+        ("eod", eod(2026, 11, 26)),
+        ("EOD", eod(2026, 11, 26)),
+        ("end of day", eod(2026, 11, 26)),
+        ("tonight", eod(2026, 11, 26)),
+    ],
+)
+def test_words(text, expected):
+    assert parse_when(text, now=NOW) == expected
+
+
+def test_next_friday_from_thursday_is_tomorrow():
+    assert parse_when("next friday", now=NOW) == eod(2026, 11, 27)
+
+
+def test_next_friday_from_friday_is_a_week_later():
+    friday = local(2026, 11, 27, 9, 30)
+    assert parse_when("next friday", now=friday) == eod(2026, 12, 4)
+
+
+def test_words_with_a_time_keep_the_time():
+    assert parse_when("tomorrow 5pm", now=NOW) == local(2026, 11, 27, 17, 0)
+
+
+def test_relative_hours_count_from_now():
+    assert parse_when("in 2 hours", now=NOW) == NOW + timedelta(hours=2)
+
+
+def test_words_follow_the_given_now_not_the_real_clock():
+    assert parse_when("tomorrow", now=local(2030, 1, 31, 8, 0)) == eod(2030, 2, 1)
+
+
+def test_results_are_always_timezone_aware():
+    for text in ("2026-12-01", "2026-12-01T14:00", "tomorrow", "in 3 days", "eod"):
+        assert parse_when(text, now=NOW).tzinfo is not None, text
+
+
+def test_a_date_alone_means_the_end_of_that_local_day():
+    due_today = parse_when("2026-11-26", now=NOW)
+    assert due_today > NOW  # due today is not overdue at 09:30
+    assert due_today < local(2026, 11, 27, 0, 0)
+    assert (due_today.hour, due_today.minute, due_today.second) == (23, 59, 59)
+
+
+def test_end_of_day_uses_that_dates_own_offset(monkeypatch):
+    # Summer and winter dates in a zone with DST get different offsets.
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        assert end_of_day(datetime(2026, 7, 1).date()).utcoffset() == timedelta(hours=2)
+        assert end_of_day(datetime(2026, 12, 1).date()).utcoffset() == timedelta(hours=1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize(
+    "text", ["banana", "someday", "2026-13-45", "not a date", "", "   ", "2026-02-30"]
+)
+def test_unparseable_is_a_usage_error_naming_the_value(text):
+    with pytest.raises(UsageError) as raised:
+        parse_when(text, now=NOW)
+    assert raised.value.exit_code == ExitCode.USAGE
+    assert repr(text) in raised.value.message
