@@ -18,10 +18,12 @@ END_OF_TODAY_WORDS = {"eod", "end of day", "tonight"}
 
 def parse_when(text: str, *, now: datetime) -> datetime:
     """An aware datetime for ``text`` relative to ``now``, or UsageError naming it."""
-    cleaned = " ".join(text.split()).lower()
+    spaced = " ".join(text.split())
+    cleaned = spaced.lower()
     if cleaned in END_OF_TODAY_WORDS:
         return end_of_day(now.date())
-    parsed = _parse_iso(cleaned) or _parse_words(cleaned, now)
+    # ISO before lowercasing: week dates need their capital W (2026-W49-2).
+    parsed = _parse_iso(spaced) or _parse_words(cleaned, now)
     if parsed is None:
         raise UsageError(f"cannot read {text!r} as a date (try 2026-12-01, tomorrow, in 3 days)")
     return parsed
