@@ -41,7 +41,7 @@ def isolated_env(root: Path) -> dict[str, str]:
 
 def seconds(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    subprocess.run(argv, env=env, check=True, capture_output=True)
     return time.perf_counter() - start
 
 

@@ -140,7 +140,8 @@ def _aligned(cells: tuple[str, ...], widths: list[int]) -> str:
 
     number, *middle, title = cells
     padded = [number.rjust(widths[0])]
-    padded += [cell + " " * (width - cell_len(cell)) for cell, width in zip(middle, widths[1:])]
+    pairs = zip(middle, widths[1:-1], strict=True)
+    padded += [cell + " " * (width - cell_len(cell)) for cell, width in pairs]
     return GAP.join([*padded, _one_line(title)])
 
 
