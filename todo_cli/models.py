@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     CheckConstraint,
     DateTime,
@@ -26,7 +25,8 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlalchemy.dialects.postgresql import ARRAY  # has contains() (@>); the generic one has not
+from sqlmodel import AutoString, Field, SQLModel
 
 TITLE_MAX_LENGTH = 500
 
@@ -81,7 +81,10 @@ class User(SQLModel, table=True):
 
 
 class TaskBase(SQLModel):
-    title: str = Field(max_length=TITLE_MAX_LENGTH)
+    # The column holds TITLE_MAX_LENGTH characters; the length rule itself lives in
+    # service.validation (after stripping), so a long title is a usage error, not
+    # a pydantic ValidationError raised while building a TaskCreate.
+    title: str = Field(sa_type=AutoString(length=TITLE_MAX_LENGTH))
     description: str | None = Field(default=None, sa_type=Text)
     priority: Priority | None = Field(default=None, sa_type=String(6))
     due: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
