@@ -42,7 +42,7 @@ class TaskFilter:
     tags: Sequence[str] = ()
     project: str | None = None
     priority: Priority | None = None
-    overdue_at: datetime | None = None  # set: only tasks due before this moment
+    overdue_at: datetime | None = None  # set: only pending tasks due before this moment
     due_before: datetime | None = None
     search: str | None = None
     sort: Sort | None = None  # None: overdue first, then due, then priority
@@ -254,6 +254,8 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.priority:
         conditions.append(col(Task.priority) == where.priority.value)
     if where.overdue_at:
+        # A finished or deleted task is never overdue, whatever --status asks for.
+        conditions.append(col(Task.status) == Status.PENDING.value)
         conditions.append(col(Task.due) < where.overdue_at)
     if where.due_before:
         conditions.append(col(Task.due) < where.due_before)
