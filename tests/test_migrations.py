@@ -1,0 +1,152 @@
+"""`todo db ...` migrations through the real Alembic env (todo_cli/db/migrations.py)."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import engine_for
+from todo_cli.db.migrations import head_revision
+from todo_cli.errors import ExitCode
+
+HEAD = head_revision()
+
+
+def query(url: str, sql: str) -> list:
+    async def fetch() -> list:
+        engine = engine_for(url)
+        try:
+            async with engine.connect() as connection:
+                return list((await connection.execute(text(sql))).scalars())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(fetch())
+
+
+def tables(url: str) -> set[str]:
+    return set(query(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+
+
+def versions(url: str) -> list[str]:
+    if "alembic_version" not in tables(url):
+        return []
+    return query(url, "SELECT version_num FROM alembic_version")
+
+
+def assert_fails(run, code: ExitCode) -> str:
+    assert run.exit_code == code, run.stderr
+    assert run.stdout == ""
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    return run.stderr
+
+
+@pytest.fixture
+def empty_db(empty_database_url, monkeypatch) -> str:
+    monkeypatch.setenv("TODO_DATABASE_URL", empty_database_url)
+    return empty_database_url
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(cli, empty_db):
+    assert tables(empty_db) == set()
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert {"users", "tasks"} <= tables(empty_db)
+    assert versions(empty_db) == [HEAD]
+    assert cli("db", "downgrade", "base", "--yes").exit_code == ExitCode.OK
+    assert tables(empty_db) == {"alembic_version"}
+    assert versions(empty_db) == []
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert versions(empty_db) == [HEAD]
+
+
+def test_downgrade_drops_rows_and_upgrade_recreates_tables(cli, todo_env):
+    for title in ("one", "two"):
+        assert cli("add", title).exit_code == ExitCode.OK
+    assert query(todo_env, "SELECT count(*) FROM tasks") == [2]
+    downgraded = cli("db", "downgrade", "base", "--yes")
+    assert downgraded.exit_code == ExitCode.OK, downgraded.stderr
+    assert "tasks" not in tables(todo_env)
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert query(todo_env, "SELECT count(*) FROM tasks") == [0]
+    assert json.loads(cli("list", "--json").stdout) == []
+
+
+def test_upgrade_reports_progress_and_revision_on_stderr(cli, empty_db):
+    run = cli("db", "upgrade")
+    assert run.stdout == ""
+    assert "Running upgrade" in run.stderr
+    assert HEAD in run.stderr.splitlines()[-1]
+
+
+def test_upgrade_at_head_changes_nothing(cli, todo_env):
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert versions(todo_env) == [HEAD]
+
+
+def test_check_passes_at_head(cli, todo_env):
+    run = cli("db", "check")
+    assert run.exit_code == ExitCode.OK, run.stderr
+
+
+def test_current_names_the_head(cli, todo_env):
+    run = cli("db", "current")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert run.stdout.strip() == f"{HEAD} (head)"
+
+
+def test_history_lists_the_revisions(cli):
+    run = cli("db", "history")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert f"<base> -> {HEAD} (head)" in run.stdout
+
+
+def test_downgrade_without_yes_and_no_terminal_is_refused(cli, todo_env):
+    assert "--yes" in assert_fails(cli("db", "downgrade", "base"), ExitCode.USAGE)
+    assert versions(todo_env) == [HEAD]
+    assert {"users", "tasks"} <= tables(todo_env)
+
+
+def test_external_database_without_schema_is_not_migrated(cli, empty_db):
+    assert "todo db upgrade" in assert_fails(cli("list"), ExitCode.SCHEMA_OUTDATED)
+    assert tables(empty_db) == set()
+
+
+@pytest.mark.parametrize("command", [["upgrade"], ["downgrade", "--yes"]])
+def test_unknown_revision_is_usage_error(cli, todo_env, command):
+    assert "nosuchrev" in assert_fails(cli("db", *command, "nosuchrev"), ExitCode.USAGE)
+    assert versions(todo_env) == [HEAD]
+
+
+def test_concurrent_upgrades_apply_once(empty_database_url):
+    env = {**os.environ, "TODO_DATABASE_URL": empty_database_url}
+    command = [sys.executable, "-m", "todo_cli", "db", "upgrade"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    outcomes = [(process.wait(timeout=120), process.stderr.read()) for process in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    assert [code for code, _ in outcomes] == [ExitCode.OK] * 3, outcomes
+    assert versions(empty_database_url) == [HEAD]
+    assert sum(b"Running upgrade" in stderr for _, stderr in outcomes) == 1
+
+
+def test_status_json_describes_an_external_database(cli, database_url, monkeypatch):
+    with_password = make_url(database_url).set(password="s3cret")
+    monkeypatch.setenv("TODO_DATABASE_URL", with_password.render_as_string(hide_password=False))
+    run = cli("db", "status", "--json")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    status = json.loads(run.stdout)
+    assert status["mode"] == "external"
+    assert "s3cret" not in run.stdout
+    assert make_url(status["url"]).database == make_url(database_url).database
+    assert status["revision"] == status["head"] == HEAD
+    assert status["up_to_date"] is True
