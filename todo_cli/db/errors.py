@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,15 +34,25 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
             return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
         if sqlstate == "3D000":
             return DatabaseUnreachableError(f"cannot use the database at {host}: {cause}")
+        if isinstance(sqlstate, str) and sqlstate.startswith("08"):  # connection exception
+            return DatabaseUnreachableError(f"cannot reach {host}: {cause}")
         if isinstance(cause, socket.gaierror):
             return DatabaseUnreachableError(f"cannot reach {host}: unknown host ({cause.strerror})")
         if isinstance(cause, TimeoutError):
             return DatabaseUnreachableError(f"cannot reach {host}: timed out")
         if isinstance(cause, OSError):
-            return DatabaseUnreachableError(f"cannot reach {host}: {cause.strerror or cause}")
+            return DatabaseUnreachableError(f"cannot reach {host}: {_reason(cause)}")
         if "password" in str(cause).lower() and "no password" in str(cause).lower():
             return CredentialsError(f"{host} needs a password; {CREDENTIALS_HINT}")
     return None
+
+
+def _reason(exc: OSError) -> str:
+    # asyncio words a refused connect as "Connect call failed (addr)"; the errno says why.
+    # (An SSLError's errno is OpenSSL's, not the OS's: keep its own text.)
+    if exc.errno and not isinstance(exc, ssl.SSLError):
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
