@@ -137,9 +137,10 @@ def _plain(value: Any) -> str:
 
 def _migrate(step: Callable[[Database], Any]) -> None:
     from todo_cli.db.database import database_revision
+    from todo_cli.db.errors import connection_errors
 
     async def migrate(database: Database, settings: Settings) -> str | None:
-        with alembic_errors(), migration_progress():
+        with connection_errors(database.host), alembic_errors(), migration_progress():
             await step(database)
         return await database_revision(database)
 
@@ -148,10 +149,11 @@ def _migrate(step: Callable[[Database], Any]) -> None:
 
 
 def _alembic_on_database(command: Callable[..., Any]) -> None:
+    from todo_cli.db.errors import connection_errors
     from todo_cli.db.migrations import run_alembic
 
     async def run(database: Database, settings: Settings) -> None:
-        with alembic_errors():
+        with connection_errors(database.host), alembic_errors():
             await run_alembic(database.engine, command)
 
     run_with_database(run, check_schema=False)
