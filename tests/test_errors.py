@@ -1,0 +1,138 @@
+"""Failures reach the user as one line and the documented exit code."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from todo_cli.db import embedded
+from todo_cli.errors import ConfigError, ExitCode
+
+REFUSED_URL = "postgresql://postgres@127.0.0.1:1/x"
+
+
+def assert_fails(run, code: ExitCode) -> str:
+    assert run.exit_code == code, run.stderr
+    assert run.stdout == ""
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    return run.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["list"], ["add", "x"], ["db", "upgrade"], ["db", "current"], ["db", "status"]]
+)
+def test_refused_connection_names_host_and_reason(cli, monkeypatch, command):
+    monkeypatch.setenv("TODO_DATABASE_URL", REFUSED_URL)
+    message = assert_fails(cli(*command), ExitCode.UNREACHABLE)
+    assert "127.0.0.1:1" in message
+    assert "refused" in message.lower()
+
+
+def test_unknown_host_names_host_and_reason(cli, monkeypatch):
+    monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://postgres@nosuchhost.invalid/x")
+    message = assert_fails(cli("list"), ExitCode.UNREACHABLE)
+    assert "nosuchhost.invalid" in message
+    assert "unknown host" in message
+
+
+@pytest.fixture
+def hangup_server():
+    """A TCP port that accepts and hangs up at once, like a proxy with no server behind it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.mark.parametrize("sslmode", ["disable", "prefer"])
+def test_server_hanging_up_is_unreachable(cli, monkeypatch, hangup_server, sslmode):
+    url = f"postgresql://postgres@127.0.0.1:{hangup_server}/x?sslmode={sslmode}"
+    monkeypatch.setenv("TODO_DATABASE_URL", url)
+    assert f"127.0.0.1:{hangup_server}" in assert_fails(cli("list"), ExitCode.UNREACHABLE)
+
+
+@pytest.mark.parametrize("query", ["", "?sslmode=disable"])
+def test_unanswered_address_gives_up_after_the_connect_timeout(query):
+    env = {
+        **os.environ,
+        "TODO_CONNECT_TIMEOUT": "1",
+        "TODO_DATABASE_URL": f"postgresql://postgres@10.255.255.1/x{query}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "todo_cli", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == ExitCode.UNREACHABLE, done.stderr
+    assert "10.255.255.1" in done.stderr
+    assert done.stdout == ""
+
+
+def test_missing_database_is_unreachable(cli, server_url, monkeypatch):
+    url = make_url(server_url).set(database="todo_no_such_db")
+    monkeypatch.setenv("TODO_DATABASE_URL", url.render_as_string(hide_password=False))
+    assert "todo_no_such_db" in assert_fails(cli("list"), ExitCode.UNREACHABLE)
+
+
+def test_debug_adds_the_traceback(cli, monkeypatch):
+    monkeypatch.setenv("TODO_DATABASE_URL", REFUSED_URL)
+    plain = cli("list")
+    debug = cli("--debug", "list")
+    assert plain.exit_code == debug.exit_code == ExitCode.UNREACHABLE
+    assert "Traceback" not in plain.stderr
+    assert "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == plain.stderr.strip()
+
+
+def test_unexpected_exception_exits_1_with_a_hint(cli, monkeypatch):
+    def broken_clock():
+        raise RuntimeError("clock is broken")
+
+    monkeypatch.setattr("todo_cli.clock.now", broken_clock)
+    message = assert_fails(cli("list"), ExitCode.UNEXPECTED)
+    assert "RuntimeError: clock is broken" in message
+    assert "--debug" in message
+    assert "Traceback" in cli("--debug", "list").stderr
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home directory the guard knows about (the list of homes is the faked edge)."""
+    home = tmp_path / "alex"
+    home.mkdir()
+    monkeypatch.setattr(embedded, "_home_dirs", lambda: {home.resolve()})
+    return home
+
+
+def test_private_home_on_the_way_is_refused(home):
+    home.chmod(0o700)
+    with pytest.raises(ConfigError, match=re.escape(str(home))):
+        embedded.refuse_exposing_homes(home / "todo" / "pgdata")
+
+
+def test_open_home_on_the_way_is_accepted(home):
+    home.chmod(0o755)
+    embedded.refuse_exposing_homes(home / "todo" / "pgdata")
+
+
+def test_paths_outside_homes_are_accepted(home, tmp_path):
+    home.chmod(0o700)
+    embedded.refuse_exposing_homes(tmp_path / "srv" / "todo" / "pgdata")
