@@ -6,6 +6,7 @@ Data goes to stdout; every message goes to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -114,12 +115,15 @@ def task_table(tasks: Sequence[Task], *, now: datetime) -> Text:
 
     rows = [TABLE_COLUMNS, *(_table_cells(task, now) for task in tasks)]
     widths = _column_widths(rows)
+    # NO_COLOR: Rich drops colours but keeps bold and dim; we promise no escapes.
+    styled = not os.environ.get("NO_COLOR")
     text = Text(no_wrap=True, overflow="ignore")
-    text.append(_aligned(rows[0], widths) + "\n", style="bold")
+    text.append(_aligned(rows[0], widths) + "\n", style="bold" if styled else "")
     for task, cells in zip(tasks, rows[1:], strict=True):
         line_start = len(text)
         text.append(_aligned(cells, widths) + "\n")
-        _style_row(text, task, now, line_start, widths)
+        if styled:
+            _style_row(text, task, now, line_start, widths)
     return text
 
 
