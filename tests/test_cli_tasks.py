@@ -1,16 +1,22 @@
 """The task commands through the real Typer app, on this test's own database."""
 
+import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from rich.console import Console
 
+from todo_cli.cli.render import relative, task_table
 from todo_cli.errors import ExitCode
+from todo_cli.models import Task
 
 
 @pytest.fixture(autouse=True)
-def _database(todo_env):
-    """Every test here talks to its own database."""
+def _database(request):
+    """Every command test talks to its own database; rendering tests need none."""
+    if "cli" in request.fixturenames:
+        request.getfixturevalue("todo_env")
 
 
 def ok(cli, *args):
@@ -626,3 +632,65 @@ def test_every_change_moves_updated_at(cli, change):
         created["updated_at"]
     )
     assert after["created_at"] == created["created_at"]
+
+
+# --- terminal rendering (todo_cli.cli.render, no database) -------------------------
+
+NOW = datetime(2026, 11, 26, 9, 30).astimezone()
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(days=2), "in 2 days"),
+        (-timedelta(days=3), "3 days ago"),
+        (timedelta(days=1, hours=23), "in 1 day"),
+        (-timedelta(hours=1, minutes=5), "1 hour ago"),
+        (timedelta(minutes=5), "in 5 minutes"),
+        (timedelta(seconds=30), "now"),
+        (timedelta(days=10), "in 10 days"),
+        (timedelta(days=15), "in 2 weeks"),
+        (-timedelta(days=95), "3 months ago"),
+        (timedelta(days=800), "in 2 years"),
+    ],
+)
+def test_relative(delta, expected):
+    assert relative(NOW + delta, now=NOW) == expected
+
+
+def table_tasks() -> list[Task]:
+    return [
+        Task(number=1, user_id=1, title="Late", due=NOW - timedelta(days=3), priority="high"),
+        Task(number=12, user_id=1, title="Soon", due=NOW + timedelta(days=2), tags=["a", "b"]),
+        Task(number=3, user_id=1, title="Finished", status="done", project="home"),
+    ]
+
+
+def rendered(renderable) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=True, color_system="standard", width=120).print(renderable)
+    return buffer.getvalue()
+
+
+def test_task_table_columns_and_rows(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    lines = task_table(table_tasks(), now=NOW).plain.splitlines()
+    assert lines[0].split() == ["ID", "Pri", "Due", "Project", "Tags", "Title"]
+    assert lines[1].split() == ["1", "high", "3", "days", "ago", "Late"]
+    assert lines[2].split() == ["12", "in", "2", "days", "a", "b", "Soon"]
+    assert lines[3].split() == ["3", "home", "Finished"]
+    titles = zip(lines[1:], ["Late", "Soon", "Finished"], strict=True)
+    assert len({line.index(title) for line, title in titles}) == 1  # aligned
+
+
+def test_task_table_marks_overdue_red_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    output = rendered(task_table(table_tasks(), now=NOW))
+    assert "\x1b[31m3 days ago" in output
+
+
+def test_no_color_means_no_escape_codes_even_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    output = rendered(task_table(table_tasks(), now=NOW))
+    assert "\x1b" not in output
+    assert "3 days ago" in output
