@@ -9,7 +9,7 @@ so an async session never has to lazy-load an expired column.
 from __future__ import annotations
 
 import uuid as uuid_module
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -145,8 +145,14 @@ class Task(TaskBase, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+# Always UTC: a task just added or edited still holds the offset that was typed
+# (or the local one) until it is read back, and the same instant must print the
+# same way from every command.
 IsoTimestamp = Annotated[
-    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
+    datetime,
+    PlainSerializer(
+        lambda value: value.astimezone(UTC).isoformat(), return_type=str, when_used="json"
+    ),
 ]
 
 
