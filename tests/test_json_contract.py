@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import engine_for
+from todo_cli.dates import parse_when
 from todo_cli.db.engine import session_scope
 from todo_cli.errors import ExitCode
 from todo_cli.models import TaskCreate
@@ -102,11 +103,19 @@ def test_a_full_task_has_every_key_typed(cli):
 
 def test_timestamps_are_iso_8601_with_offset(cli):
     task = run_json(cli, "add", "t", "--due", "2026-12-01T14:00:00+02:00")
-    assert datetime.fromisoformat(task["due"]) == datetime.fromisoformat(
-        "2026-12-01T12:00:00+00:00"
-    )
     for key in ("due", "created_at", "updated_at"):
         assert_timestamp(task[key])
+
+
+@pytest.mark.parametrize("due", ["2026-12-01T14:00:00+02:00", "2026-12-01"])
+def test_every_command_writes_the_same_instant_the_same_way(cli, due):
+    # Timestamps are written in UTC, whatever offset was typed or the local zone.
+    added = run_json(cli, "add", "t", "--due", due)
+    edited = run_json(cli, "edit", "1", "--due", due)
+    shown = run_json(cli, "show", "1")
+    assert added["due"] == edited["due"] == shown["due"]
+    assert added["due"].endswith("+00:00")
+    assert datetime.fromisoformat(added["due"]) == parse_when(due, now=datetime.now().astimezone())
 
 
 def test_id_is_the_short_number_not_the_database_key(cli, database_url):
