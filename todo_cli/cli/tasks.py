@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -24,24 +23,11 @@ from todo_cli.cli.options import (
 )
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 
 if TYPE_CHECKING:
     from todo_cli.models import Task
     from todo_cli.service.tasks import Outcome
-
-
-class StatusChoice(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    DELETED = "deleted"
-    ALL = "all"
-
-
-class SortChoice(StrEnum):
-    DUE = "due"
-    PRIORITY = "priority"
-    CREATED = "created"
-    ID = "id"
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +65,7 @@ def add(
 
 
 def list_(
-    status: Annotated[StatusChoice, typer.Option(help="Which tasks.")] = StatusChoice.PENDING,
+    status: Annotated[StatusFilter, typer.Option(help="Which tasks.")] = StatusFilter.PENDING,
     tag: TagOption = None,
     project: Annotated[
         str | None,
@@ -95,7 +81,7 @@ def list_(
         typer.Option("--search", "-s", help="Text in title or description.", show_default=False),
     ] = None,
     sort: Annotated[
-        SortChoice | None,
+        Sort | None,
         typer.Option(help="Order (default: overdue, then due, then priority).", show_default=False),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most N tasks.")] = None,
@@ -105,15 +91,15 @@ def list_(
     from todo_cli.service import tasks as service
 
     now = clock.now()
-    where = service.TaskFilter(
-        status=service.StatusFilter(status.value),
+    where = TaskFilter(
+        status=status,
         tags=tag or (),
         project=project,
         priority=_priority(priority),
         overdue_at=now if overdue else None,
         due_before=_when(due_before, now=now),
         search=search,
-        sort=service.Sort(sort.value) if sort else None,
+        sort=sort,
         limit=limit,
     )
     tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
@@ -199,7 +185,7 @@ def edit(
     fields |= _clearable("due", _when(due), clear=no_due)
     fields |= _clearable("project", fields.get("project"), clear=no_project)
     changes = TaskUpdate(**fields)
-    tags = service.TagChanges(add=tag or (), remove=untag or ())
+    tags = TagChanges(add=tag or (), remove=untag or ())
     task = run_for_user(
         lambda session, user: service.edit_task(
             session, user=user, number=number, changes=changes, tags=tags

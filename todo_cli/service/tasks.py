@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, func, or_, update
 from sqlmodel import col, select
@@ -14,45 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
     clean_tags,
     clean_title,
 )
-
-
-class Sort(StrEnum):
-    DUE = "due"
-    PRIORITY = "priority"
-    CREATED = "created"
-    ID = "id"
-
-
-class StatusFilter(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    DELETED = "deleted"
-    ALL = "all"
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    status: StatusFilter = StatusFilter.PENDING
-    tags: Sequence[str] = ()
-    project: str | None = None
-    priority: Priority | None = None
-    overdue_at: datetime | None = None  # set: only pending tasks due before this moment
-    due_before: datetime | None = None
-    search: str | None = None
-    sort: Sort | None = None  # None: overdue first, then due, then priority
-    limit: int | None = None
-
-
-@dataclass(frozen=True)
-class TagChanges:
-    add: Sequence[str] = ()
-    remove: Sequence[str] = ()
 
 
 @dataclass
@@ -151,19 +118,25 @@ async def purge_tasks(session: AsyncSession, *, user: User, numbers: Sequence[in
 
 @dataclass(frozen=True)
 class Transition:
-    """A state change: from which states, to which, and what is already there."""
+    """A state change: where it starts from, where it lands, what it does to completed_at."""
 
-    verb: str
-    target: Status
     sources: frozenset[Status]
-    blocked_hint: str = ""
+    target: Status | None  # None: back to the state the task had before it was deleted
+    completion: Literal["set", "clear", "keep"] = "keep"
+    blocked_hint: str = "nothing changed"
+
+    def landing(self, task: Task) -> Status:
+        if self.target is not None:
+            return self.target
+        return Status.DONE if task.completed_at is not None else Status.PENDING
 
 
+LIVE = frozenset({Status.PENDING, Status.DONE})
 TRANSITIONS = {
-    "done": Transition("completed", Status.DONE, frozenset({Status.PENDING}), "restore it first"),
-    "reopen": Transition("reopened", Status.PENDING, frozenset({Status.DONE}), "restore it first"),
-    "rm": Transition("deleted", Status.DELETED, frozenset({Status.PENDING, Status.DONE})),
-    "restore": Transition("restored", Status.PENDING, frozenset({Status.DELETED})),
+    "done": Transition(frozenset({Status.PENDING}), Status.DONE, "set", "restore it first"),
+    "reopen": Transition(frozenset({Status.DONE}), Status.PENDING, "clear", "restore it first"),
+    "rm": Transition(LIVE, Status.DELETED),
+    "restore": Transition(frozenset({Status.DELETED}), None),
 }
 
 
@@ -184,30 +157,21 @@ async def _transition(
 
 
 def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
-    """A task in neither a source state nor the target state cannot move: nothing does."""
+    """A task in neither a source state nor the landing state cannot move: nothing does."""
     blocked = [
         task.number
         for task in tasks
-        if task.status not in transition.sources and _landing(task, transition) != task.status
+        if task.status not in transition.sources and transition.landing(task) != task.status
     ]
     if blocked:
-        raise ConflictError(
-            f"{_describe_numbers(blocked)} deleted; {transition.blocked_hint or 'nothing changed'}"
-        )
-
-
-def _landing(task: Task, transition: Transition) -> Status:
-    """Where the task ends up; restore returns a completed task to done."""
-    if transition.target is Status.PENDING and transition.sources == {Status.DELETED}:
-        return Status.DONE if task.completed_at is not None else Status.PENDING
-    return transition.target
+        raise ConflictError(f"{_describe_numbers(blocked)} deleted; {transition.blocked_hint}")
 
 
 def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
-    task.status = _landing(task, transition)
-    if transition.target is Status.DONE:
+    task.status = transition.landing(task)
+    if transition.completion == "set":
         task.completed_at = now
-    elif transition.sources == {Status.DONE}:
+    elif transition.completion == "clear":
         task.completed_at = None
 
 
