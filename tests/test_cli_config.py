@@ -3,10 +3,9 @@
 import json
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
 
+from tests.support import assert_fails
 from todo_cli.db.secrets import SERVICE
 from todo_cli.errors import ExitCode
 
@@ -18,24 +17,6 @@ def config_file(isolated_home: Path) -> Path:
     path = isolated_home / "config" / "todo" / "config.toml"
     path.parent.mkdir(parents=True)
     return path
-
-
-@pytest.fixture
-def no_keyring():
-    """The real backend keyring picks when the machine has no secret store."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
-
-
-def assert_fails(run, code: ExitCode) -> str:
-    """The error contract: the code, one line on stderr, nothing on stdout."""
-    assert run.exit_code == code, run.stderr
-    assert run.stdout == ""
-    assert len(run.stderr.splitlines()) == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    return run.stderr
 
 
 @pytest.mark.parametrize("command", [["list"], ["add", "x"], ["config", "show"], ["db", "status"]])

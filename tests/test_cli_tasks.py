@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from rich.console import Console
 
+from tests.support import assert_fails
 from todo_cli.cli.render import relative, task_table
 from todo_cli.errors import ExitCode
 from todo_cli.models import Task
@@ -41,14 +42,9 @@ def numbers(cli, *options) -> list[int]:
 def fails(cli, code, *args) -> str:
     """Run a failing command: its code, one stderr line, no stdout, nothing written."""
     before = every_task(cli)
-    result = cli(*args)
-    assert result.exit_code == code, (result.exit_code, result.stderr)
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
+    message = assert_fails(cli(*args), code)
     assert every_task(cli) == before
-    return lines[0]
+    return message.rstrip("\n")
 
 
 def local(*parts: int) -> datetime:

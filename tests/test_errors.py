@@ -11,18 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.support import assert_fails
 from todo_cli.db import embedded
 from todo_cli.errors import ConfigError, ExitCode
 
 REFUSED_URL = "postgresql://postgres@127.0.0.1:1/x"
-
-
-def assert_fails(run, code: ExitCode) -> str:
-    assert run.exit_code == code, run.stderr
-    assert run.stdout == ""
-    assert len(run.stderr.splitlines()) == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    return run.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import engine_for
+from tests.support import assert_fails
 from todo_cli.db.migrations import head_revision
 from todo_cli.errors import ExitCode
 
@@ -37,14 +38,6 @@ def versions(url: str) -> list[str]:
     if "alembic_version" not in tables(url):
         return []
     return query(url, "SELECT version_num FROM alembic_version")
-
-
-def assert_fails(run, code: ExitCode) -> str:
-    assert run.exit_code == code, run.stderr
-    assert run.stdout == ""
-    assert len(run.stderr.splitlines()) == 1, run.stderr
-    assert "Traceback" not in run.stderr
-    return run.stderr
 
 
 @pytest.fixture

@@ -4,4 +4,4 @@ from todo_cli.db import migrations
 
 
 def test_head_revision_constant_matches_the_migration_scripts():
-    assert migrations.HEAD_REVISION == migrations.head_revision()
+    assert migrations.head_revision() == migrations.HEAD_REVISION

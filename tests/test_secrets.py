@@ -1,21 +1,9 @@
 """Database passwords from the keyring (todo_cli/db/secrets.py)."""
 
-import keyring
-import keyring.backends.fail
-import pytest
-
 from todo_cli.db.secrets import SERVICE, keyring_account, stored_password, with_password
 from todo_cli.db.urls import parse_url
 
 URL = parse_url("postgresql://u@h/db")
-
-
-@pytest.fixture
-def no_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_account_names_role_server_and_database():

@@ -34,8 +34,12 @@ def isolated_env(root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}
     home = root / "home"
     home.mkdir()
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-               XDG_DATA_HOME=str(home / "data"), TODO_DATA_DIR=str(root / "data"))
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        TODO_DATA_DIR=str(root / "data"),
+    )
     return env
 
 
@@ -120,8 +124,10 @@ def report(runs: int, count: int, root: Path, env: dict[str, str]) -> None:
     python = median(runs, run(PYTHON, "-c", "pass"))
     floor = median(runs, run(PYTHON, "-c", IMPORT_FLOOR))
     print(f"baseline  python -c pass                 {python:7.3f} s")
-    print(f"baseline  import floor (typer+sqlalchemy+sqlmodel+asyncpg+pydantic-settings) "
-          f"{floor:7.3f} s")
+    print(
+        f"baseline  import floor (typer+sqlalchemy+sqlmodel+asyncpg+pydantic-settings) "
+        f"{floor:7.3f} s"
+    )
     show("todo --help", median(runs, run(TODO, "--help")), python, "python")
     show("first todo add (initdb + migrate)", run(TODO, "add", "first")(), floor, "floor")
     show("later todo add", median(runs, run(TODO, "add", "later")), floor, "floor")
@@ -129,8 +135,12 @@ def report(runs: int, count: int, root: Path, env: dict[str, str]) -> None:
     empty = median(runs, run(TODO, "list", "--search", "matches-nothing"))
     show("todo list, no match (baseline)", empty, floor, "floor")
     show(f"todo list, {count} tasks, piped", median(runs, run(TODO, "list")), empty, "no match")
-    show(f"todo list --json, {count} tasks", median(runs, run(TODO, "list", "--json")),
-         empty, "no match")
+    show(
+        f"todo list --json, {count} tasks",
+        median(runs, run(TODO, "list", "--json")),
+        empty,
+        "no match",
+    )
     for name, value in render_in_process(root / "data", env).items():
         print(f"in-process render of {count} tasks: {name:<15}{value:7.3f} s")
 
