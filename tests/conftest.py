@@ -184,6 +184,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.startswith("TODO_") and name != "TODO_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
+    # Root's default data dir is /var/lib/todo: no test may reach a shared one.
+    monkeypatch.setenv("TODO_DATA_DIR", str(home / "data" / "todo"))
     monkeypatch.chdir(home)
     return home
 
