@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -143,3 +144,13 @@ def test_status_json_describes_an_external_database(cli, database_url, monkeypat
     assert make_url(status["url"]).database == make_url(database_url).database
     assert status["revision"] == status["head"] == HEAD
     assert status["up_to_date"] is True
+
+
+def test_status_reports_a_stopped_embedded_server_without_starting_it(cli, isolated_home):
+    run = cli("db", "status", "--json")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    status = json.loads(run.stdout)
+    assert status["mode"] == "embedded"
+    assert status["server_running"] is False
+    assert status["server_pid"] is None
+    assert not Path(status["data_dir"]).exists()

@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -81,15 +82,26 @@ def check() -> None:
 
 @app.command()
 def status(json: JsonOption = False) -> None:
-    """Where the database is, whether its schema is current, and the pool settings."""
+    """Where the database is, whether its schema is current, and the pool settings.
+
+    A stopped embedded server is reported as stopped, not started to be asked.
+    """
+    from todo_cli.db import embedded
     from todo_cli.db.database import database_revision
     from todo_cli.db.migrations import head_revision
+    from todo_cli.settings import load_settings
 
     async def describe(database: Database, settings: Settings) -> dict[str, Any]:
         revision = await database_revision(database)
-        return _status_report(database, settings, revision, head_revision())
+        where = _Where(database.mode, database.location, database.server_pid, running=True)
+        return _status_report(where, settings, revision, head_revision())
 
-    report = run_with_database(describe, check_schema=False)
+    settings = load_settings()
+    if settings.database_url or embedded.running_pid(settings.data_dir) is not None:
+        report = run_with_database(describe, check_schema=False)
+    else:
+        where = _Where("embedded", str(embedded.pgdata_path(settings.data_dir)), None, False)
+        report = _status_report(where, settings, None, head_revision())
     if json:
         render.print_json(report)
     else:
@@ -111,14 +123,22 @@ def stop() -> None:
         render.message(f"stopped the embedded server (pid {pid})")
 
 
+@dataclass(frozen=True)
+class _Where:
+    mode: str
+    location: str
+    server_pid: int | None
+    running: bool
+
+
 def _status_report(
-    database: Database, settings: Settings, revision: str | None, head: str | None
+    where: _Where, settings: Settings, revision: str | None, head: str | None
 ) -> dict[str, Any]:
-    key = "data_dir" if database.mode == "embedded" else "url"
     return {
-        "mode": database.mode,
-        key: database.location,
-        "server_pid": database.server_pid,
+        "mode": where.mode,
+        "data_dir" if where.mode == "embedded" else "url": where.location,
+        "server_running": where.running,
+        "server_pid": where.server_pid,
         "revision": revision,
         "head": head,
         "up_to_date": revision == head,
