@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def render_in_process(data_dir: Path, env: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")  # pgserver's import, harmless
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--tasks", type=int, default=10_000)
