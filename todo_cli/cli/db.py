@@ -6,7 +6,6 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,7 +17,7 @@ from todo_cli.cli.tasks import confirm_or_refuse
 from todo_cli.errors import ConflictError, SchemaOutdatedError, UsageError
 
 if TYPE_CHECKING:
-    from todo_cli.db.database import Database
+    from todo_cli.db.database import Database, Location
     from todo_cli.settings import Settings
 
 app = typer.Typer(
@@ -87,21 +86,21 @@ def status(json: JsonOption = False) -> None:
     A stopped embedded server is reported as stopped, not started to be asked.
     """
     from todo_cli.db import embedded
-    from todo_cli.db.database import database_revision
+    from todo_cli.db.database import Location, database_revision
     from todo_cli.db.migrations import head_revision
     from todo_cli.settings import load_settings
 
     async def describe(database: Database, settings: Settings) -> dict[str, Any]:
         revision = await database_revision(database)
-        where = _Where(database.mode, database.location, database.server_pid, running=True)
-        return _status_report(where, settings, revision, head_revision())
+        return _status_report(database.location, settings, revision, head_revision())
 
     settings = load_settings()
     if settings.database_url or embedded.running_pid(settings.data_dir) is not None:
         report = run_with_database(describe, check_schema=False)
     else:
-        where = _Where("embedded", str(embedded.pgdata_path(settings.data_dir)), None, False)
-        report = _status_report(where, settings, None, head_revision())
+        pgdata = str(embedded.pgdata_path(settings.data_dir))
+        stopped = Location("embedded", pgdata, server_pid=None, running=False)
+        report = _status_report(stopped, settings, None, head_revision())
     if json:
         render.print_json(report)
     else:
@@ -123,22 +122,14 @@ def stop() -> None:
         render.message(f"stopped the embedded server (pid {pid})")
 
 
-@dataclass(frozen=True)
-class _Where:
-    mode: str
-    location: str
-    server_pid: int | None
-    running: bool
-
-
 def _status_report(
-    where: _Where, settings: Settings, revision: str | None, head: str | None
+    location: Location, settings: Settings, revision: str | None, head: str | None
 ) -> dict[str, Any]:
     return {
-        "mode": where.mode,
-        "data_dir" if where.mode == "embedded" else "url": where.location,
-        "server_running": where.running,
-        "server_pid": where.server_pid,
+        "mode": location.mode,
+        "data_dir" if location.mode == "embedded" else "url": location.address,
+        "server_running": location.running,
+        "server_pid": location.server_pid,
         "revision": revision,
         "head": head,
         "up_to_date": revision == head,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -179,11 +180,11 @@ def edit(
     from todo_cli.models import TaskUpdate
     from todo_cli.service import tasks as service
 
-    fields: dict[str, Any] = {"title": title, "description": description, "project": project}
-    fields = {name: value for name, value in fields.items() if value is not None}
+    given = {"title": title, "description": description}
+    fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     fields |= _clearable("priority", _priority(priority), clear=no_priority)
     fields |= _clearable("due", _when(due), clear=no_due)
-    fields |= _clearable("project", fields.get("project"), clear=no_project)
+    fields |= _clearable("project", project, clear=no_project)
     changes = TaskUpdate(**fields)
     tags = TagChanges(add=tag or (), remove=untag or ())
     task = run_for_user(
@@ -199,8 +200,6 @@ def edit(
 
 def confirm_or_refuse(yes: bool, question: str) -> None:
     """Go on with --yes or a 'yes' typed at a terminal; refuse otherwise (exit 2)."""
-    import sys
-
     if yes:
         return
     if not sys.stdin.isatty():

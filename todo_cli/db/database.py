@@ -13,6 +13,7 @@ from todo_cli.db.errors import connection_errors
 from todo_cli.errors import SchemaOutdatedError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from todo_cli.settings import Settings
@@ -22,30 +23,39 @@ UPGRADE_HINT = "run `todo db upgrade`"
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where the database is, as `todo db status` reports it."""
+
+    mode: Mode
+    address: str  # the masked URL, or the embedded data directory
+    server_pid: int | None = None
+    running: bool = True
+
+
+@dataclass(frozen=True)
 class Database:
     engine: AsyncEngine
-    mode: Mode
-    location: str  # the masked URL, or the embedded data directory
+    location: Location
     host: str
-    server_pid: int | None = None
 
 
-def connect_target(settings: Settings, *, debug: bool = False) -> tuple[urls.ConnectTarget, Mode]:
+def locate(settings: Settings, *, debug: bool = False) -> tuple[Location, urls.ConnectTarget]:
     """Where this invocation's database is; starts the embedded server if needed."""
     if settings.database_url:
         from todo_cli.db.secrets import with_password
 
-        url = with_password(urls.parse_url(settings.database_url))
-        mode: Mode = "external"
-    else:
-        embedded.quiet_library(debug)
-        server = embedded.ensure_running(settings.data_dir)
-        url = urls.parse_url(server.url)
-        mode = "embedded"
-    target = urls.translate(
+        target = _translate(with_password(urls.parse_url(settings.database_url)), settings)
+        return Location("external", target.masked), target
+    embedded.quiet_library(debug)
+    server = embedded.ensure_running(settings.data_dir)
+    target = _translate(urls.parse_url(server.url), settings)
+    return Location("embedded", str(server.pgdata), server.pid), target
+
+
+def _translate(url: URL, settings: Settings) -> urls.ConnectTarget:
+    return urls.translate(
         url, connect_timeout=settings.connect_timeout, application_name=settings.application_name
     )
-    return target, mode
 
 
 @asynccontextmanager
@@ -57,25 +67,14 @@ async def open_database(
     With ``check_schema``, the embedded database is brought to head and an
     external one behind head is refused (exit 7): admins migrate shared ones.
     """
-    target, mode = connect_target(settings, debug=debug)
-    engine = build_engine(target, settings)
+    location, target = locate(settings, debug=debug)
+    database = Database(build_engine(target, settings), location, target.host)
     try:
-        database = _describe(engine, mode, target, settings)
         if check_schema:
             await ensure_schema(database)
         yield database
     finally:
-        await engine.dispose()
-
-
-def _describe(
-    engine: AsyncEngine, mode: Mode, target: urls.ConnectTarget, settings: Settings
-) -> Database:
-    if mode == "embedded":
-        pgdata = str(embedded.pgdata_path(settings.data_dir))
-        pid = embedded.running_pid(settings.data_dir)
-        return Database(engine, mode, pgdata, target.host, pid)
-    return Database(engine, mode, target.masked, target.host)
+        await database.engine.dispose()
 
 
 async def database_revision(database: Database) -> str | None:
@@ -89,7 +88,8 @@ async def ensure_schema(database: Database) -> None:
     head = migrations.HEAD_REVISION
     if current == head:
         return
-    if database.mode == "embedded" and (current is None or current in migrations.known_revisions()):
+    embedded_and_older = current is None or current in migrations.known_revisions()
+    if database.location.mode == "embedded" and embedded_and_older:
         await migrations.upgrade(database.engine, "head")
         return
     raise SchemaOutdatedError(describe_mismatch(current, head))
