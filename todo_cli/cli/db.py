@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli.cli import render, state
+from todo_cli.cli import render
 from todo_cli.cli.options import JsonOption, YesOption
 from todo_cli.cli.runner import run_with_database
 from todo_cli.cli.tasks import confirm_or_refuse
@@ -114,7 +114,6 @@ def stop() -> None:
     from todo_cli.settings import load_settings
 
     settings = load_settings()
-    embedded.quiet_library(state.current.debug)
     pid = embedded.stop(settings.data_dir)
     if pid is None:
         render.message(f"the embedded server in {settings.data_dir} is not running")

@@ -6,8 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from todo_cli.cli import state
-
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,8 +39,7 @@ def run_with_database(
         from todo_cli.settings import load_settings
 
         settings = load_settings()
-        debug = state.current.debug
-        async with open_database(settings, check_schema=check_schema, debug=debug) as database:
+        async with open_database(settings, check_schema=check_schema) as database:
             return await work(database, settings)
 
     return asyncio.run(main())

@@ -39,14 +39,13 @@ class Database:
     host: str
 
 
-def locate(settings: Settings, *, debug: bool = False) -> tuple[Location, urls.ConnectTarget]:
+def locate(settings: Settings) -> tuple[Location, urls.ConnectTarget]:
     """Where this invocation's database is; starts the embedded server if needed."""
     if settings.database_url:
         from todo_cli.db.secrets import with_password
 
         target = _translate(with_password(urls.parse_url(settings.database_url)), settings)
         return Location("external", target.masked), target
-    embedded.quiet_library(debug)
     server = embedded.ensure_running(settings.data_dir)
     target = _translate(urls.parse_url(server.url), settings)
     return Location("embedded", str(server.pgdata), server.pid), target
@@ -60,14 +59,14 @@ def _translate(url: URL, settings: Settings) -> urls.ConnectTarget:
 
 @asynccontextmanager
 async def open_database(
-    settings: Settings, *, check_schema: bool = True, debug: bool = False
+    settings: Settings, *, check_schema: bool = True
 ) -> AsyncIterator[Database]:
     """An engine for this invocation, disposed before the event loop closes.
 
     With ``check_schema``, the embedded database is brought to head and an
     external one behind head is refused (exit 7): admins migrate shared ones.
     """
-    location, target = locate(settings, debug=debug)
+    location, target = locate(settings)
     database = Database(build_engine(target, settings), location, target.host)
     try:
         if check_schema:

@@ -41,7 +41,10 @@ def quiet_library(debug: bool) -> None:
     Importing it also asks platformdirs for a runtime dir, which warns where
     XDG_RUNTIME_DIR is unset (CI, root shells); the library falls back to /tmp.
     """
-    logging.getLogger(LIBRARY_LOGGER).setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    logger = logging.getLogger(LIBRARY_LOGGER)
+    logger.setLevel(logging.DEBUG if debug else logging.CRITICAL)
+    if debug and not logger.handlers:
+        logger.addHandler(logging.StreamHandler())  # stderr
     if not debug:
         warnings.filterwarnings("ignore", module="platformdirs")
         warnings.filterwarnings("ignore", module=LIBRARY_LOGGER)
