@@ -8,8 +8,15 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from todo_cli.errors import CredentialsError, DatabaseUnreachableError, TodoError
+from todo_cli.errors import ConfigError, CredentialsError, DatabaseUnreachableError, TodoError
 
+# Another client's prepared statement is there, or ours is gone: a pooler in
+# transaction mode is sharing server connections between clients.
+POOLER_SQLSTATES = {"42P05", "26000"}
+POOLER_HINT = (
+    "shares server connections between clients (PgBouncer in transaction mode?); "
+    "set TODO_TRANSACTION_POOLING=1"
+)
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
 
 
@@ -32,6 +39,8 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
         sqlstate = getattr(cause, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith("28"):
             return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
+        if sqlstate in POOLER_SQLSTATES:
+            return ConfigError(f"{host} {POOLER_HINT}")
         if sqlstate == "3D000":
             return DatabaseUnreachableError(f"cannot use the database at {host}: {cause}")
         if isinstance(sqlstate, str) and sqlstate.startswith("08"):  # connection exception
