@@ -9,12 +9,12 @@ passes through alembic.ini.
 import asyncio
 import logging.config
 
+from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import todo_cli.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from alembic import context
 
 # One key for every todo process: concurrent upgrades queue on it and each
 # re-reads the version table once it holds the lock.

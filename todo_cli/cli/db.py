@@ -57,6 +57,7 @@ def downgrade(revision: RevisionArgument = "-1", yes: YesOption = False) -> None
 def history() -> None:
     """List the migrations this todo carries, newest first."""
     from alembic import command
+
     from todo_cli.db.migrations import alembic_config
 
     with alembic_errors():
