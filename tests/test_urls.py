@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import engine_for
-from todo_cli.db.urls import mask_url, mask_url_text, parse_url, translate
+from todo_cli.db.urls import has_password, mask_url, mask_url_text, parse_url, translate
 from todo_cli.errors import ConfigError, ExitCode
 
 NEON_URL = (
@@ -156,3 +156,62 @@ def test_libpq_parameters_work_against_a_real_server(database_url, cli, monkeypa
             await engine.dispose()
 
     assert asyncio.run(server_view()) == ("1234ms", "abc")
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("postgresql://u@h/db?password=S3cr3t", "postgresql://u@h/db?password=***"),
+        (
+            "postgresql://u@h/db?sslmode=require&password=S3cr3t",
+            "postgresql://u@h/db?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://u:one@h/db?password=two&password=S3cr3t",
+            "postgresql://u:***@h/db?password=***",
+        ),
+    ],
+)
+def test_a_password_in_the_query_string_is_masked_too(raw, masked):
+    assert mask_url(parse_url(raw)) == masked
+    assert mask_url_text(raw) == masked
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgresql://u@h/db", False),
+        ("postgresql://u:pw@h/db", True),
+        ("postgresql://u:@h/db", True),
+        ("postgresql://u@h/db?password=pw", True),
+        ("postgresql://u@h/db?sslpassword=pw", False),
+    ],
+)
+def test_has_password_looks_in_userinfo_and_query(raw, expected):
+    assert has_password(parse_url(raw)) is expected
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_port_out_of_range_is_config_error(port):
+    with pytest.raises(ConfigError, match=f"database_url port {port} is not between 1 and 65535"):
+        parse_url(f"postgresql://u@127.0.0.1:{port}/db")
+
+
+def test_highest_port_is_accepted():
+    assert parse_url("postgresql://u@127.0.0.1:65535/db").port == 65535
+
+
+def test_a_password_in_the_query_string_works_and_is_never_printed(database_url, cli, monkeypatch):
+    given = make_url(database_url)
+    password = given.password or "S3cr3t-unchecked"  # a trust server takes any password
+    url = given.set(password=None).update_query_dict({"password": password})
+    monkeypatch.setenv("TODO_DATABASE_URL", url.render_as_string(hide_password=False))
+    added = cli("add", "via a query password", "--json")
+    assert added.exit_code == ExitCode.OK, added.stderr
+    status = cli("db", "status", "--json")
+    shown = cli("config", "show")
+    assert status.exit_code == shown.exit_code == ExitCode.OK, status.stderr + shown.stderr
+    assert "password=***" in json.loads(status.stdout)["url"]
+    assert "password=***" in shown.stdout
+    for run in (added, status, shown):
+        assert f"password={password}" not in run.stdout + run.stderr

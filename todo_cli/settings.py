@@ -1,35 +1,47 @@
-"""Configuration: flags > ``TODO_*`` environment > ``.env`` > config file > defaults.
+"""Configuration: flags > ``TODO_*`` environment > the ``.env`` file ``TODO_ENV_FILE``
+names > config file > defaults.
 
 Loaded inside a command (``load_settings``), never at import time, so that
-``todo --help`` stays fast and tests can point the tool anywhere.
+``todo --help`` stays fast and tests can point the tool anywhere. A ``.env`` in
+the current directory is never read: a checkout must not redirect anyone's tasks.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-import tomllib
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
+from todo_cli.config_file import APP_NAME, config_file_path, read_config_file, read_text
 from todo_cli.errors import ConfigError, UsageError
 
-APP_NAME = "todo"
+ENV_PREFIX = "TODO_"
+ENV_FILE_VARIABLE = "TODO_ENV_FILE"
+# TODO_* variables that are not settings, so they must not be warned about.
+NON_SETTING_VARIABLES = frozenset(
+    {
+        ENV_FILE_VARIABLE,
+        "TODO_TEST_DATABASE_URL",  # the test suite's server
+        "TODO_AGENT",  # the resident agent's switch
+        "TODO_SESSION_TOKEN",  # accounts: a session without a keyring
+    }
+)
 # Root's home must stay private, and the embedded server runs as an
 # unprivileged user that has to reach its data: root keeps it in /var/lib.
 ROOT_DATA_DIR = Path("/var/lib/todo")
-
-
-def config_file_path() -> Path:
-    return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
 def default_data_dir() -> Path:
@@ -42,7 +54,7 @@ class Settings(BaseSettings):
     """Every setting, its default and its constraint."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TODO_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix=ENV_PREFIX, env_file=None, extra="ignore", validate_default=True
     )
 
     database_url: str | None = Field(
@@ -70,18 +82,58 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
-        return init_settings, env_settings, dotenv_settings, toml
+        config_file = InitSettingsSource(settings_cls, init_kwargs=read_config_file())
+        return init_settings, env_settings, dotenv_settings, config_file
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_given(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise PydanticCustomError("empty_path", "is empty; give an absolute path or unset it")
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_absolute(cls, value: Path) -> Path:
+        # A relative directory would put a different database in every cwd.
+        expanded = value.expanduser()
+        if not expanded.is_absolute():
+            raise PydanticCustomError(
+                "relative_path", "must be an absolute path, not {path!r}", {"path": str(value)}
+            )
+        return expanded
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings for this invocation; any invalid source is a ConfigError (exit 5)."""
+    env_file = _env_file()
+    warn_unknown_keys(read_config_file(), where=f"in {config_file_path()}")
+    warn_unknown_variables(os.environ, where="in the environment")
     try:
-        return Settings(**overrides)
+        return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration: {describe_validation_error(exc)}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid config file {config_file_path()}: {exc}") from exc
+
+
+def _env_file() -> Path | None:
+    """The .env file TODO_ENV_FILE names, checked readable; None when unset."""
+    name = os.environ.get(ENV_FILE_VARIABLE)
+    if not name:
+        return None
+    path = Path(name).expanduser()
+    text = read_text(path, f"{ENV_FILE_VARIABLE} file")
+    if text is None:
+        raise ConfigError(f"{ENV_FILE_VARIABLE} names {path}, which does not exist")
+    warn_unknown_variables(_dotenv_names(text), where=f"in {path}")
+    return path
+
+
+def _dotenv_names(text: str) -> list[str]:
+    from io import StringIO
+
+    from dotenv import dotenv_values
+
+    return list(dotenv_values(stream=StringIO(text)))
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -94,35 +146,65 @@ def setting_names() -> list[str]:
     return list(Settings.model_fields)
 
 
-def read_config_file() -> dict[str, Any]:
-    path = config_file_path()
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid config file {path}: {exc}") from exc
+def warn_unknown_keys(keys: Iterable[str], *, where: str) -> None:
+    """A misspelt setting is otherwise silently ignored: name it, suggest the closest."""
+    names = setting_names()
+    for key in keys:
+        if key not in names:
+            _warn_once(f"unknown setting {key!r} {where}{_did_you_mean(key, names, '{!r}')}")
+
+
+def warn_unknown_variables(variables: Iterable[str], *, where: str) -> None:
+    known = [f"{ENV_PREFIX}{name}".upper() for name in setting_names()]
+    for variable in variables:
+        upper = variable.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in {*known, *NON_SETTING_VARIABLES}:
+            _warn_once(f"unknown variable {variable} {where}{_did_you_mean(upper, known, '{}')}")
+
+
+def _did_you_mean(name: str, candidates: list[str], style: str) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f"; did you mean {style.format(close[0])}?" if close else ""
+
+
+def _warn_once(text: str) -> None:
+    """One warning line per invocation, however often the settings are loaded."""
+    from todo_cli.cli import state
+
+    if text not in state.current.warned:
+        state.current.warned.add(text)
+        sys.stderr.write(f"todo: warning: {text}\n")
+
+
+class _ValueCheck(Settings):
+    """Settings from the given values only: checks one value without reading any source."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 def validate_setting(key: str, value: str) -> Any:
     """The typed value ``key`` would take from the string ``value``, or an error."""
-    if key not in Settings.model_fields:
-        raise UsageError(f"unknown setting {key!r}; known: {', '.join(setting_names())}")
+    check_setting_name(key)
     try:
-        checked = Settings.model_validate({key: value})
+        checked = _ValueCheck.model_validate({key: value})
     except ValidationError as exc:
         raise ConfigError(f"invalid value for {key}: {exc.errors()[0]['msg']}") from exc
     typed = getattr(checked, key)
     return str(typed) if isinstance(typed, Path) else typed
 
 
-def write_setting(key: str, value: Any) -> Path:
-    """Store one setting in the config file, keeping the others."""
-    import tomli_w
-
-    data = read_config_file()
-    data[key] = value
-    path = config_file_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
+def check_setting_name(key: str) -> None:
+    """UsageError (exit 2) for a name that is no setting, with the closest one."""
+    if key not in Settings.model_fields:
+        known = setting_names()
+        hint = _did_you_mean(key, known, "{!r}") or f"; known: {', '.join(known)}"
+        raise UsageError(f"unknown setting {key!r}{hint}")

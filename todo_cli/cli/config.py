@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli.cli import render
 from todo_cli.cli.options import JsonOption
 from todo_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+KeyArgument = Annotated[
+    str, typer.Argument(help="Setting name, as `todo config show` prints it.", show_default=False)
+]
 
 app = typer.Typer(help="Show and change settings.", invoke_without_command=True)
 
@@ -25,52 +32,103 @@ def group(ctx: typer.Context) -> None:
 @app.command()
 def show(json: JsonOption = False) -> None:
     """Every setting in effect (the database password masked)."""
+    from todo_cli.cli.plain import plain_value
     from todo_cli.settings import load_settings
 
     values = _displayable(load_settings().model_dump())
     if json:
         render.print_json(values)
     else:
-        sys.stdout.writelines(f"{key} = {value}\n" for key, value in values.items())
+        sys.stdout.writelines(f"{key} = {plain_value(value)}\n" for key, value in values.items())
 
 
 @app.command()
 def path() -> None:
     """Print the config file's path (it may not exist yet)."""
-    from todo_cli.settings import config_file_path
+    from todo_cli.config_file import config_file_path
 
     sys.stdout.write(f"{config_file_path()}\n")
 
 
 @app.command("set")
 def set_(
-    key: Annotated[str, typer.Argument(help="Setting name, as `todo config show` prints it.")],
+    key: KeyArgument,
     value: Annotated[str, typer.Argument(help="New value.")],
 ) -> None:
-    """Store a setting in the config file (validated first)."""
-    from todo_cli.settings import validate_setting, write_setting
+    """Store a setting in the config file (validated first; comments are kept)."""
+    from todo_cli.config_file import set_in_config_file
+    from todo_cli.settings import validate_setting
 
     typed = validate_setting(key, value)
     if key == "database_url":
         _refuse_password_in_url(value)
-    path = write_setting(key, typed)
+    path = set_in_config_file(key, typed)
     render.message(f"{key} set in {path}")
 
 
+@app.command()
+def unset(key: KeyArgument) -> None:
+    """Remove a setting from the config file, so its default applies again."""
+    from todo_cli.config_file import config_file_path, read_config_file, remove_from_config_file
+    from todo_cli.settings import check_setting_name
+
+    # A misspelt key the warnings named can be removed too.
+    if key not in read_config_file():
+        check_setting_name(key)
+        render.message(f"{key} is not set in {config_file_path()}; nothing changed")
+        return
+    remove_from_config_file(key)
+    render.message(f"{key} removed from {config_file_path()}")
+
+
 @app.command("set-password")
-def set_password() -> None:
-    """Store the password for the configured database URL in the system keyring."""
-    from todo_cli.db.secrets import store_password
-    from todo_cli.db.urls import mask_url, parse_url
+def set_password(
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of stdin (scripts)."
+        ),
+    ] = False,
+) -> None:
+    """Store the password for the configured database URL in the system keyring.
+
+    At a terminal it prompts (the input is hidden); elsewhere pass --password-stdin.
+    """
+    from todo_cli.db.secrets import require_keyring, store_password
+    from todo_cli.db.urls import mask_url
+
+    url = _configured_url()
+    require_keyring()  # before anyone types a password that could not be kept
+    password = _read_password(mask_url(url), from_stdin=password_stdin)
+    store_password(url, password)
+    render.message(f"password stored in the system keyring for {mask_url(url)}")
+
+
+def _configured_url() -> URL:
+    from todo_cli.db.urls import parse_url
     from todo_cli.settings import load_settings
 
     settings = load_settings()
     if not settings.database_url:
         raise UsageError("no database_url is set; the embedded server needs no password")
-    url = parse_url(settings.database_url)
-    password = typer.prompt(f"Password for {mask_url(url)}", hide_input=True, err=True)
-    store_password(url, password)
-    render.message(f"password stored in the system keyring for {mask_url(url)}")
+    return parse_url(settings.database_url)
+
+
+def _read_password(target: str, *, from_stdin: bool) -> str:
+    if from_stdin:
+        # One line, as `docker login --password-stdin` reads it.
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    elif not stdin_is_terminal():
+        raise UsageError("stdin is not a terminal: pipe the password in with --password-stdin")
+    else:
+        password = typer.prompt(f"Password for {target}", hide_input=True, err=True)
+    if not password:
+        raise UsageError("the password is empty; nothing was stored")
+    return password
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _displayable(values: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +145,9 @@ def _displayable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refuse_password_in_url(raw: str) -> None:
-    from todo_cli.db.urls import parse_url
+    from todo_cli.db.urls import has_password, parse_url
 
-    if parse_url(raw).password is not None:
+    if has_password(parse_url(raw)):
         raise UsageError(
             "the URL holds a password, and the config file is no place for secrets; "
             "set the URL without it, then run `todo config set-password`"

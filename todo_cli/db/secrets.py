@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from todo_cli.db.urls import has_password
 from todo_cli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -42,12 +43,33 @@ def store_password(url: URL, password: str) -> None:
         raise ConfigError(f"no usable system keyring ({exc}); {ALTERNATIVES}") from exc
 
 
+def require_keyring() -> None:
+    """ConfigError unless a keyring backend would really keep a password.
+
+    keyring falls back to backends that fail (``fail``) or silently keep
+    nothing (``null``, an empty chainer); all of them have a priority of 0 or less.
+    """
+    import keyring
+
+    backend = keyring.get_keyring()
+    if not _keeps_passwords(backend):
+        name = f"{type(backend).__module__}.{type(backend).__name__}"
+        raise ConfigError(f"no usable system keyring (the backend is {name}); {ALTERNATIVES}")
+
+
+def _keeps_passwords(backend: object) -> bool:
+    try:
+        return float(backend.priority) > 0  # type: ignore[attr-defined]
+    except Exception:  # a backend that cannot even say its priority is unusable
+        return False
+
+
 def with_password(url: URL) -> URL:
     """``url`` with the keyring's password filled in when the URL has none.
 
     Without one, asyncpg itself reads PGPASSWORD and ~/.pgpass, as libpq does.
     """
-    if url.password is not None:
+    if has_password(url):
         return url
     password = stored_password(url)
     return url if password is None else url.set(password=password)

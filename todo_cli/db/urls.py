@@ -11,6 +11,7 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
 
 from todo_cli.errors import ConfigError
 
@@ -23,6 +24,9 @@ SSL_FILE_PARAMS = ("sslrootcert", "sslcert", "sslkey")
 # asyncpg negotiates SCRAM itself but cannot do channel binding; dropping the
 # parameter is what lets a Neon URL (channel_binding=require) connect at all.
 DROPPED_PARAMS = ("channel_binding",)
+PASSWORD_PARAM = "password"  # libpq (and asyncpg) also take the password here
+MASK = "***"
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,23 @@ def parse_url(raw: str) -> URL:
         raise ConfigError(
             f"database_url scheme {url.drivername!r} is not PostgreSQL; use postgresql://"
         )
+    if url.port is not None and not 1 <= url.port <= MAX_PORT:
+        raise ConfigError(f"database_url port {url.port} is not between 1 and {MAX_PORT}")
     return url.set(drivername=ASYNC_DRIVER)
 
 
+def has_password(url: URL) -> bool:
+    """A password in the userinfo or, as libpq also accepts, in the query string."""
+    return url.password is not None or PASSWORD_PARAM in url.query
+
+
 def mask_url(url: URL) -> str:
-    """The URL as a person would write it, password replaced by ***."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=True)
+    """The URL as a person would write it, every password replaced by ***."""
+    if PASSWORD_PARAM in url.query:
+        url = url.update_query_dict({PASSWORD_PARAM: MASK})
+    shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
+    # The query value is percent-encoded; show the mask as the userinfo one reads.
+    return shown.replace(f"{PASSWORD_PARAM}={quote_plus(MASK)}", f"{PASSWORD_PARAM}={MASK}")
 
 
 def mask_url_text(raw: str) -> str:
