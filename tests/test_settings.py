@@ -147,7 +147,7 @@ def test_empty_data_dir_is_config_error(monkeypatch, value):
 def test_relative_data_dir_is_config_error(config_file, monkeypatch):
     monkeypatch.delenv("TODO_DATA_DIR")
     write(config_file, 'data_dir = "todo-data"\n')
-    with pytest.raises(ConfigError, match="data_dir: must be an absolute path"):
+    with pytest.raises(ConfigError, match=r"data_dir: must be an absolute path, not 'todo-data'$"):
         load_settings()
 
 

@@ -184,7 +184,9 @@ def test_a_password_in_the_query_string_is_masked_too(raw, masked):
         ("postgresql://u:pw@h/db", True),
         ("postgresql://u:@h/db", True),
         ("postgresql://u@h/db?password=pw", True),
-        ("postgresql://u@h/db?sslpassword=pw", False),
+        ("postgresql://u@h/db?sslpassword=pw", True),
+        ("postgresql://u@h/db?PassWord=pw", True),
+        ("postgresql://u@h/db?passfile=/x", False),
     ],
 )
 def test_has_password_looks_in_userinfo_and_query(raw, expected):

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         expanded = value.expanduser()
         if not expanded.is_absolute():
             raise PydanticCustomError(
-                "relative_path", "must be an absolute path, not {path!r}", {"path": str(value)}
+                "relative_path", "must be an absolute path, not '{path}'", {"path": str(value)}
             )
         return expanded
 

@@ -24,7 +24,8 @@ SSL_FILE_PARAMS = ("sslrootcert", "sslcert", "sslkey")
 # asyncpg negotiates SCRAM itself but cannot do channel binding; dropping the
 # parameter is what lets a Neon URL (channel_binding=require) connect at all.
 DROPPED_PARAMS = ("channel_binding",)
-PASSWORD_PARAM = "password"  # libpq (and asyncpg) also take the password here
+# libpq also takes the password (and the client key's passphrase) in the query.
+SECRET_PARAMS = frozenset({"password", "sslpassword"})
 MASK = "***"
 MAX_PORT = 65535
 
@@ -66,16 +67,21 @@ def parse_url(raw: str) -> URL:
 
 def has_password(url: URL) -> bool:
     """A password in the userinfo or, as libpq also accepts, in the query string."""
-    return url.password is not None or PASSWORD_PARAM in url.query
+    return url.password is not None or bool(_secret_params(url))
 
 
 def mask_url(url: URL) -> str:
     """The URL as a person would write it, every password replaced by ***."""
-    if PASSWORD_PARAM in url.query:
-        url = url.update_query_dict({PASSWORD_PARAM: MASK})
+    secrets = _secret_params(url)
+    if secrets:
+        url = url.update_query_dict(dict.fromkeys(secrets, MASK))
     shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
-    # The query value is percent-encoded; show the mask as the userinfo one reads.
-    return shown.replace(f"{PASSWORD_PARAM}={quote_plus(MASK)}", f"{PASSWORD_PARAM}={MASK}")
+    # A query value is percent-encoded; show the mask as the userinfo one reads.
+    return shown.replace(quote_plus(MASK), MASK)
+
+
+def _secret_params(url: URL) -> list[str]:
+    return [key for key in url.query if key.lower() in SECRET_PARAMS]
 
 
 def mask_url_text(raw: str) -> str:
