@@ -173,8 +173,11 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Started]:
     data_dir = base / "todo" if request.param == "short path" else long_data_dir(base)
     added = run_todo("add", "first", env=todo_env(base / "home", data_dir))
     assert added.returncode == ExitCode.OK, added.stderr
-    yield started(data_dir)
+    server = started(data_dir)
+    yield server
     embedded.stop(data_dir)
+    if not server.socket_dir.is_relative_to(base):
+        shutil.rmtree(server.socket_dir, ignore_errors=True)
     shutil.rmtree(base, ignore_errors=True)
 
 
