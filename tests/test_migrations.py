@@ -134,13 +134,15 @@ def test_concurrent_upgrades_apply_once(empty_database_url):
 
 
 def test_status_json_describes_an_external_database(cli, database_url, monkeypatch):
-    with_password = make_url(database_url).set(password="s3cret")
+    with_password = make_url(database_url)
+    if not with_password.password:  # a trust server (TODO_TEST_DATABASE_URL) takes any
+        with_password = with_password.set(password="s3cret")
     monkeypatch.setenv("TODO_DATABASE_URL", with_password.render_as_string(hide_password=False))
     run = cli("db", "status", "--json")
     assert run.exit_code == ExitCode.OK, run.stderr
     status = json.loads(run.stdout)
     assert status["mode"] == "external"
-    assert "s3cret" not in run.stdout
+    assert str(with_password.password) not in run.stdout
     assert make_url(status["url"]).database == make_url(database_url).database
     assert status["revision"] == status["head"] == HEAD
     assert status["up_to_date"] is True

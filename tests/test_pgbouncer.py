@@ -41,7 +41,8 @@ def free_port() -> int:
 def upstream(server: URL) -> str:
     """PgBouncer's connect string for the test server (TCP, or the embedded socket dir)."""
     host = server.host or server.query.get("host")
-    return f"host={host} port={server.port or 5432} user={server.username or 'postgres'}"
+    login = f"host={host} port={server.port or 5432} user={server.username or 'postgres'}"
+    return f"{login} password={server.password}" if server.password else login
 
 
 def bouncer_config(directory: Path, server: URL, port: int) -> Path:

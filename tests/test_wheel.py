@@ -46,9 +46,11 @@ def run(*command, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def install():
-    # Not under pytest's tmp dirs: as root, the embedded server opens every
-    # directory above its data and binaries to its own user.
+    # Not under pytest's 0700 tmp dirs: as root, the embedded server's own user
+    # must get through every directory above its data and binaries, and todo
+    # never widens one it did not create. This one is ours: open it.
     base = Path(tempfile.mkdtemp(prefix="todo-wheel-"))
+    base.chmod(0o755)
     built = run(sys.executable, "-m", "build", "--wheel", "--outdir", base / "dist", REPO)
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = (base / "dist").glob("*.whl")

