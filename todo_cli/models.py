@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY  # has contains() (@>); the generic one has not
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, relationship
 from sqlmodel import AutoString, Field, Relationship, SQLModel
 
 TITLE_MAX_LENGTH = 500
@@ -148,13 +149,15 @@ class Task(TaskBase, table=True):
     started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # Loaded with every task in one extra query per statement (selectin), never
     # one per task; the database deletes them with the task (passive_deletes).
-    notes: list[TaskNote] = Relationship(
-        sa_relationship_kwargs={
-            "lazy": "selectin",
-            "order_by": "TaskNote.id",
-            "cascade": "all, delete-orphan",
-            "passive_deletes": True,
-        }
+    notes: Mapped[list[TaskNote]] = Relationship(
+        # Named and typed for SQLAlchemy: SQLModel cannot read postponed annotations.
+        sa_relationship=relationship(
+            "TaskNote",
+            lazy="selectin",
+            order_by="TaskNote.id",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        )
     )
 
 
