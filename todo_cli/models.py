@@ -25,8 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY  # has contains() (@>); the generic one has not
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB  # ARRAY: has contains() (@>)
 from sqlalchemy.orm import Mapped, relationship
 from sqlmodel import AutoString, Field, Relationship, SQLModel
 
@@ -253,9 +252,3 @@ class TaskRead(SQLModel):
 class NoteRead(SQLModel):
     text: str
     created_at: IsoTimestamp
-
-
-class ScoredTaskRead(TaskRead):
-    """A task as `todo next --json` shows it: with its urgency score."""
-
-    urgency: float

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     echo: bool = Field(default=False, description="log every SQL statement")
     transaction_pooling: bool = Field(
         default=False, description="PgBouncer transaction mode: no reused prepared statements"
+    )
+    default_command: Literal["next", "list", "help"] = Field(
+        default="next", description="what a bare `todo` runs"
     )
 
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,6 +36,12 @@ RECORD = text(
            AS entry(task_id bigint, task_number integer, before jsonb, after jsonb)
     """
 ).bindparams(bindparam("rows", type_=JSONB))
+
+
+async def transaction_now(session: AsyncSession) -> datetime:
+    """The transaction's now(): the moment the journal and the task's updated_at record."""
+    moment: datetime = (await session.exec(select(func.now()))).one()
+    return moment
 
 
 def snapshot(task: Task) -> Snapshot:
@@ -78,7 +84,9 @@ async def record(
     if not entries:
         return
     rows = [_row(entry) for entry in entries]
-    await session.exec(RECORD, params={"user_id": user.id, "command": command, "rows": rows})
+    # Through the connection: SQLModel's exec() is typed for ORM statements only.
+    connection = await session.connection()
+    await connection.execute(RECORD, {"user_id": user.id, "command": command, "rows": rows})
 
 
 def _row(entry: Change) -> dict[str, Any]:
