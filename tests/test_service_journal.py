@@ -309,7 +309,11 @@ async def test_two_concurrent_undos_take_one_change_each(engine, owner):
         return_exceptions=True,
     )
     undone = [result for result in results if not isinstance(result, BaseException)]
-    assert [result.group.command for result in undone] in (["done"], ["done", "add"], ["add", "done"])
+    assert [result.group.command for result in undone] in (
+        ["done"],
+        ["done", "add"],
+        ["add", "done"],
+    )
     rows = await journal_rows(engine)
     assert sum(row.undone_at is not None for row in rows) == len(undone)
 
