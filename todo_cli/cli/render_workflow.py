@@ -20,8 +20,19 @@ if TYPE_CHECKING:
     from todo_cli.service.summaries import ProjectSummary, TagSummary
     from todo_cli.service.tasks import Outcome
 
-# What `todo log` leaves out of a diff: identity, and what every change moves.
-NOT_SHOWN = frozenset({"id", "uuid", "created_at", "updated_at", "notes"})
+# What `todo log` shows of a change, in the JSON contract's order (jsonb keeps
+# its own key order); identity and updated_at, which every change moves, stay out.
+SHOWN = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due",
+    "tags",
+    "project",
+    "completed_at",
+    "started_at",
+)
 TIMESTAMPS = frozenset({"due", "completed_at", "started_at"})
 ARROW = "→"
 
@@ -72,8 +83,8 @@ def describe_change(entry: Change) -> str:
     before, after = entry.before, entry.after
     parts = [
         f"{key}: {_value(key, before.get(key))} {ARROW} {_value(key, after.get(key))}"
-        for key in after
-        if key not in NOT_SHOWN and before.get(key) != after.get(key)
+        for key in SHOWN
+        if before.get(key) != after.get(key)
     ]
     parts += _note_changes(before.get("notes", []), after.get("notes", []))
     return "; ".join(parts) or "no visible change"
