@@ -89,15 +89,16 @@ def test_show_prints_notes_and_history(cli):
     ok(cli, "note", "1", "first\x1b[31m note")
     ok(cli, "done", "1")
     out = ok(cli, "show", "1").stdout
-    assert "notes\n  1. " in out
+    assert "\nnotes       1. " in out
     assert "first [31m note" in out  # the escape character never reaches the terminal
     assert "\x1b" not in out
-    history = out.split("history\n")[1].splitlines()
+    history = out.split("\nhistory     ")[1].splitlines()
     assert len(history) == 3
     assert "  add t: added 't'" in history[0]
     assert "  note 1 'first [31m note': note added: first [31m note" in history[1]
     completed = history[2][-16:]  # the local time, YYYY-MM-DD HH:MM
     assert history[2].endswith(f"  done 1: status: pending → done; completed_at: - → {completed}")
+    assert history[1].startswith(" " * 12)
 
 
 def test_task_table_shows_the_note_count_after_the_title():

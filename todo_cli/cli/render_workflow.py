@@ -115,18 +115,27 @@ def _local(moment: datetime) -> str:
 
 
 def print_notes_and_history(task: Task, history: Sequence[ChangeGroup]) -> None:
-    """The lines `todo show` adds under the task: numbered notes, then its history."""
-    if task.notes:
-        sys.stdout.write("notes\n")
-        for position, note in enumerate(task.notes, start=1):
-            assert note.created_at is not None
-            sys.stdout.write(f"  {position}. {_local(note.created_at)}  {one_line(note.text)}\n")
-    if history:
-        sys.stdout.write("history\n")
-        for group in history:
-            mine = [entry for entry in group.entries if entry.number == task.number]
-            lines = "; ".join(describe_change(entry) for entry in mine)
-            sys.stdout.write(f"  {describe_group(group)}: {lines}\n")
+    """The lines `todo show` adds under the task, in its column layout: notes, then history."""
+    notes = [
+        f"{position}. {_local(note.created_at)}  {one_line(note.text)}"
+        for position, note in enumerate(task.notes, start=1)
+        if note.created_at is not None
+    ]
+    changes = [
+        describe_group(group)
+        + ": "
+        + "; ".join(
+            describe_change(entry) for entry in group.entries if entry.number == task.number
+        )
+        for group in history
+    ]
+    _print_section("notes", notes)
+    _print_section("history", changes)
+
+
+def _print_section(name: str, lines: Sequence[str]) -> None:
+    for index, line in enumerate(lines):
+        sys.stdout.write(f"{name if index == 0 else '':<12}{line}\n")
 
 
 def report_undo(group: ChangeGroup) -> None:
