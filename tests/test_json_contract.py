@@ -33,8 +33,11 @@ TASK_KEYS = {
     "created_at",
     "updated_at",
     "completed_at",
+    # Added by the workflow issue (keys are only ever added).
+    "started_at",
+    "notes",
 }
-TIMESTAMP_KEYS = ("due", "created_at", "updated_at", "completed_at")
+TIMESTAMP_KEYS = ("due", "created_at", "updated_at", "completed_at", "started_at")
 OFFSET = re.compile(r"[+-]\d\d:\d\d$")
 
 
@@ -68,6 +71,11 @@ def assert_task(task: dict) -> None:
     for key in TIMESTAMP_KEYS:
         if key in ("created_at", "updated_at") or task[key] is not None:
             assert_timestamp(task[key])
+    assert isinstance(task["notes"], list)
+    for note in task["notes"]:
+        assert set(note) == {"text", "created_at"}
+        assert isinstance(note["text"], str)
+        assert_timestamp(note["created_at"])
 
 
 def assert_timestamp(value) -> None:
@@ -89,6 +97,8 @@ def test_a_bare_task_has_every_key_with_nulls(cli):
         "tags": [],
         "project": None,
         "completed_at": None,
+        "started_at": None,
+        "notes": [],
     }
     assert task["created_at"] == task["updated_at"]
 

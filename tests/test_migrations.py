@@ -97,7 +97,8 @@ def test_current_names_the_head(cli, todo_env):
 def test_history_lists_the_revisions(cli):
     run = cli("db", "history")
     assert run.exit_code == ExitCode.OK, run.stderr
-    assert f"<base> -> {HEAD} (head)" in run.stdout
+    assert "<base> -> 0001, users and tasks" in run.stdout
+    assert f"-> {HEAD} (head)" in run.stdout
 
 
 def test_downgrade_without_yes_and_no_terminal_is_refused(cli, todo_env):
@@ -115,6 +116,21 @@ def test_external_database_without_schema_is_not_migrated(cli, empty_db):
 def test_unknown_revision_is_usage_error(cli, todo_env, command):
     assert "nosuchrev" in assert_fails(cli("db", *command, "nosuchrev"), ExitCode.USAGE)
     assert versions(todo_env) == [HEAD]
+
+
+def test_workflow_revision_downgrades_and_upgrades_cleanly(cli, todo_env):
+    """0002 (notes, journal, started_at) comes off and back on with 0001's data intact."""
+    assert cli("add", "kept").exit_code == ExitCode.OK
+    assert cli("note", "1", "a note").exit_code == ExitCode.OK
+    assert cli("db", "downgrade", "0001", "--yes").exit_code == ExitCode.OK
+    assert versions(todo_env) == ["0001"]
+    assert {"task_notes", "task_journal"}.isdisjoint(tables(todo_env))
+    assert query(todo_env, "SELECT title FROM tasks") == ["kept"]
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert {"task_notes", "task_journal"} <= tables(todo_env)
+    [task] = json.loads(cli("list", "--json").stdout)
+    assert (task["title"], task["notes"], task["started_at"]) == ("kept", [], None)
+    assert cli("db", "check").exit_code == ExitCode.OK
 
 
 def test_concurrent_upgrades_apply_once(empty_database_url):

@@ -25,10 +25,12 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY  # has contains() (@>); the generic one has not
-from sqlmodel import AutoString, Field, SQLModel
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB  # ARRAY: has contains() (@>)
+from sqlalchemy.orm import Mapped, relationship
+from sqlmodel import AutoString, Field, Relationship, SQLModel
 
 TITLE_MAX_LENGTH = 500
+NOTE_MAX_LENGTH = 2000
 
 # Named constraints make migrations reviewable and downgrades deterministic.
 SQLModel.metadata.naming_convention = {
@@ -143,6 +145,77 @@ class Task(TaskBase, table=True):
     created_at: datetime | None = _timestamp()
     updated_at: datetime | None = _timestamp(on_update=True)
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Loaded with every task in one extra query per statement (selectin), never
+    # one per task; the database deletes them with the task (passive_deletes).
+    notes: Mapped[list[TaskNote]] = Relationship(
+        # Named and typed for SQLAlchemy: SQLModel cannot read postponed annotations.
+        sa_relationship=relationship(
+            "TaskNote",
+            lazy="selectin",
+            order_by="TaskNote.id",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+        )
+    )
+
+
+class TaskNote(SQLModel, table=True):
+    """A timestamped line of text on a task (Taskwarrior's annotation)."""
+
+    __tablename__ = "task_notes"
+    __table_args__ = (Index("ix_task_notes_task_id_id", "task_id", "id"),)
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    task_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("tasks.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    # Every table holding a person's data names its owner (row-level security).
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    text: str = Field(sa_type=Text, nullable=False)
+    created_at: datetime | None = _timestamp()
+
+
+class JournalEntry(SQLModel, table=True):
+    """One task's state before and after one command; a command's rows share change_id.
+
+    ``before`` null: the command created the task; ``after`` null: it purged it.
+    Snapshots are the task's JSON (TaskRead), so history survives a purge
+    (task_id is then set null; task_number still names the task).
+    """
+
+    __tablename__ = "task_journal"
+    __table_args__ = (
+        Index("ix_task_journal_user_change", "user_id", text("change_id DESC")),
+        Index("ix_task_journal_user_task_number", "user_id", "task_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    change_id: int = Field(sa_type=BigInteger, nullable=False)
+    task_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("tasks.id", ondelete="SET NULL")],
+    )
+    task_number: int = Field(nullable=False)
+    command: str = Field(sa_type=Text, nullable=False)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    changed_at: datetime | None = _timestamp()
+    undone_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 # Always UTC: a task just added or edited still holds the offset that was typed
@@ -171,3 +244,11 @@ class TaskRead(SQLModel):
     created_at: IsoTimestamp
     updated_at: IsoTimestamp
     completed_at: IsoTimestamp | None
+    # Added by the workflow issue; the contract only ever grows.
+    started_at: IsoTimestamp | None
+    notes: list[NoteRead]
+
+
+class NoteRead(SQLModel):
+    text: str
+    created_at: IsoTimestamp

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     echo: bool = Field(default=False, description="log every SQL statement")
     transaction_pooling: bool = Field(
         default=False, description="PgBouncer transaction mode: no reused prepared statements"
+    )
+    default_command: Literal["next", "list", "help"] = Field(
+        default="next", description="what a bare `todo` runs"
     )
 
     @classmethod

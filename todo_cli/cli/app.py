@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import config, db, state, tasks
+from todo_cli.cli import config, db, state, tasks, workflow
 from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
@@ -29,7 +29,7 @@ class TodoGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        state.current = state.Invocation()
+        state.current = state.Invocation(argv=tuple(sys.argv[1:] if args is None else args))
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
@@ -82,9 +82,9 @@ def _version(value: bool) -> None:
 
 
 def help_when_bare(ctx: typer.Context) -> None:
-    """A bare group prints its help and succeeds (Click would exit 2 instead)."""
+    """A bare `todo` runs the `default_command` setting (`next` unless set; `help` prints this)."""
     if ctx.invoked_subcommand is None:
-        sys.stdout.write(ctx.get_help() + "\n")
+        workflow.run_default_command(ctx)
         raise typer.Exit()
 
 
@@ -106,6 +106,7 @@ def root(
 
 
 tasks.register(app)
+workflow.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 

@@ -96,6 +96,7 @@ def print_task_detail(task: Task, *, now: datetime) -> None:
         "created": _timestamp(task.created_at),
         "updated": _timestamp(task.updated_at),
         "completed": _timestamp(task.completed_at),
+        "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
     sys.stdout.writelines(f"{key:<12}{value}\n" for key, value in rows.items())
@@ -130,7 +131,9 @@ def task_table(tasks: Sequence[Task], *, now: datetime) -> Text:
 def _table_cells(task: Task, now: datetime) -> tuple[str, ...]:
     due = relative(task.due, now=now) if task.due else ""
     tags = " ".join(task.tags)
-    return (str(task.number), task.priority or "", due, task.project or "", tags, task.title)
+    # Taskwarrior's mark for annotations: the note count after the title.
+    title = f"{task.title} [{len(task.notes)}]" if task.notes else task.title
+    return (str(task.number), task.priority or "", due, task.project or "", tags, title)
 
 
 def _column_widths(rows: Sequence[tuple[str, ...]]) -> list[int]:

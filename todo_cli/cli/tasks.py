@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render
+from todo_cli.cli import render, state
 from todo_cli.cli.options import (
     DescriptionOption,
     DueOption,
@@ -58,7 +58,11 @@ def add(
         tags=tag or [],
         project=project,
     )
-    task = run_for_user(lambda session, user: service.add_task(session, user=user, task=new))
+    task = run_for_user(
+        lambda session, user: service.add_task(
+            session, user=user, task=new, command=state.current.command_line()
+        )
+    )
     if json:
         render.print_task_json(task)
     else:
@@ -87,6 +91,7 @@ def list_(
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most N tasks.")] = None,
     json: JsonOption = False,
+    active: Annotated[bool, typer.Option("--active", help="Only started tasks.")] = False,
 ) -> None:
     """List tasks (pending ones unless --status says otherwise)."""
     from todo_cli.service import tasks as service
@@ -102,6 +107,7 @@ def list_(
         search=search,
         sort=sort,
         limit=limit,
+        active=active,
     )
     tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
     if json:
@@ -112,13 +118,19 @@ def list_(
 
 def show(number: IdArgument, json: JsonOption = False) -> None:
     """Show one task in full."""
-    from todo_cli.service import tasks as service
+    from todo_cli.cli import render_workflow
+    from todo_cli.service import history
 
-    task = run_for_user(lambda session, user: service.get_task(session, user=user, number=number))
+    task, changes = run_for_user(
+        lambda session, user: history.task_with_history(
+            session, user=user, number=number, with_history=not json
+        )
+    )
     if json:
         render.print_task_json(task)
     else:
         render.print_task_detail(task, now=clock.now())
+        render_workflow.print_notes_and_history(task, changes)
 
 
 def done(numbers: IdsArgument, json: JsonOption = False) -> None:
@@ -155,7 +167,9 @@ def purge(numbers: IdsArgument, yes: YesOption = False, json: JsonOption = False
 
     confirm_or_refuse(yes, f"Purge {len(numbers)} task(s) for good?")
     tasks = run_for_user(
-        lambda session, user: service.purge_tasks(session, user=user, numbers=numbers)
+        lambda session, user: service.purge_tasks(
+            session, user=user, numbers=numbers, command=state.current.command_line()
+        )
     )
     _report(tasks, set(), json=json, verb="Purged")
 
@@ -189,7 +203,12 @@ def edit(
     tags = TagChanges(add=tag or (), remove=untag or ())
     task = run_for_user(
         lambda session, user: service.edit_task(
-            session, user=user, number=number, changes=changes, tags=tags
+            session,
+            user=user,
+            number=number,
+            changes=changes,
+            tags=tags,
+            command=state.current.command_line(),
         )
     )
     if json:
@@ -217,8 +236,9 @@ def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
 
 
 def _change(verb_fn: Callable[..., Any], numbers: list[int], *, json: bool, verb: str) -> None:
+    command = state.current.command_line()
     outcome: Outcome = run_for_user(
-        lambda session, user: verb_fn(session, user=user, numbers=numbers)
+        lambda session, user: verb_fn(session, user=user, numbers=numbers, command=command)
     )
     _report(outcome.tasks, outcome.unchanged, json=json, verb=verb)
 

@@ -41,6 +41,7 @@ class TaskFilter:
     search: str | None = None
     sort: Sort | None = None  # None: overdue first, then due, then priority
     limit: int | None = None
+    active: bool = False  # only started tasks (`todo start`)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.service import journal
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.service.validation import (
     clean_description,
@@ -30,12 +31,16 @@ class Outcome:
     unchanged: set[int] = field(default_factory=set)
 
 
-async def add_task(session: AsyncSession, *, user: User, task: TaskCreate) -> Task:
+async def add_task(
+    session: AsyncSession, *, user: User, task: TaskCreate, command: str = "add"
+) -> Task:
     """Store a new task under the user's next short number."""
     values = _cleaned(task.model_dump())
-    new = Task(**values, user_id=_id(user), number=await _next_number(session, user=user))
+    number = await _next_number(session, user=user)
+    new = Task(**values, user_id=_id(user), number=number, notes=[])
     session.add(new)
     await session.flush()
+    await journal.record(session, user=user, command=command, entries=journal.changes([new], {}))
     return new
 
 
@@ -72,37 +77,51 @@ async def edit_task(
     number: int,
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
+    command: str = "edit",
 ) -> Task:
     """Apply the fields ``changes`` sets (None clears) and the tag changes."""
     values = _cleaned(changes.model_dump(exclude_unset=True))
     if not values and not tags.add and not tags.remove:
         raise UsageError("nothing to change; give at least one option (see `todo edit --help`)")
     task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
+    before = journal.snapshots([task])
     for name, value in values.items():
         setattr(task, name, value)
     if tags.add or tags.remove:
         task.tags = _retag(task.tags, clean_tags(tags.add), clean_tags(tags.remove))
     await session.flush()
+    entries = journal.changes([task], before)
+    await journal.record(session, user=user, command=command, entries=entries)
     return task
 
 
-async def complete_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["done"])
+async def complete_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "done"
+) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["done"], command)
 
 
-async def reopen_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["reopen"])
+async def reopen_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "reopen"
+) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["reopen"], command)
 
 
-async def remove_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["rm"])
+async def remove_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "rm"
+) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["rm"], command)
 
 
-async def restore_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["restore"])
+async def restore_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "restore"
+) -> Outcome:
+    return await _transition(session, user, numbers, TRANSITIONS["restore"], command)
 
 
-async def purge_tasks(session: AsyncSession, *, user: User, numbers: Sequence[int]) -> list[Task]:
+async def purge_tasks(
+    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "purge"
+) -> list[Task]:
     """Delete for good; only tasks already deleted (``rm``), else nothing is purged."""
     tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
     live = [task.number for task in tasks if task.status != Status.DELETED]
@@ -110,9 +129,11 @@ async def purge_tasks(session: AsyncSession, *, user: User, numbers: Sequence[in
         raise ConflictError(
             f"{_describe_numbers(live)} not deleted; run `todo rm` first, then purge"
         )
+    before = journal.snapshots(tasks)
     for task in tasks:
         await session.delete(task)
     await session.flush()
+    await journal.record(session, user=user, command=command, entries=journal.purged(before))
     return tasks
 
 
@@ -141,10 +162,15 @@ TRANSITIONS = {
 
 
 async def _transition(
-    session: AsyncSession, user: User, numbers: Sequence[int], transition: Transition
+    session: AsyncSession,
+    user: User,
+    numbers: Sequence[int],
+    transition: Transition,
+    command: str,
 ) -> Outcome:
     tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
     _refuse_blocked(tasks, transition)
+    before = journal.snapshots(tasks)
     now = await session.scalar(select(func.now()))
     outcome = Outcome(tasks=tasks)
     for task in tasks:
@@ -153,6 +179,8 @@ async def _transition(
         else:
             outcome.unchanged.add(task.number)
     await session.flush()
+    entries = journal.changes(tasks, before)
+    await journal.record(session, user=user, command=command, entries=entries)
     return outcome
 
 
@@ -169,6 +197,8 @@ def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
 
 def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
     task.status = transition.landing(task)
+    if task.status != Status.PENDING:
+        task.started_at = None  # nobody works on a finished or deleted task
     if transition.completion == "set":
         task.completed_at = now
     elif transition.completion == "clear":
@@ -225,6 +255,8 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Task.due) < where.due_before)
     if where.search:
         conditions.append(_matches(where.search))
+    if where.active:
+        conditions.append(col(Task.started_at).is_not(None))
     return conditions
 
 

@@ -1,0 +1,196 @@
+"""Output of the workflow commands: the change log, notes, summaries, urgency.
+
+Same rules as render.py: data on stdout, messages on stderr, JSON with the
+exact text, and text from the database never reaches a terminal with its
+control characters.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from todo_cli.cli import render
+
+if TYPE_CHECKING:
+    from todo_cli.models import Task
+    from todo_cli.service.journal import Change, ChangeGroup, Snapshot
+    from todo_cli.service.summaries import ProjectSummary, TagSummary
+    from todo_cli.service.tasks import Outcome
+
+# What `todo log` shows of a change, in the JSON contract's order (jsonb keeps
+# its own key order); identity and updated_at, which every change moves, stay out.
+SHOWN = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due",
+    "tags",
+    "project",
+    "completed_at",
+    "started_at",
+)
+TIMESTAMPS = frozenset({"due", "completed_at", "started_at"})
+ARROW = "→"
+
+
+def one_line(text: str) -> str:
+    """Text from the database made safe for one terminal line: no control characters."""
+    printable = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(printable.split())
+
+
+def changes_as_json(groups: Sequence[ChangeGroup]) -> list[dict[str, Any]]:
+    return [
+        {
+            "change": group.change_id,
+            "at": group.at.astimezone(UTC).isoformat(),
+            "command": group.command,
+            "undone": group.undone,
+            "tasks": [
+                {"id": entry.number, "before": entry.before, "after": entry.after}
+                for entry in group.entries
+            ],
+        }
+        for group in groups
+    ]
+
+
+def print_changes(groups: Sequence[ChangeGroup], *, indent: str = "") -> None:
+    for group in groups:
+        sys.stdout.write(indent + describe_group(group) + "\n")
+        sys.stdout.writelines(f"{indent}  {line}\n" for line in describe_entries(group.entries))
+
+
+def describe_group(group: ChangeGroup) -> str:
+    undone = "  (undone)" if group.undone else ""
+    return f"{_local(group.at)}  {one_line(group.command)}{undone}"
+
+
+def describe_entries(entries: Sequence[Change]) -> list[str]:
+    return [f"task {entry.number}: {describe_change(entry)}" for entry in entries]
+
+
+def describe_change(entry: Change) -> str:
+    """``status: pending → done; note added: called`` — only what differs."""
+    if entry.before is None:
+        return f"added {one_line(_title(entry.after))!r}"
+    if entry.after is None:
+        return f"purged {one_line(_title(entry.before))!r}"
+    before, after = entry.before, entry.after
+    parts = [
+        f"{key}: {_value(key, before.get(key))} {ARROW} {_value(key, after.get(key))}"
+        for key in SHOWN
+        if before.get(key) != after.get(key)
+    ]
+    parts += _note_changes(before.get("notes", []), after.get("notes", []))
+    return "; ".join(parts) or "no visible change"
+
+
+def _note_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+    added = [f"note added: {one_line(note['text'])}" for note in after if note not in before]
+    removed = [f"note removed: {one_line(note['text'])}" for note in before if note not in after]
+    return added + removed
+
+
+def _title(state: Snapshot | None) -> str:
+    return str((state or {}).get("title", ""))
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None or value == []:
+        return render.NONE
+    if key in TIMESTAMPS:
+        return _local(datetime.fromisoformat(value))
+    if isinstance(value, list):
+        return one_line(",".join(str(item) for item in value))
+    return one_line(str(value))
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def print_notes_and_history(task: Task, history: Sequence[ChangeGroup]) -> None:
+    """The lines `todo show` adds under the task, in its column layout: notes, then history."""
+    notes = [
+        f"{position}. {_local(note.created_at)}  {one_line(note.text)}"
+        for position, note in enumerate(task.notes, start=1)
+        if note.created_at is not None
+    ]
+    changes = [
+        describe_group(group)
+        + ": "
+        + "; ".join(
+            describe_change(entry) for entry in group.entries if entry.number == task.number
+        )
+        for group in history
+    ]
+    _print_section("notes", notes)
+    _print_section("history", changes)
+
+
+def _print_section(name: str, lines: Sequence[str]) -> None:
+    for index, line in enumerate(lines):
+        sys.stdout.write(f"{name if index == 0 else '':<12}{line}\n")
+
+
+def report_undo(group: ChangeGroup) -> None:
+    numbers = ", ".join(str(entry.number) for entry in group.entries)
+    render.message(f"Undid `{one_line(group.command)}` (task {numbers})")
+
+
+def report_activity(outcome: Outcome, *, json: bool, verb: str, unchanged: str) -> None:
+    """A note per task on stderr; the tasks on stdout with --json (like `todo done`)."""
+    for task in outcome.tasks:
+        if task.number in outcome.unchanged:
+            render.message(f"task {task.number} is {unchanged}; left as it was")
+        elif not json:
+            render.message(f"{verb} task {task.number}: {one_line(task.title)}")
+    if json:
+        render.print_tasks_json(outcome.tasks)
+
+
+def scored_as_json(scored: Sequence[tuple[Task, float]]) -> list[dict[str, Any]]:
+    """Each task's JSON plus ``urgency`` (the only place the score appears)."""
+    from todo_cli.models import TaskRead
+
+    return [
+        TaskRead.model_validate(task).model_dump(mode="json") | {"urgency": urgency}
+        for task, urgency in scored
+    ]
+
+
+def projects_as_json(rows: Sequence[ProjectSummary]) -> list[dict[str, Any]]:
+    return [
+        {"project": row.project, "pending": row.pending, "done": row.done, "percent": row.percent}
+        for row in rows
+    ]
+
+
+def print_projects(rows: Sequence[ProjectSummary]) -> None:
+    cells = [(one_line(r.project), str(r.pending), str(r.done), f"{r.percent}%") for r in rows]
+    _print_columns(("Project", "Pending", "Done", "Complete"), cells)
+
+
+def print_tags(rows: Sequence[TagSummary]) -> None:
+    _print_columns(("Tag", "Pending"), [(one_line(row.tag), str(row.pending)) for row in rows])
+
+
+def _print_columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Aligned, with a header, on a terminal; tab-separated lines when piped."""
+    if not render.stdout_is_terminal():
+        sys.stdout.writelines("\t".join(row) + "\n" for row in rows)
+        return
+    from rich.cells import cell_len
+
+    table = [header, *rows]
+    widths = [max(cell_len(row[index]) for row in table) for index in range(len(header))]
+    for row in table:
+        padded = [
+            cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True)
+        ]
+        sys.stdout.write("  ".join(padded).rstrip() + "\n")

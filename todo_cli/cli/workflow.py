@@ -1,0 +1,155 @@
+"""The daily workflow: undo, log, note, start, stop, next, projects, tags."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from todo_cli import clock
+from todo_cli.cli import render, render_workflow, state
+from todo_cli.cli.options import IdArgument, IdsArgument, JsonOption
+from todo_cli.cli.runner import run_for_user
+from todo_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from todo_cli.service.tasks import Outcome
+
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N.")]
+
+
+def register(app: typer.Typer) -> None:
+    for command in (undo, log, note, start, stop, next_, projects, tags):
+        app.command(command.__name__.rstrip("_"))(command)
+
+
+def undo(json: JsonOption = False) -> None:
+    """Revert your most recent change (again: the one before). Exit 4 if nothing can be undone."""
+    from todo_cli.service.undo import undo_last
+
+    undone = run_for_user(lambda session, user: undo_last(session, user=user))
+    render_workflow.report_undo(undone.group)
+    if json:
+        render.print_tasks_json(undone.tasks)
+
+
+def log(limit: LimitOption = 20, json: JsonOption = False) -> None:
+    """Recent changes, newest first: when, which command, what changed."""
+    from todo_cli.service.journal import recent_changes
+
+    groups = run_for_user(lambda session, user: recent_changes(session, user=user, limit=limit))
+    if json:
+        render.print_json(render_workflow.changes_as_json(groups))
+    else:
+        render_workflow.print_changes(groups)
+
+
+def note(
+    number: IdArgument,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(help="The note: every word after the ID.", show_default=False),
+    ] = None,
+    delete: Annotated[
+        int | None,
+        typer.Option("--delete", min=1, help="Remove note N (as `todo show` numbers them)."),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Add a timestamped note to a task (`todo note 4 called, waiting`), or --delete N."""
+    from todo_cli.service import notes
+
+    command = state.current.command_line()
+    if delete is not None:
+        if words:
+            raise UsageError("give a note's text or --delete N, not both")
+        task = run_for_user(
+            lambda session, user: notes.delete_note(
+                session, user=user, number=number, position=delete, command=command
+            )
+        )
+        verb = f"Deleted note {delete} from"
+    else:
+        text = " ".join(words or [])
+        task = run_for_user(
+            lambda session, user: notes.add_note(
+                session, user=user, number=number, text=text, command=command
+            )
+        )
+        verb = f"Added note {len(task.notes)} to"
+    if json:
+        render.print_task_json(task)
+    else:
+        render.message(f"{verb} task {task.number}: {render_workflow.one_line(task.title)}")
+
+
+def start(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Mark pending tasks active (`todo list --active`)."""
+    from todo_cli.service.activity import start_tasks
+
+    command = state.current.command_line()
+    outcome: Outcome = run_for_user(
+        lambda session, user: start_tasks(session, user=user, numbers=numbers, command=command)
+    )
+    render_workflow.report_activity(outcome, json=json, verb="Started", unchanged="already active")
+
+
+def stop(numbers: IdsArgument, json: JsonOption = False) -> None:
+    """Mark active tasks inactive again."""
+    from todo_cli.service.activity import stop_tasks
+
+    command = state.current.command_line()
+    outcome: Outcome = run_for_user(
+        lambda session, user: stop_tasks(session, user=user, numbers=numbers, command=command)
+    )
+    render_workflow.report_activity(outcome, json=json, verb="Stopped", unchanged="not active")
+
+
+def next_(limit: LimitOption = 10, json: JsonOption = False) -> None:
+    """Pending tasks, most urgent first (the urgency formula is in the README)."""
+    from todo_cli.service.urgency import next_tasks
+
+    now = clock.now()
+    scored = run_for_user(
+        lambda session, user: next_tasks(session, user=user, now=now, limit=limit)
+    )
+    if json:
+        render.print_json(render_workflow.scored_as_json(scored))
+    else:
+        render.print_tasks([task for task, _ in scored], now=now)
+
+
+def projects(json: JsonOption = False) -> None:
+    """Pending and done tasks per project, sub-projects counted in their parents too."""
+    from todo_cli.service.summaries import project_summaries
+
+    rows = run_for_user(lambda session, user: project_summaries(session, user=user))
+    if json:
+        render.print_json(render_workflow.projects_as_json(rows))
+    else:
+        render_workflow.print_projects(rows)
+
+
+def tags(json: JsonOption = False) -> None:
+    """How many pending tasks carry each tag."""
+    from todo_cli.service.summaries import tag_summaries
+
+    rows = run_for_user(lambda session, user: tag_summaries(session, user=user))
+    if json:
+        render.print_json([{"tag": row.tag, "pending": row.pending} for row in rows])
+    else:
+        render_workflow.print_tags(rows)
+
+
+def run_default_command(ctx: typer.Context) -> None:
+    """What a bare `todo` does: the `default_command` setting (next, list or help)."""
+    from todo_cli.cli import tasks
+    from todo_cli.settings import load_settings
+
+    chosen = load_settings().default_command
+    if chosen == "help":
+        typer.echo(ctx.get_help())
+    elif chosen == "list":
+        tasks.list_()
+    else:
+        next_()

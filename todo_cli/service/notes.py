@@ -1,0 +1,67 @@
+"""Notes on a task (Taskwarrior's annotations): timestamped lines, in order."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from todo_cli.errors import NotFoundError, UsageError
+from todo_cli.models import NOTE_MAX_LENGTH, Task, TaskNote, User
+from todo_cli.service import journal
+from todo_cli.service.tasks import get_tasks
+from todo_cli.service.validation import no_nul
+
+
+def clean_note(text: str) -> str:
+    """The same rules as a title: not empty, not too long, nothing PostgreSQL refuses."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UsageError("the note is empty")
+    if len(cleaned) > NOTE_MAX_LENGTH:
+        raise UsageError(
+            f"the note is {len(cleaned)} characters long; the limit is {NOTE_MAX_LENGTH}"
+        )
+    return no_nul(cleaned, "note")
+
+
+async def add_note(
+    session: AsyncSession, *, user: User, number: int, text: str, command: str = "note"
+) -> Task:
+    """Append a note; the task counts as changed (updated_at moves, the journal records it)."""
+    cleaned = clean_note(text)
+    task, before = await _locked(session, user, number)
+    assert user.id is not None
+    task.notes.append(TaskNote(user_id=user.id, text=cleaned))
+    return await _touched(session, user, task, before, command)
+
+
+async def delete_note(
+    session: AsyncSession, *, user: User, number: int, position: int, command: str = "note"
+) -> Task:
+    """Remove the ``position``-th note (1-based, as `todo show` numbers them)."""
+    task, before = await _locked(session, user, number)
+    if not 1 <= position <= len(task.notes):
+        raise NotFoundError(f"task {number} has no note {position} (it has {len(task.notes)})")
+    del task.notes[position - 1]
+    return await _touched(session, user, task, before, command)
+
+
+async def _locked(
+    session: AsyncSession, user: User, number: int
+) -> tuple[Task, dict[int, journal.Snapshot]]:
+    task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
+    return task, journal.snapshots([task])
+
+
+async def _touched(
+    session: AsyncSession,
+    user: User,
+    task: Task,
+    before: dict[int, journal.Snapshot],
+    command: str,
+) -> Task:
+    # A note alone changes no column, so no UPDATE would move updated_at by itself.
+    task.updated_at = await journal.transaction_now(session)
+    await session.flush()
+    entries = journal.changes([task], before)
+    await journal.record(session, user=user, command=command, entries=entries)
+    return task

@@ -1,0 +1,117 @@
+"""`todo next`: pending tasks by an urgency score, computed by PostgreSQL.
+
+The score follows Taskwarrior 2.6's default ``urgency.*`` coefficients: each
+term is a factor between 0 and 1 times its coefficient, and the terms add up.
+
+=================  ===========  =============================================
+term               coefficient  factor
+=================  ===========  =============================================
+``next`` tag       15.0         1 when the task has the tag ``next``
+due                12.0         0.2 when due in more than 14 days, rising
+                                linearly to 1.0 at 7 days overdue; 0 when no due
+priority           6.0/3.9/1.8  high / medium / low (the coefficient itself)
+active             4.0          1 while started (`todo start`)
+age                2.0          days since created / 365, at most 1
+notes              1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more notes
+tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
+project            1.0          1 when the task has a project
+=================  ===========  =============================================
+
+Blocking and waiting have no counterpart yet. Ties go to the lower ID.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extract, func, literal
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from todo_cli.models import Priority, Status, Task, TaskNote, User
+
+NEXT_TAG = "next"
+NEXT_COEFFICIENT = 15.0
+DUE_COEFFICIENT = 12.0
+PRIORITY_COEFFICIENTS = {Priority.HIGH: 6.0, Priority.MEDIUM: 3.9, Priority.LOW: 1.8}
+ACTIVE_COEFFICIENT = 4.0
+AGE_COEFFICIENT = 2.0
+AGE_MAX_DAYS = 365.0
+NOTES_COEFFICIENT = 1.0
+TAGS_COEFFICIENT = 1.0
+PROJECT_COEFFICIENT = 1.0
+SECONDS_PER_DAY = 86400.0
+
+
+def urgency(now: datetime) -> ColumnElement[float]:
+    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL."""
+    at = literal(now, DateTime(timezone=True))
+    total = (
+        _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
+        + DUE_COEFFICIENT * _due_factor(at)
+        + case(
+            {priority.value: value for priority, value in PRIORITY_COEFFICIENTS.items()},
+            value=col(Task.priority),
+            else_=0.0,
+        )
+        + _flag(col(Task.started_at).is_not(None), ACTIVE_COEFFICIENT)
+        + AGE_COEFFICIENT * _age_factor(at)
+        + NOTES_COEFFICIENT * _count_factor(_note_count())
+        + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
+        + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
+    )
+    rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
+    return rounded
+
+
+async def next_tasks(
+    session: AsyncSession, *, user: User, now: datetime, limit: int = 10
+) -> list[tuple[Task, float]]:
+    """The user's ``limit`` most urgent pending tasks, most urgent first, with their score."""
+    score = urgency(now).label("urgency")
+    statement = (
+        select(Task, score)
+        .where(Task.user_id == user.id, col(Task.status) == Status.PENDING.value)
+        .order_by(score.desc(), col(Task.number))
+        .limit(limit)
+    )
+    return [(task, value) for task, value in (await session.exec(statement)).all()]
+
+
+def _flag(condition: ColumnElement[bool], coefficient: float) -> ColumnElement[float]:
+    return case((condition, coefficient), else_=0.0)
+
+
+def _days_since(at: Any, moment: Any) -> ColumnElement[float]:
+    seconds: ColumnElement[float] = cast(extract("epoch", at - moment), Float)
+    return seconds / SECONDS_PER_DAY
+
+
+def _due_factor(at: Any) -> ColumnElement[float]:
+    """Taskwarrior's due curve: 0.2 far ahead, up linearly over 21 days, 1.0 a week late."""
+    overdue = _days_since(at, col(Task.due))
+    return case(
+        (col(Task.due).is_(None), 0.0),
+        (overdue >= 7.0, 1.0),
+        (overdue >= -14.0, (overdue + 14.0) * 0.8 / 21.0 + 0.2),
+        else_=0.2,
+    )
+
+
+def _age_factor(at: Any) -> ColumnElement[float]:
+    age = _days_since(at, col(Task.created_at)) / AGE_MAX_DAYS
+    return func.least(func.greatest(age, 0.0), 1.0)
+
+
+def _count_factor(count: Any) -> ColumnElement[float]:
+    return case((count >= 3, 1.0), (count == 2, 0.9), (count == 1, 0.8), else_=0.0)
+
+
+def _note_count() -> Any:
+    return (
+        select(func.count())
+        .select_from(TaskNote)
+        .where(col(TaskNote.task_id) == col(Task.id))
+        .scalar_subquery()
+    )
