@@ -453,6 +453,8 @@ def machine(task: Taskwarrior | None, postgres: str, load_before: str) -> str:
             f"embedded PostgreSQL {postgres}",
             f"taskwarrior: {task.version() if task else taskwarrior_missing_hint()}",
             f"load average before {load_before}, after {loadavg()}",
+            f"peak RSS is per command; its floor (`true`, forked by timed_child.py) is "
+            f"{run_measured(['true'], dict(os.environ)).max_rss / MIB:.1f} MiB",
         ]
     )
 

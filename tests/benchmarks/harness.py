@@ -12,8 +12,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +21,7 @@ from pathlib import Path
 
 PYTHON = sys.executable
 TODO = str(Path(sys.executable).parent / "todo")
+TIMED_CHILD = Path(__file__).with_name("timed_child.py")
 IMPORT_FLOOR = "import typer, sqlalchemy.ext.asyncio, sqlmodel, asyncpg, pydantic_settings"
 MIB = 1024 * 1024
 PRIORITIES = ("low", "medium", "high", None)
@@ -74,24 +73,19 @@ class Sample:
 
 
 def run_measured(argv: Sequence[str], env: dict[str, str]) -> Sample:
-    """Wall time and peak RSS of one command, its stdout a pipe we drain (like ``| cat``)."""
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
-        )
-        assert process.stdout is not None
-        lines = 0
-        with process.stdout:
-            while chunk := process.stdout.read(1 << 16):
-                lines += chunk.count(b"\n")
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # already reaped
-        if process.returncode != 0:
-            errors.seek(0)
-            raise CommandError(argv, process.returncode, errors.read().decode(errors="replace"))
-    return Sample(elapsed, usage.ru_maxrss * 1024, lines)
+    """Wall time and peak RSS of one command, its stdout a pipe drained (like ``| cat``).
+
+    A small interpreter forks it (timed_child.py says why), so the size of
+    this process does not leak into the child's peak RSS.
+    """
+    spawner = [PYTHON, "-I", "-S", str(TIMED_CHILD), *argv]
+    result = subprocess.run(spawner, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not result.stdout:
+        raise CommandError(argv, result.returncode, result.stderr)
+    elapsed, max_rss_kib, lines, code = result.stdout.split()
+    if int(code) != 0:
+        raise CommandError(argv, int(code), result.stderr)
+    return Sample(float(elapsed), int(max_rss_kib) * 1024, int(lines))
 
 
 def seconds(argv: Sequence[str], env: dict[str, str]) -> float:
