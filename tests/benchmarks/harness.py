@@ -21,6 +21,7 @@ from pathlib import Path
 
 PYTHON = sys.executable
 TODO = str(Path(sys.executable).parent / "todo")
+TIMEOUT = 600  # seconds for one measured command
 TIMED_CHILD = Path(__file__).with_name("timed_child.py")
 IMPORT_FLOOR = "import typer, sqlalchemy.ext.asyncio, sqlmodel, asyncpg, pydantic_settings"
 MIB = 1024 * 1024
@@ -79,7 +80,11 @@ def run_measured(argv: Sequence[str], env: dict[str, str]) -> Sample:
     this process does not leak into the child's peak RSS.
     """
     spawner = [PYTHON, "-I", "-S", str(TIMED_CHILD), *argv]
-    result = subprocess.run(spawner, env=env, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(spawner, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        # Also what a process that keeps our stdout open (a leaked pipe) looks like.
+        raise CommandError(argv, -1, f"no end of output after {TIMEOUT} s") from exc
     if result.returncode != 0 or not result.stdout:
         raise CommandError(argv, result.returncode, result.stderr)
     elapsed, max_rss_kib, lines, code = result.stdout.split()
