@@ -13,77 +13,31 @@ Not a test: figures only, no thresholds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
 import shutil
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-PYTHON = sys.executable
-TODO = str(Path(sys.executable).parent / "todo")
-IMPORT_FLOOR = "import typer, sqlalchemy.ext.asyncio, sqlmodel, asyncpg, pydantic_settings"
-
-
-def isolated_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}
-    home = root / "home"
-    home.mkdir()
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        TODO_DATA_DIR=str(root / "data"),
-    )
-    return env
-
-
-def seconds(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
-def median(runs: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(runs))
-
-
-def seed_tasks(data_dir: Path, count: int) -> None:
-    """Bulk-insert ``count`` pending tasks for the local user (created by an earlier add)."""
-    import asyncpg
-
-    from todo_cli.db import embedded
-
-    uri = embedded.ensure_running(data_dir).url
-
-    async def insert() -> None:
-        connection = await asyncpg.connect(uri)
-        await connection.execute(SEED_SQL, count)
-        await connection.close()
-
-    asyncio.run(insert())
-
-
-SEED_SQL = """
-WITH owner AS (SELECT id, last_task_number AS last FROM users ORDER BY id LIMIT 1),
-new AS (
-    INSERT INTO tasks (user_id, number, title, priority, due, tags, project)
-    SELECT owner.id, owner.last + n, 'Benchmark task ' || n || ' with a few words',
-           (ARRAY['low', 'medium', 'high', NULL])[1 + n % 4],
-           CASE WHEN n % 3 = 0 THEN NULL ELSE now() + (n - 2000) * interval '1 hour' END,
-           CASE WHEN n % 2 = 0 THEN ARRAY['errand', 'home'] ELSE '{}' END,
-           CASE WHEN n % 5 = 0 THEN NULL ELSE 'home.garden' END
-    FROM owner, generate_series(1, $1) AS n
-    RETURNING 1
+from harness import (  # a sibling module: this file runs as a script
+    IMPORT_FLOOR,
+    PYTHON,
+    TODO,
+    generate_tasks,
+    isolated_env,
+    median,
+    seconds,
+    seed_todo,
 )
-UPDATE users SET last_task_number = last_task_number + (SELECT count(*) FROM new)
-"""
+
+
+def seed_tasks(data_dir: Path, env: dict[str, str], count: int) -> None:
+    """Replace the local user's tasks (created by an earlier add) by ``count`` generated ones."""
+    seed_todo(data_dir, env, generate_tasks(count, datetime.now(UTC)))
 
 
 def render_in_process(data_dir: Path, env: dict[str, str]) -> dict[str, float]:
@@ -114,7 +68,6 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="todo-bench-"))
-    root.chmod(0o755)  # as root, the server account must get through it; todo will not widen it
     env = isolated_env(root)
     try:
         report(args.runs, args.tasks, root, env)
@@ -135,7 +88,7 @@ def report(runs: int, count: int, root: Path, env: dict[str, str]) -> None:
     show("todo --help", median(runs, run(TODO, "--help")), python, "python")
     show("first todo add (initdb + migrate)", run(TODO, "add", "first")(), floor, "floor")
     show("later todo add", median(runs, run(TODO, "add", "later")), floor, "floor")
-    seed_tasks(root / "data", count)
+    seed_tasks(root / "data", env, count)
     empty = median(runs, run(TODO, "list", "--search", "matches-nothing"))
     show("todo list, no match (baseline)", empty, floor, "floor")
     show(f"todo list, {count} tasks, piped", median(runs, run(TODO, "list")), empty, "no match")
