@@ -189,7 +189,10 @@ def assert_interrupted(done: subprocess.CompletedProcess) -> None:
 
 
 def waiting_on_a_lock(url: str) -> bool:
-    sql = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
     return asyncio.run(fetch(url, sql))[0][0] > 0
 
 
@@ -201,7 +204,10 @@ def test_ctrl_c_inside_a_transaction_changes_nothing(three_tasks):
 
 
 def connected(url: str) -> bool:
-    sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'todo-cli'"
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE application_name = 'todo-cli' AND datname = current_database()"
+    )
     return asyncio.run(fetch(url, sql))[0][0] > 0
 
 

@@ -28,31 +28,38 @@ LOGGING_NAME = "todo"
 
 def build_engine(target: ConnectTarget, settings: Settings) -> AsyncEngine:
     """An engine with the configured pool and timeouts; safe behind PgBouncer when asked."""
-    connect_args = {**target.connect_args, "command_timeout": client_timeout(settings)}
-    options: dict[str, Any] = {
-        "echo": settings.echo,
-        "logging_name": LOGGING_NAME,
-        "pool_pre_ping": settings.pool_pre_ping,
-    }
-    if settings.echo:
-        log_sql_to_stderr()
     pooled_by_server = settings.transaction_pooling or target.transaction_pooling
+    connect_args = {**target.connect_args, "command_timeout": client_timeout(settings)}
     if pooled_by_server:
         connect_args.update(transaction_pooling_args())
+    if settings.echo:
+        log_sql_to_stderr()
+    engine = create_async_engine(
+        target.url,
+        connect_args=connect_args,
+        echo=settings.echo,
+        logging_name=LOGGING_NAME,
+        pool_pre_ping=settings.pool_pre_ping,
+        **pool_options(settings, pooled_by_server=pooled_by_server),
+    )
+    url_options = target.connect_args.get("server_settings", {}).get("options", "")
+    timeouts = server_timeouts(settings, url_options)
+    apply_server_timeouts(engine, timeouts, per_transaction=pooled_by_server)
+    return engine
+
+
+def pool_options(settings: Settings, *, pooled_by_server: bool) -> dict[str, Any]:
+    if pooled_by_server:
         # Each server connection is shared with other clients between
         # transactions, so keeping our own pool buys nothing (SQLAlchemy's
         # PgBouncer advice).
-        options["poolclass"] = NullPool
-    else:
-        options.update(
-            pool_size=settings.pool_size,
-            max_overflow=settings.max_overflow,
-            pool_recycle=settings.pool_recycle,
-            pool_timeout=settings.pool_timeout,
-        )
-    engine = create_async_engine(target.url, connect_args=connect_args, **options)
-    apply_server_timeouts(engine, settings, per_transaction=pooled_by_server)
-    return engine
+        return {"poolclass": NullPool}
+    return {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.max_overflow,
+        "pool_recycle": settings.pool_recycle,
+        "pool_timeout": settings.pool_timeout,
+    }
 
 
 def client_timeout(settings: Settings) -> float | None:
@@ -66,12 +73,16 @@ def client_timeout(settings: Settings) -> float | None:
     return settings.statement_timeout + settings.connect_timeout
 
 
-def server_timeouts(settings: Settings) -> dict[str, str]:
-    """PostgreSQL's statement and lock timeouts, in milliseconds ("0" disables)."""
-    return {
+def server_timeouts(settings: Settings, url_options: str = "") -> dict[str, str]:
+    """PostgreSQL's statement and lock timeouts, in milliseconds ("0" disables).
+
+    One the URL already sets (``?options=-c statement_timeout=...``) is left to it.
+    """
+    values = {
         "statement_timeout": _milliseconds(settings.statement_timeout),
         "lock_timeout": _milliseconds(settings.lock_timeout),
     }
+    return {name: value for name, value in values.items() if name not in url_options}
 
 
 def _milliseconds(seconds: float) -> str:
@@ -79,7 +90,7 @@ def _milliseconds(seconds: float) -> str:
 
 
 def apply_server_timeouts(
-    engine: AsyncEngine, settings: Settings, *, per_transaction: bool
+    engine: AsyncEngine, values: dict[str, str], *, per_transaction: bool
 ) -> None:
     """Every session (or, behind a transaction pooler, every transaction) gets the timeouts.
 
@@ -88,7 +99,8 @@ def apply_server_timeouts(
     other clients of a transaction pooler's shared server connection, so
     there each transaction sets them locally (one more round trip each).
     """
-    values = server_timeouts(settings)
+    if not values:
+        return
     if per_transaction:
         local = ", ".join(
             f"set_config('{name}', '{value}', true)" for name, value in values.items()
