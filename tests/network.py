@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -94,3 +95,31 @@ class FreezingProxy:
                 target.sendall(data)
             except OSError:
                 return
+
+
+def is_loopback(host: object) -> bool:
+    import ipaddress
+
+    if host in (None, "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host)).is_loopback
+    except ValueError:
+        return False
+
+
+class NoNameResolution:
+    """The name-resolution edge, faked: every name but localhost is unknown, nothing is sent.
+
+    Installed over ``socket.getaddrinfo``, which asyncio's resolver calls.
+    """
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.asked: list[object] = []
+
+    def __call__(self, host: object, *args: Any, **kwargs: Any) -> Any:
+        if is_loopback(host):
+            return self.real(host, *args, **kwargs)
+        self.asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
