@@ -1,8 +1,12 @@
 """WHEN values: todo_cli.dates.parse_when with an explicit ``now``."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +179,17 @@ def test_the_cli_reports_out_of_range_and_bad_zones(cli, todo_env, zone):
     added = cli("add", "x", "--due", "next friday", "--json")
     assert added.exit_code == ExitCode.OK, added.stderr
     assert json.loads(added.stdout)["due"].endswith("T02:59:59+00:00")  # 23:59:59 at UTC-3
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [("UTC+3", ExitCode.OK), ("Mars/Olympus", ExitCode.CONFIG)]
+)
+def test_the_installed_todo_with_a_posix_or_unknown_tz(todo_env, value, code):
+    """A fresh process, as a user runs it (tzlocal caches the zone it first saw)."""
+    todo = Path(sys.executable).parent / "todo"
+    env = {**os.environ, "TZ": value, "TODO_DATABASE_URL": todo_env}
+    done = subprocess.run(
+        [todo, "add", "x", "--due", "next friday"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
