@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from tests.network import FreezingProxy
 from tests.support import assert_fails
+from tests.test_pgbouncer import PGBOUNCER, bouncer_url  # noqa: F401  (a fixture)
 from todo_cli.errors import ExitCode
 
 TODO = str(Path(sys.executable).parent / "todo")
@@ -227,3 +228,17 @@ def test_ctrl_c_during_a_long_json_list_is_130_with_one_line(cli, todo_env, dela
     if done.returncode == ExitCode.OK:  # it finished first: nothing to interrupt
         return
     assert_interrupted(done)
+
+
+@pytest.mark.skipif(not Path(PGBOUNCER).exists(), reason="pgbouncer is not installed")
+def test_the_lock_timeout_works_through_pgbouncer_transaction_pooling(
+    cli, request, database_url, monkeypatch
+):
+    """PgBouncer refuses timeouts as startup parameters; each transaction sets them instead."""
+    monkeypatch.setenv("TODO_DATABASE_URL", request.getfixturevalue("bouncer_url"))
+    monkeypatch.setenv("TODO_TRANSACTION_POOLING", "1")
+    monkeypatch.setenv("TODO_LOCK_TIMEOUT", "0.5")
+    assert cli("add", "one").exit_code == ExitCode.OK
+    with RowLock(database_url, 1):
+        assert_fails(cli("done", "1"), ExitCode.CONFLICT)
+    assert cli("done", "1").exit_code == ExitCode.OK
