@@ -1,12 +1,18 @@
 """WHEN values: todo_cli.dates.parse_when with an explicit ``now``."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.support import assert_fails
 from todo_cli.dates import end_of_day, parse_when
-from todo_cli.errors import ExitCode, UsageError
+from todo_cli.errors import ConfigError, ExitCode, UsageError
 
 # Thursday 2026-11-26 09:30, local time (the frozen clock's moment).
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
@@ -122,3 +128,68 @@ def test_unparseable_is_a_usage_error_naming_the_value(text):
         parse_when(text, now=NOW)
     assert raised.value.exit_code == ExitCode.USAGE
     assert repr(text) in raised.value.message
+
+
+@pytest.fixture
+def zone(monkeypatch):
+    """Run with TZ set to a value; time.tzset() makes the C library read it."""
+
+    def set_zone(value: str) -> None:
+        monkeypatch.setenv("TZ", value)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("value", "offset"), [("UTC+3", -3), ("EST5EDT", -5), ("<+0530>-5:30", 5.5)]
+)
+@pytest.mark.parametrize("text", ["tomorrow", "next friday", "dec 1", "monday 9am", "2026-12-01"])
+def test_posix_time_zones_are_read(zone, value, offset, text):
+    zone(value)
+    assert parse_when(text, now=datetime(2026, 11, 26, 9, 30).astimezone()).utcoffset() == (
+        timedelta(hours=offset)
+    )
+
+
+@pytest.mark.parametrize("value", ["Mars/Olympus", "garbage", "UTC+"])
+def test_an_unknown_time_zone_is_a_config_error_naming_tz(zone, value):
+    zone(value)
+    with pytest.raises(ConfigError) as raised:
+        parse_when("tomorrow", now=NOW)
+    assert raised.value.exit_code == ExitCode.CONFIG
+    assert f"TZ={value!r}" in raised.value.message
+
+
+@pytest.mark.parametrize("value", ["UTC+12", "UTC-14"])
+@pytest.mark.parametrize("text", ["0001-01-01", "9999-12-31", "0001-01-01T00:00"])
+def test_dates_the_offset_pushes_out_of_range_are_usage_errors(zone, value, text):
+    zone(value)
+    with pytest.raises(UsageError, match="out of range"):
+        parse_when(text, now=NOW)
+
+
+def test_the_cli_reports_out_of_range_and_bad_zones(cli, todo_env, zone):
+    assert "out of range" in assert_fails(cli("add", "x", "--due", "0001-01-01"), ExitCode.USAGE)
+    zone("Mars/Olympus")
+    assert "TZ=" in assert_fails(cli("add", "x", "--due", "tomorrow"), ExitCode.CONFIG)
+    zone("UTC+3")
+    added = cli("add", "x", "--due", "next friday", "--json")
+    assert added.exit_code == ExitCode.OK, added.stderr
+    assert json.loads(added.stdout)["due"].endswith("T02:59:59+00:00")  # 23:59:59 at UTC-3
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [("UTC+3", ExitCode.OK), ("Mars/Olympus", ExitCode.CONFIG)]
+)
+def test_the_installed_todo_with_a_posix_or_unknown_tz(todo_env, value, code):
+    """A fresh process, as a user runs it (tzlocal caches the zone it first saw)."""
+    todo = Path(sys.executable).parent / "todo"
+    env = {**os.environ, "TZ": value, "TODO_DATABASE_URL": todo_env}
+    done = subprocess.run(
+        [todo, "add", "x", "--due", "next friday"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr

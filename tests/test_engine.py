@@ -119,3 +119,20 @@ def test_a_command_process_exits_cleanly(todo_env):
     assert done.returncode == ExitCode.OK, done.stderr
     for noise in ("SAWarning", "Event loop is closed", "Exception ignored", "Traceback"):
         assert noise not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [({}, ("30s", "10s")), ({"statement_timeout": 0, "lock_timeout": 2.5}, ("0", "2500ms"))],
+)
+async def test_the_timeouts_reach_every_session(database_url, settings, expected):
+    engine = engine_for(database_url, **settings)
+    try:
+        async with engine.connect() as connection:
+            shown = [
+                await connection.scalar(text(f"SHOW {name}"))
+                for name in ("statement_timeout", "lock_timeout")
+            ]
+    finally:
+        await engine.dispose()
+    assert tuple(shown) == expected

@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.network import NoNameResolution, silent_listener
 from tests.support import assert_fails
 from todo_cli.errors import ExitCode
 
@@ -26,10 +27,13 @@ def test_refused_connection_names_host_and_reason(cli, monkeypatch, command):
 
 
 def test_unknown_host_names_host_and_reason(cli, monkeypatch):
+    resolver = NoNameResolution(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
     monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://postgres@nosuchhost.invalid/x")
     message = assert_fails(cli("list"), ExitCode.UNREACHABLE)
     assert "nosuchhost.invalid" in message
     assert "unknown host" in message
+    assert resolver.asked == ["nosuchhost.invalid"]  # answered here, not by a DNS server
 
 
 @pytest.fixture
@@ -59,20 +63,21 @@ def test_server_hanging_up_is_unreachable(cli, monkeypatch, hangup_server, sslmo
 
 @pytest.mark.parametrize("query", ["", "?sslmode=disable"])
 def test_unanswered_address_gives_up_after_the_connect_timeout(query):
-    env = {
-        **os.environ,
-        "TODO_CONNECT_TIMEOUT": "1",
-        "TODO_DATABASE_URL": f"postgresql://postgres@10.255.255.1/x{query}",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "todo_cli", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    with silent_listener() as port:
+        env = {
+            **os.environ,
+            "TODO_CONNECT_TIMEOUT": "1",
+            "TODO_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/x{query}",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "todo_cli", "list"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert done.returncode == ExitCode.UNREACHABLE, done.stderr
-    assert "10.255.255.1" in done.stderr
+    assert f"127.0.0.1:{port}" in done.stderr
     assert done.stdout == ""
 
 

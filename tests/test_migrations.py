@@ -31,6 +31,18 @@ def query(url: str, sql: str) -> list:
     return asyncio.run(fetch())
 
 
+def execute(url: str, sql: str) -> None:
+    async def run() -> None:
+        engine = engine_for(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(sql))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def tables(url: str) -> set[str]:
     return set(query(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
 
@@ -171,4 +183,50 @@ def test_status_reports_a_stopped_embedded_server_without_starting_it(cli, isola
     assert status["mode"] == "embedded"
     assert status["server_running"] is False
     assert status["server_pid"] is None
+    assert status["revision"] is None
+    assert status["up_to_date"] is None  # not asked, so not known
     assert not Path(status["data_dir"]).exists()
+
+
+def test_current_on_an_empty_database_says_so(cli, empty_db):
+    run = cli("db", "current")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert run.stdout == "base (empty: no todo schema yet)\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["upgrade"], ["downgrade", "--yes"], ["downgrade", "base", "--yes"], ["current"], ["check"]],
+)
+def test_a_database_newer_than_todo_says_upgrade_todo(cli, todo_env, command):
+    execute(todo_env, "UPDATE alembic_version SET version_num = 'f00d'")
+    message = assert_fails(cli("db", *command), ExitCode.SCHEMA_OUTDATED)
+    assert "the database schema (f00d) is newer than this todo; upgrade todo" in message
+    assert versions(todo_env) == ["f00d"]
+
+
+def test_downgrade_at_base_has_nothing_to_do(cli, empty_db):
+    run = cli("db", "downgrade", "--yes")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert run.stderr == "already at base; nothing to downgrade\n"
+
+
+def test_downgrade_to_base_says_how_many_tasks_it_drops(cli, todo_env):
+    for title in ("one", "two"):
+        assert cli("add", title).exit_code == ExitCode.OK
+    run = cli("db", "downgrade", "base", "--yes")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert "this drops 2 tasks of 1 users" in run.stderr
+    assert "tasks" not in tables(todo_env)
+
+
+def test_check_summarises_the_differences_in_one_line(cli, todo_env):
+    execute(todo_env, "ALTER TABLE tasks ADD COLUMN colour text")
+    message = assert_fails(cli("db", "check"), ExitCode.CONFLICT)
+    assert "models and migrations disagree: remove column tasks.colour" in message
+    assert "[(" not in message
+    assert "Column(" not in message
+
+
+def test_check_on_a_database_behind_head_says_upgrade(cli, empty_db):
+    assert "todo db upgrade" in assert_fails(cli("db", "check"), ExitCode.SCHEMA_OUTDATED)

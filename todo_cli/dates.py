@@ -7,26 +7,77 @@ words load it on first use.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import os
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from todo_cli.errors import UsageError
+from todo_cli.errors import ConfigError, UsageError
 
 END_OF_DAY = time(23, 59, 59)
 END_OF_TODAY_WORDS = {"eod", "end of day", "tonight"}
+# A day inside datetime's range at both ends, so any UTC offset still fits.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+# POSIX TZ strings (`UTC+3`, `EST5EDT`, `CET-1CEST,M3.5.0,M10.5.0/3`, `<+03>-3`):
+# name, offset, then optionally a daylight name, its offset and the switch rules.
+_NAME = r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)"
+_OFFSET = r"[+-]?\d{1,2}(?::\d{2}){0,2}"
+_RULE = rf"(?:J\d{{1,3}}|\d{{1,3}}|M\d{{1,2}}\.\d\.\d)(?:/{_OFFSET})?"
+POSIX_TZ = re.compile(rf"{_NAME}{_OFFSET}(?:{_NAME}(?:{_OFFSET})?(?:,{_RULE},{_RULE})?)?")
 
 
 def parse_when(text: str, *, now: datetime) -> datetime:
     """An aware datetime for ``text`` relative to ``now``, or UsageError naming it."""
+    check_local_zone(os.environ.get("TZ"))
+    try:
+        parsed = _parse(text, now)
+    except OutOfRangeError:
+        raise _out_of_range(text) from None
+    if parsed is None:
+        raise UsageError(f"cannot read {text!r} as a date (try 2026-12-01, tomorrow, in 3 days)")
+    if not EARLIEST <= parsed <= LATEST:
+        raise _out_of_range(text)
+    return parsed
+
+
+def _out_of_range(text: str) -> UsageError:
+    return UsageError(f"{text!r} is out of range (years 1 to 9999)")
+
+
+class OutOfRangeError(UsageError):
+    """A time the local offset pushes past year 1 or 9999."""
+
+
+def _parse(text: str, now: datetime) -> datetime | None:
     spaced = " ".join(text.split())
     cleaned = spaced.lower()
     if cleaned in END_OF_TODAY_WORDS:
         return end_of_day(now.date())
     # ISO before lowercasing: week dates need their capital W (2026-W49-2).
-    parsed = _parse_iso(spaced) or _parse_words(cleaned, now)
-    if parsed is None:
-        raise UsageError(f"cannot read {text!r} as a date (try 2026-12-01, tomorrow, in 3 days)")
-    return parsed
+    return _parse_iso(spaced) or _parse_words(cleaned, now)
+
+
+def check_local_zone(zone: str | None) -> None:
+    """Refuse a TZ that the C library would silently read as UTC (exit 5, naming it)."""
+    if not zone or _is_zone_name(zone.removeprefix(":")) or POSIX_TZ.fullmatch(zone):
+        return
+    raise ConfigError(
+        f"TZ={zone!r} is not a time zone; use a name such as Europe/Paris "
+        "or a POSIX rule such as UTC+3 or EST5EDT"
+    )
+
+
+def _is_zone_name(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if os.path.isabs(name):  # `TZ=:/etc/localtime` names a file
+        return os.path.isfile(name)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def end_of_day(day: date) -> datetime:
@@ -35,7 +86,12 @@ def end_of_day(day: date) -> datetime:
 
 def local(moment: datetime) -> datetime:
     """Naive local wall-clock time to aware, with that date's own UTC offset (DST-safe)."""
-    return moment.astimezone() if moment.tzinfo is None else moment
+    if moment.tzinfo is not None:
+        return moment
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError):  # the offset pushes it past year 1 or 9999
+        raise OutOfRangeError(f"{moment.isoformat()} is out of range (years 1 to 9999)") from None
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -44,16 +100,22 @@ def _parse_iso(text: str) -> datetime | None:
     except ValueError:
         pass
     try:
-        return local(datetime.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return local(moment)
 
 
 def _parse_words(text: str, now: datetime) -> datetime | None:
+    from zoneinfo import ZoneInfoNotFoundError
+
     from dateparser.date import DateDataParser
 
     parser = DateDataParser(languages=["en"], settings=_dateparser_settings(now))
-    result = parser.get_date_data(text)
+    try:
+        result = parser.get_date_data(text)
+    except ZoneInfoNotFoundError:  # a bare Unix timestamp still asks tzlocal
+        return None
     if result.date_obj is None:
         return None
     moment: datetime = result.date_obj
@@ -66,5 +128,10 @@ def _dateparser_settings(now: datetime) -> dict[str, Any]:
     return {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": now.astimezone().replace(tzinfo=None),
+        # Today's offset instead of "local", so dateparser does not ask tzlocal,
+        # which refuses POSIX TZ values (UTC+3, EST5EDT) that the C library reads.
+        # Results without a zone of their own still come back naive, as wall-clock
+        # times that local() places with their own date's offset.
+        "TIMEZONE": now.astimezone().strftime("%z"),
         "RETURN_TIME_AS_PERIOD": True,
     }

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     transaction_pooling: bool = Field(
         default=False, description="PgBouncer transaction mode: no reused prepared statements"
     )
+    statement_timeout: float = Field(
+        default=30.0, ge=0, le=86400, description="seconds a statement may run; 0 disables"
+    )
+    lock_timeout: float = Field(
+        default=10.0, ge=0, le=86400, description="seconds to wait for a lock; 0 disables"
+    )
     default_command: Literal["next", "list", "help"] = Field(
         default="next", description="what a bare `todo` runs"
     )

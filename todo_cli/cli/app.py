@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import config, db, state, tasks, workflow
+from todo_cli.cli import config, db, interrupts, state, tasks, workflow
 from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
@@ -30,11 +31,18 @@ class TodoGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         state.current = state.Invocation(argv=tuple(sys.argv[1:] if args is None else args))
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            code = result if isinstance(result, int) else ExitCode.OK
-        except BaseException as exc:
-            code = report(exc)
+        with interrupts.watching() as watch:
+            failure: BaseException | None = None
+            try:
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                code = result if isinstance(result, int) else ExitCode.OK
+                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            except BaseException as exc:
+                failure = exc
+            if watch.interrupted:  # however the libraries in between reported it
+                failure = KeyboardInterrupt()
+            if failure is not None:
+                code = report(failure)
         if standalone_mode:
             sys.exit(int(code))
         return code
@@ -42,14 +50,20 @@ class TodoGroup(TyperGroup):
 
 def report(exc: BaseException) -> int:
     """Print ``exc`` as the one line a user should see; the exit code it maps to."""
+    if _caused_by(exc, KeyboardInterrupt) or isinstance(exc, typer.Abort):
+        return _fail("interrupted; nothing was changed", ExitCode.INTERRUPTED, exc)
+    if _caused_by(exc, BrokenPipeError):
+        # The reader has gone (`todo list | head -1`) and wanted no more: that is
+        # no failure of ours, so end quietly with success (as ripgrep does), and
+        # `set -o pipefail` scripts go on.
+        _silence_stdout()
+        return ExitCode.OK
     if isinstance(exc, TodoError):
         return _fail(exc.message, exc.exit_code, exc)
     if isinstance(exc, typer.TyperException):  # Click's usage errors: exit 2
         return _fail(exc.format_message(), exc.exit_code, exc)
     if isinstance(exc, typer.Exit):
         return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt | typer.Abort):
-        return _fail("interrupted; nothing was changed", ExitCode.INTERRUPTED, exc)
     if isinstance(exc, SystemExit):
         return exc.code if isinstance(exc.code, int) else ExitCode.UNEXPECTED
     detail = f"unexpected error: {type(exc).__name__}: {exc}"
@@ -57,11 +71,38 @@ def report(exc: BaseException) -> int:
     return _fail(detail + hint, ExitCode.UNEXPECTED, exc)
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is ``exc`` or anywhere in the chain that led to it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the final flush cannot fail (Python's SIGPIPE advice)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (CliRunner): nothing is flushed to a pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
 def _fail(text: str, code: int, exc: BaseException) -> int:
-    if state.current.debug:
-        traceback.print_exception(exc, file=sys.stderr)
-    first_line = " ".join(str(text).split())
-    sys.stderr.write(f"{PROG}: error: {first_line}\n")
+    try:
+        if state.current.debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        first_line = " ".join(str(text).split())
+        sys.stderr.write(f"{PROG}: error: {first_line}\n")
+        sys.stderr.flush()
+    except OSError:
+        pass  # stderr is gone too: the exit code is all that is left to say it
     return code
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,16 +30,24 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
 
 
 def run_with_database(
-    work: Callable[[Database, Settings], Awaitable[T]], *, check_schema: bool = True
+    work: Callable[[Database, Settings], Awaitable[T]],
+    *,
+    check_schema: bool = True,
+    overrides: dict[str, Any] | None = None,
 ) -> T:
-    """Open the database inside a fresh event loop and dispose of it before the loop ends."""
+    """Open the database inside a fresh event loop and dispose of it before the loop ends.
+
+    ``overrides`` replace settings for this run (migrations lift the statement timeout).
+    """
 
     async def main() -> T:
         from todo_cli.db.database import open_database
+        from todo_cli.db.errors import connection_errors
         from todo_cli.settings import load_settings
 
-        settings = load_settings()
+        settings = load_settings(**(overrides or {}))
         async with open_database(settings, check_schema=check_schema) as database:
-            return await work(database, settings)
+            with connection_errors(database.host):
+                return await work(database, settings)
 
     return asyncio.run(main())

@@ -23,7 +23,7 @@ from todo_cli.cli.options import (
     YesOption,
 )
 from todo_cli.cli.runner import run_for_user
-from todo_cli.errors import UsageError
+from todo_cli.errors import ExitCode, UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 
 if TYPE_CHECKING:
@@ -162,16 +162,31 @@ def restore(numbers: IdsArgument, json: JsonOption = False) -> None:
 
 
 def purge(numbers: IdsArgument, yes: YesOption = False, json: JsonOption = False) -> None:
-    """Delete deleted tasks for good (asks first unless --yes)."""
+    """Delete deleted tasks for good (asks first, naming them, unless --yes)."""
     from todo_cli.service import tasks as service
 
-    confirm_or_refuse(yes, f"Purge {len(numbers)} task(s) for good?")
+    if needs_confirmation(yes):
+        doomed = run_for_user(
+            lambda session, user: service.get_tasks(session, user=user, numbers=numbers)
+        )
+        confirm(_purge_question(doomed))
     tasks = run_for_user(
         lambda session, user: service.purge_tasks(
             session, user=user, numbers=numbers, command=state.current.command_line()
         )
     )
     _report(tasks, set(), json=json, verb="Purged")
+
+
+def _purge_question(tasks: list[Task]) -> str:
+    # Titles are untrusted text: no control character reaches the terminal.
+    lines = "".join(f"  {task.number}  {_visible(task.title)}\n" for task in tasks)
+    return f"These tasks will be deleted for good:\n{lines}Purge {len(tasks)} task(s)?"
+
+
+def _visible(text: str) -> str:
+    """Control characters shown as escapes (an ESC as \\x1b), everything else as it is."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def edit(
@@ -219,12 +234,24 @@ def edit(
 
 def confirm_or_refuse(yes: bool, question: str) -> None:
     """Go on with --yes or a 'yes' typed at a terminal; refuse otherwise (exit 2)."""
+    if needs_confirmation(yes):
+        confirm(question)
+
+
+def needs_confirmation(yes: bool) -> bool:
+    """Whether to ask; off a terminal nothing asks, so without --yes it is exit 2."""
     if yes:
-        return
+        return False
     if not sys.stdin.isatty():
         raise UsageError("refusing without --yes (stdin is not a terminal)")
+    return True
+
+
+def confirm(question: str) -> None:
+    """Ask; declining is no error (DESIGN.md): "nothing changed" and exit 0."""
     if not typer.confirm(question, err=True):
-        raise UsageError("cancelled; nothing changed")
+        render.message("nothing changed")
+        raise typer.Exit(ExitCode.OK)
 
 
 def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:

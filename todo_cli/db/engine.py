@@ -2,38 +2,144 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from todo_cli.db.urls import ConnectTarget
     from todo_cli.settings import Settings
 
 
+# The engine logs under its own name, so the SQL log (``echo``) reaches only
+# the handler below (stderr) and never SQLAlchemy's default one (stdout).
+LOGGING_NAME = "todo"
+
+
 def build_engine(target: ConnectTarget, settings: Settings) -> AsyncEngine:
-    """An engine with the configured pool; safe behind PgBouncer when asked."""
-    connect_args = dict(target.connect_args)
-    options: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": settings.pool_pre_ping}
-    if settings.transaction_pooling or target.transaction_pooling:
+    """An engine with the configured pool and timeouts; safe behind PgBouncer when asked."""
+    pooled_by_server = settings.transaction_pooling or target.transaction_pooling
+    connect_args = {**target.connect_args, "command_timeout": client_timeout(settings)}
+    if pooled_by_server:
         connect_args.update(transaction_pooling_args())
+    if settings.echo:
+        log_sql_to_stderr()
+    engine = create_async_engine(
+        target.url,
+        connect_args=connect_args,
+        echo=settings.echo,
+        logging_name=LOGGING_NAME,
+        pool_pre_ping=settings.pool_pre_ping,
+        **pool_options(settings, pooled_by_server=pooled_by_server),
+    )
+    url_options = target.connect_args.get("server_settings", {}).get("options", "")
+    timeouts = server_timeouts(settings, url_options)
+    apply_server_timeouts(engine, timeouts, per_transaction=pooled_by_server)
+    return engine
+
+
+def pool_options(settings: Settings, *, pooled_by_server: bool) -> dict[str, Any]:
+    if pooled_by_server:
         # Each server connection is shared with other clients between
         # transactions, so keeping our own pool buys nothing (SQLAlchemy's
         # PgBouncer advice).
-        options["poolclass"] = NullPool
-    else:
-        options.update(
-            pool_size=settings.pool_size,
-            max_overflow=settings.max_overflow,
-            pool_recycle=settings.pool_recycle,
-            pool_timeout=settings.pool_timeout,
+        return {"poolclass": NullPool}
+    return {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.max_overflow,
+        "pool_recycle": settings.pool_recycle,
+        "pool_timeout": settings.pool_timeout,
+    }
+
+
+def client_timeout(settings: Settings) -> float | None:
+    """How long asyncpg waits for any answer: the server's own limit plus a round trip.
+
+    The server ends a slow statement itself (statement_timeout); this guard
+    is for a server or pooler that stops answering at all. None: wait forever.
+    """
+    if not settings.statement_timeout:
+        return None
+    return settings.statement_timeout + settings.connect_timeout
+
+
+def server_timeouts(settings: Settings, url_options: str = "") -> dict[str, str]:
+    """PostgreSQL's statement and lock timeouts, in milliseconds ("0" disables).
+
+    One the URL already sets (``?options=-c statement_timeout=...``) is left to it.
+    """
+    values = {
+        "statement_timeout": _milliseconds(settings.statement_timeout),
+        "lock_timeout": _milliseconds(settings.lock_timeout),
+    }
+    return {name: value for name, value in values.items() if name not in url_options}
+
+
+def _milliseconds(seconds: float) -> str:
+    return str(max(1, round(seconds * 1000)) if seconds > 0 else 0)
+
+
+def apply_server_timeouts(
+    engine: AsyncEngine, values: dict[str, str], *, per_transaction: bool
+) -> None:
+    """Every session (or, behind a transaction pooler, every transaction) gets the timeouts.
+
+    Not as startup parameters: PgBouncer refuses unknown ones ("unsupported
+    startup parameter"), in session mode too. A session ``SET`` would leak to
+    other clients of a transaction pooler's shared server connection, so
+    there each transaction sets them locally (one more round trip each).
+    """
+    if not values:
+        return
+    if per_transaction:
+        local = ", ".join(
+            f"set_config('{name}', '{value}', true)" for name, value in values.items()
         )
-    return create_async_engine(target.url, connect_args=connect_args, **options)
+        event.listen(engine.sync_engine, "begin", _run_on_begin(f"SELECT {local}"))
+    else:
+        session = "; ".join(f"SET {name} = {value}" for name, value in values.items())
+        event.listen(engine.sync_engine, "connect", _run_on_connect(session))
+
+
+def _run_on_connect(statement: str) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # On the raw asyncpg connection, outside any transaction: it lasts the session.
+        dbapi_connection.run_async(lambda connection: connection.execute(statement))
+
+    return on_connect
+
+
+def _run_on_begin(statement: str) -> Callable[[Connection], None]:
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(statement)
+
+    return on_begin
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is when a record arrives."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(self.format(record) + "\n")
+
+
+def log_sql_to_stderr() -> None:
+    logger = logging.getLogger(f"sqlalchemy.engine.Engine.{LOGGING_NAME}")
+    logger.propagate = False
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def transaction_pooling_args() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Turning driver exceptions raised while connecting into domain errors."""
+"""Turning driver exceptions into domain errors: connecting, timeouts, locks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from todo_cli.errors import ConfigError, CredentialsError, DatabaseUnreachableError, TodoError
+from todo_cli.errors import (
+    ConfigError,
+    ConflictError,
+    CredentialsError,
+    DatabaseUnreachableError,
+    TodoError,
+)
 
 # Another client's prepared statement is there, or ours is gone: a pooler in
 # transaction mode is sharing server connections between clients.
@@ -18,11 +24,13 @@ POOLER_HINT = (
     "set TODO_TRANSACTION_POOLING=1"
 )
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired
+QUERY_CANCELED = "57014"  # statement_timeout expired (or an admin cancelled it)
 
 
 @contextmanager
 def connection_errors(host: str) -> Iterator[None]:
-    """Report a failed connection to ``host`` as exit 6 or 8, with the reason."""
+    """Report a failed connection or statement on ``host`` as exit 4, 5, 6 or 8, with why."""
     try:
         yield
     except TodoError:
@@ -37,6 +45,15 @@ def connection_errors(host: str) -> Iterator[None]:
 def classify(exc: BaseException, host: str) -> TodoError | None:
     for cause in _chain(exc):
         sqlstate = getattr(cause, "sqlstate", None)
+        if sqlstate == LOCK_NOT_AVAILABLE:
+            return ConflictError(
+                "another session holds a lock on these tasks; nothing was changed; try again"
+            )
+        if sqlstate == QUERY_CANCELED:
+            return DatabaseUnreachableError(
+                f"{host} cancelled the statement ({cause}); nothing was changed; "
+                "try again, or raise statement_timeout"
+            )
         if isinstance(sqlstate, str) and sqlstate.startswith("28"):
             return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
         if sqlstate in POOLER_SQLSTATES:
@@ -48,7 +65,7 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
         if isinstance(cause, socket.gaierror):
             return DatabaseUnreachableError(f"cannot reach {host}: unknown host ({cause.strerror})")
         if isinstance(cause, TimeoutError):
-            return DatabaseUnreachableError(f"cannot reach {host}: timed out")
+            return DatabaseUnreachableError(f"no answer from {host} in time (timed out)")
         if isinstance(cause, OSError):
             return DatabaseUnreachableError(f"cannot reach {host}: {_reason(cause)}")
         if "password" in str(cause).lower() and "no password" in str(cause).lower():

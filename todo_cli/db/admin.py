@@ -1,0 +1,247 @@
+"""Administering the schema for `todo db`: revisions, migrations, status, downgrade plans.
+
+Where a database stands is decided by looking its revision up among the
+migrations this todo carries (a linear history, base first), never by
+parsing Alembic's messages: a revision this todo does not know means the
+database is newer (exit 7, upgrade todo); a step past either end is a
+usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from todo_cli.db import migrations
+from todo_cli.db.database import database_revision, describe_mismatch
+from todo_cli.errors import ConflictError, SchemaOutdatedError, UsageError
+
+if TYPE_CHECKING:
+    from todo_cli.db.database import Database, Location
+    from todo_cli.settings import Settings
+
+EMPTY = "base (empty: no todo schema yet)"
+RELATIVE = re.compile(r"[+-]\d+")
+# Migrations may rewrite whole tables: no statement limit while they run
+# (the lock timeout stays, so a migration never queues behind users for long).
+MIGRATION_SETTINGS = {"statement_timeout": 0}
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """This todo's revisions, oldest first, with base (None) at the bottom."""
+
+    steps: tuple[str | None, ...]
+
+    @classmethod
+    def load(cls) -> Ladder:
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(migrations.alembic_config())
+        newest_first = [revision.revision for revision in script.walk_revisions()]
+        return cls((None, *reversed(newest_first)))
+
+    @property
+    def head(self) -> str | None:
+        return self.steps[-1]
+
+    def position(self, revision: str | None) -> int:
+        """Where ``revision`` stands; a revision this todo lacks is a newer database."""
+        if revision not in self.steps:
+            raise SchemaOutdatedError(
+                f"the database schema ({revision}) is newer than this todo; upgrade todo"
+            )
+        return self.steps.index(revision)
+
+    def resolve(self, target: str, current: str | None) -> str | None:
+        """The revision ``target`` names: head, base, +N/-N from ``current``, or an id (prefix)."""
+        if target in ("head", "base"):
+            return self.head if target == "head" else None
+        if RELATIVE.fullmatch(target):
+            return self._step(current, int(target))
+        matches = [step for step in self.steps[1:] if step and step.startswith(target)]
+        if len(matches) != 1:
+            raise UsageError(f"unknown revision {target!r}; see `todo db history`")
+        return matches[0]
+
+    def _step(self, current: str | None, offset: int) -> str | None:
+        index = self.position(current) + offset
+        if not 0 <= index < len(self.steps):
+            end = "base" if index < 0 else f"head ({self.head})"
+            raise UsageError(f"{offset:+d} from {current or 'base'} goes past {end}")
+        return self.steps[index]
+
+
+async def current_revision(database: Database) -> str | None:
+    """The database's revision, refused (exit 7) when it is newer than this todo."""
+    revision = await database_revision(database)
+    Ladder.load().position(revision)
+    return revision
+
+
+async def describe_current(database: Database) -> str:
+    """Alembic style: ``0001 (head)``, ``0001``, or that the database is empty."""
+    revision = await current_revision(database)
+    if revision is None:
+        return EMPTY
+    return f"{revision} (head)" if revision == Ladder.load().head else revision
+
+
+def describe_revision(revision: str | None) -> str:
+    return revision or "base (empty)"
+
+
+async def upgrade(database: Database, target: str) -> str | None:
+    """Migrate up to ``target``; the revision the database is at afterwards."""
+    ladder = Ladder.load()
+    current = await current_revision(database)
+    goal = ladder.resolve(target, current)
+    if ladder.position(goal) < ladder.position(current):
+        raise UsageError(
+            f"{target} is below the current revision {current}; use `todo db downgrade`"
+        )
+    if goal != current:
+        with migration_progress():
+            await migrations.upgrade(database.engine, str(goal))
+    return await database_revision(database)
+
+
+@dataclass(frozen=True)
+class DowngradePlan:
+    """What `todo db downgrade` would do, read before anyone is asked."""
+
+    current: str | None
+    target: str | None
+    tasks: int | None = None  # counted when the downgrade drops the tables
+    users: int | None = None
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.current == self.target
+
+    @property
+    def consequence(self) -> str:
+        if self.tasks is None:
+            return "data kept by the undone migrations may be lost"
+        return f"this drops {self.tasks} tasks of {self.users} users"
+
+    @property
+    def question(self) -> str:
+        return f"Downgrade the database schema to {describe_revision(self.target)}? " + (
+            self.consequence[0].upper() + self.consequence[1:] + "."
+        )
+
+    @property
+    def unchanged(self) -> str:
+        return f"already at {self.current or 'base'}; nothing to downgrade"
+
+
+async def plan_downgrade(database: Database, target: str) -> DowngradePlan:
+    ladder = Ladder.load()
+    current = await current_revision(database)
+    if current is None:
+        return DowngradePlan(current=None, target=None)
+    goal = ladder.resolve(target, current)
+    if ladder.position(goal) > ladder.position(current):
+        raise UsageError(f"{target} is above the current revision {current}; use `todo db upgrade`")
+    if goal is not None:
+        return DowngradePlan(current=current, target=goal)
+    tasks, users = await _count_tasks_and_users(database)
+    return DowngradePlan(current=current, target=None, tasks=tasks, users=users)
+
+
+async def _count_tasks_and_users(database: Database) -> tuple[int, int]:
+    from sqlalchemy import text
+
+    async with database.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text("SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM users)")
+            )
+        ).one()
+    return int(row[0]), int(row[1])
+
+
+async def downgrade(database: Database, plan: DowngradePlan) -> str | None:
+    """Carry out ``plan``; the revision the database is at afterwards."""
+    with migration_progress():
+        await migrations.downgrade(database.engine, plan.target or "base")
+    return await database_revision(database)
+
+
+async def check(database: Database) -> None:
+    """Exit 4 with a one-line summary when the models and the migrations disagree."""
+    from alembic import command
+    from alembic.util.exc import AutogenerateDiffsDetected
+
+    current = await current_revision(database)
+    if current != Ladder.load().head:
+        raise SchemaOutdatedError(describe_mismatch(current, Ladder.load().head))
+    try:
+        await migrations.run_alembic(database.engine, command.check)
+    except AutogenerateDiffsDetected as exc:
+        summary = "; ".join(describe_diff(diff) for diff in exc.diffs)
+        raise ConflictError(f"models and migrations disagree: {summary}") from exc
+
+
+def describe_diff(diff: Any) -> str:
+    """One of Alembic's autogenerate diffs (a tuple, or a list of column changes), in words."""
+    if isinstance(diff, list):
+        return "; ".join(describe_diff(change) for change in diff)
+    operation, *details = diff
+    words = operation.replace("_", " ").replace(" fk", " foreign key")
+    if operation.startswith("modify_"):  # (op, schema, table, column, existing, old, new)
+        return f"{words} of {details[1]}.{details[2]}: {details[-2]!r} -> {details[-1]!r}"
+    if operation.endswith("_column"):  # (op, schema, table, column)
+        return f"{words} {details[1]}.{details[2].name}"
+    return f"{words} {_object_name(details[-1])}"
+
+
+def _object_name(item: Any) -> str:
+    name = getattr(item, "name", None) or type(item).__name__
+    table = getattr(getattr(item, "table", None), "name", None)
+    return f"{table}.{name}" if table and table != name else str(name)
+
+
+def status_report(
+    location: Location, settings: Settings, revision: str | None, *, known: bool = True
+) -> dict[str, Any]:
+    """`todo db status`; with ``known`` False (server not asked) revision and currency are null."""
+    head = Ladder.load().head
+    return {
+        "mode": location.mode,
+        "data_dir" if location.mode == "embedded" else "url": location.address,
+        "server_running": location.running,
+        "server_pid": location.server_pid,
+        "revision": revision,
+        "head": head,
+        "up_to_date": (revision == head) if known else None,
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.max_overflow,
+        "pool_pre_ping": settings.pool_pre_ping,
+        "pool_recycle": settings.pool_recycle,
+        "connect_timeout": settings.connect_timeout,
+        "statement_timeout": settings.statement_timeout,
+        "lock_timeout": settings.lock_timeout,
+        "transaction_pooling": settings.transaction_pooling,
+    }
+
+
+@contextmanager
+def migration_progress() -> Iterator[None]:
+    """Alembic's 'Running upgrade a -> b' lines on stderr while migrating."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(lambda record: record.getMessage().startswith("Running "))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
