@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     transaction_pooling: bool = Field(
         default=False, description="PgBouncer transaction mode: no reused prepared statements"
     )
+    agent: bool = Field(default=True, description="serve commands from a resident agent")
+    agent_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="seconds an idle agent waits before it exits"
+    )
 
     @classmethod
     def settings_customise_sources(
