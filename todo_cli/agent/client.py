@@ -7,7 +7,7 @@ of every command, so this module must add next to nothing to it.
 
 from __future__ import annotations
 
-import _signal
+import _signal  # type: ignore[import-not-found,unused-ignore]
 import _socket
 import os
 import sys
@@ -113,8 +113,8 @@ def handshake(connection: _socket.socket, argv: list[str]) -> int | None:
     try:
         protocol.send(connection, request(argv), fds=(0, 1, 2))
         reply = protocol.receive(connection)
-        if reply[0] != "pid":
-            return None
+        if reply[0] != "pid" or not isinstance(reply[1], int) or reply[1] <= 1:
+            return None  # never signal pid 0, -1 or init on anyone's word
         connection.sendall(protocol.GO)
     except (OSError, protocol.ProtocolError, IndexError, TypeError):
         return None  # the worker never starts without GO: safe to run in-process

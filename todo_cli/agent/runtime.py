@@ -15,7 +15,7 @@ import stat
 import sys
 
 try:
-    from _sha256 import sha256  # built in: no OpenSSL load on the client's path
+    from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore] # built in: no OpenSSL load on the client's path
 except ImportError:  # pragma: no cover - Python 3.12 renamed it
     from hashlib import sha256
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SUBDIR = "todo"
 PRIVATE_BITS = 0o077
 HASH_CHARS = 16
+MAX_SOCKET_PATH = 108  # sun_path, with its terminating NUL
 
 
 class Paths:
@@ -57,7 +58,10 @@ class Paths:
 def paths(environ: Mapping[str, str] = os.environ) -> Paths | None:
     """This install's agent files, or None when no private directory is usable."""
     directory = private_dir(environ)
-    return None if directory is None else Paths(directory, install_hash())
+    if directory is None:
+        return None
+    found = Paths(directory, install_hash())
+    return found if len(os.fsencode(found.socket)) < MAX_SOCKET_PATH else None
 
 
 def private_dir(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -111,7 +115,7 @@ def install_hash(package_dir: str | None = None, search_path: list[str] | None =
         digest.update(entry.encode())
     for entry in _site_stats(sys.path if search_path is None else search_path):
         digest.update(entry.encode())
-    return digest.hexdigest()[:HASH_CHARS]
+    return str(digest.hexdigest())[:HASH_CHARS]
 
 
 def _source_stats(directory: str) -> list[str]:

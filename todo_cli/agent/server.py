@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from todo_cli.agent import protocol, runtime, worker
 
 if TYPE_CHECKING:
-    import click
+    from typer._click import Command
 
 CHECK_INTERVAL = 2.0  # seconds between idle/staleness checks
 REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
@@ -101,7 +101,7 @@ def settings_idle_timeout() -> float | None:
     return settings.agent_idle_timeout if settings.agent else None
 
 
-def preload() -> click.Command:
+def preload() -> Command:
     """Import the stack, configure the mappers, build the Click command: once, for every fork."""
     for name in PRELOAD:
         importlib.import_module(name)
@@ -129,7 +129,7 @@ def peer_allowed(connection: socket.socket, uid: int | None = None) -> bool:
 
 class Agent:
     def __init__(
-        self, paths: runtime.Paths, lock: int, command: click.Command, idle_timeout: float
+        self, paths: runtime.Paths, lock: int, command: Command, idle_timeout: float
     ) -> None:
         self.paths = paths
         self.lock = lock
@@ -161,11 +161,12 @@ class Agent:
 
     def loop(self, wake_read: int) -> None:
         while not self.stopping:
-            ready, _, _ = select.select([self.listener, wake_read], [], [], CHECK_INTERVAL)
+            waiting = [self.listener.fileno(), wake_read]
+            ready, _, _ = select.select(waiting, [], [], CHECK_INTERVAL)
             with contextlib.suppress(BlockingIOError):
                 os.read(wake_read, 512)
             self.reap()
-            if self.listener in ready:
+            if self.listener.fileno() in ready:
                 self.accept()
             elif self.should_retire():
                 return
@@ -225,7 +226,7 @@ class Agent:
         inherited = [self.listener.fileno(), self.lock, *self.wake]
         pid = os.fork()
         if pid == 0:
-            worker.run(connection, request, fds, self.command, inherited)
+            worker.run(connection, request, fds, self.command, inherited, self.paths.socket)
         protocol.close_all(fds)
         self.children[pid] = connection
         self.served += 1

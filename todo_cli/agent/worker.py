@@ -9,6 +9,7 @@ exit code. It never returns into the agent's loop: it ends in ``os._exit``.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import locale
 import os
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from todo_cli.agent import protocol
 
 if TYPE_CHECKING:
-    import click
+    from typer._click import Command
 
 GO_TIMEOUT = 5.0  # seconds for the client's go-ahead after it learns our pid
 RESET_TO_DEFAULT = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGWINCH")
@@ -31,14 +32,15 @@ def run(
     connection: socket.socket,
     request: dict[str, Any],
     fds: list[int],
-    command: click.Command,
+    command: Command,
     inherited: list[int],
+    agent_socket: str,
 ) -> NoReturn:
     """Serve ``request`` in this (forked) process, then exit without returning."""
     try:
         detach_from_agent(inherited)
         if go_ahead(connection):
-            serve(connection, request, fds, command)
+            serve(connection, request, fds, command, agent_socket)
     except BaseException:  # a crash here must never unwind into the agent's loop
         pass
     os._exit(0)
@@ -62,7 +64,11 @@ def go_ahead(connection: socket.socket) -> bool:
 
 
 def serve(
-    connection: socket.socket, request: dict[str, Any], fds: list[int], command: click.Command
+    connection: socket.socket,
+    request: dict[str, Any],
+    fds: list[int],
+    command: Command,
+    agent_socket: str,
 ) -> None:
     try:
         take_on(request)
@@ -71,12 +77,19 @@ def serve(
         return
     if not agent_enabled():
         protocol.send(connection, ("declined", "agent = false"))
-        os.kill(os.getppid(), signal.SIGTERM)  # nobody wants the agent any more
+        retire_agent(agent_socket)
         return
     adopt_streams(fds)
     code = run_command(command, [os.fsdecode(arg) for arg in request["argv"]])
     finish()
     protocol.send(connection, ("exit", code))
+
+
+def retire_agent(agent_socket: str) -> None:
+    """Nobody wants the agent any more: ask it to stop, the way ``todo agent stop`` does."""
+    from todo_cli.agent import control
+
+    control.ask(agent_socket, "stop")
 
 
 def take_on(request: dict[str, Any]) -> None:
@@ -107,11 +120,12 @@ def refresh_import_time_settings() -> None:
     if os.environ.get("_TYPER_FORCE_DISABLE_TERMINAL"):
         rich_utils.FORCE_TERMINAL = False
     has_rich = parse_boolean_env_var(os.environ.get("TYPER_USE_RICH"), default=True)
-    typer.core.HAS_RICH = typer.main.HAS_RICH = has_rich
+    typer.core.HAS_RICH = has_rich
+    typer.main.HAS_RICH = has_rich  # type: ignore[attr-defined]
 
 
 def agent_enabled() -> bool:
-    """The ``agent`` setting as this request's configuration has it (invalid: let the command say)."""
+    """The ``agent`` setting of this request's configuration (invalid: the command says so)."""
     from todo_cli.errors import TodoError
     from todo_cli.settings import load_settings
 
@@ -128,18 +142,20 @@ def adopt_streams(fds: list[int]) -> None:
         os.close(fd)
     encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
     encoding = encoding or locale.getpreferredencoding(False)
-    sys.stdin = sys.__stdin__ = text_stream(0, "rb", encoding, errors or "strict")
-    sys.stdout = sys.__stdout__ = text_stream(1, "wb", encoding, errors or "strict")
-    sys.stderr = sys.__stderr__ = text_stream(2, "wb", encoding, "backslashreplace", lines=True)
+    sys.stdin = text_stream(0, "rb", encoding, errors or "strict")
+    sys.stdout = text_stream(1, "wb", encoding, errors or "strict")
+    sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True)
 
 
-def text_stream(fd: int, mode: str, encoding: str, errors: str, lines: bool = False) -> io.TextIOWrapper:
-    binary = io.open(fd, mode, closefd=False)  # noqa: UP020 - fd, not a path
+def text_stream(
+    fd: int, mode: str, encoding: str, errors: str, lines: bool = False
+) -> io.TextIOWrapper:
+    binary = io.open(fd, mode, closefd=False)  # noqa: SIM115, UP020 - lives as long as we do
     line_buffering = lines or os.isatty(fd)
     return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
 
 
-def run_command(command: click.Command, argv: list[str]) -> int:
+def run_command(command: Command, argv: list[str]) -> int:
     """What ``todo`` does in-process: the root group's ``main``, which ends in ``sys.exit``."""
     sys.argv = ["todo", *argv]
     try:
@@ -159,7 +175,5 @@ def finish() -> None:
     """Interpreter shutdown's visible part: atexit handlers, then flushed streams."""
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
