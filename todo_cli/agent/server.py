@@ -247,6 +247,7 @@ class Agent:
         if connection is None:
             return
         if os.WIFSIGNALED(status):
+            log(f"a worker was killed by signal {os.WTERMSIG(status)}")
             with contextlib.suppress(OSError):
                 protocol.send(connection, ("signal", os.WTERMSIG(status)))
         connection.close()
