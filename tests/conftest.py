@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -182,6 +183,7 @@ def agent_runtime_dir() -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp(prefix="todo-run-"))
     yield directory
     control.stop_all(str(directory / "todo"))
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
