@@ -174,9 +174,25 @@ def no_keyring() -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(scope="session")
+def agent_runtime_dir() -> Iterator[Path]:
+    """One private XDG_RUNTIME_DIR for the run: agents the tests start live and end here.
+
+    ``TODO_TEST_AGENT=1`` runs the installed ``todo`` through the resident agent
+    (default: in-process); either way no agent outlives the run.
+    """
+    from todo_cli.agent import control
+
+    directory = Path(tempfile.mkdtemp(prefix="todo-run-"))
+    yield directory
+    control.stop_all(str(directory / "todo"))
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agent_runtime_dir: Path) -> Path:
     """Every test gets empty home, config and data dirs, and no TODO_* from outside."""
+    agent = "1" if os.environ.get("TODO_TEST_AGENT") == "1" else "0"
     home = tmp_path / "home"
     for sub in ("config", "data", "cache", "state"):
         (home / sub).mkdir(parents=True)
@@ -190,6 +206,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     # Root's default data dir is /var/lib/todo: no test may reach a shared one.
     monkeypatch.setenv("TODO_DATA_DIR", str(home / "data" / "todo"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(agent_runtime_dir))
+    monkeypatch.setenv("TODO_AGENT", agent)
     monkeypatch.chdir(home)
     return home
 

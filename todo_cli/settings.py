@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     default_command: Literal["next", "list", "help"] = Field(
         default="next", description="what a bare `todo` runs"
     )
+    agent: bool = Field(default=True, description="serve commands from a resident agent")
+    agent_idle_timeout: float = Field(
+        default=1800.0, gt=0, description="seconds an idle agent waits before it exits"
+    )
 
     @classmethod
     def settings_customise_sources(

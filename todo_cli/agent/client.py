@@ -1,0 +1,198 @@
+"""The ``todo`` entry point: hand the command to the agent, or run it here.
+
+Imports only interpreter built-ins (``_socket``, ``_signal``, ``marshal``,
+``_struct``) plus ``todo_cli.agent.runtime``: interpreter start-up is the floor
+of every command, so this module must add next to nothing to it.
+"""
+
+from __future__ import annotations
+
+import _signal  # type: ignore[import-not-found,unused-ignore]
+import _socket
+import os
+import sys
+
+from todo_cli.agent import protocol, runtime
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+HANDSHAKE_TIMEOUT = 5.0  # seconds; after the worker's pid arrives there is none
+FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
+FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2")
+INTERRUPTED = 130
+
+
+def main() -> NoReturn:
+    argv = sys.argv[1:]
+    paths = None if agent_disabled(os.environ) else runtime.paths()
+    code = None if paths is None else through_agent(paths, argv)
+    if code is None:
+        if paths is not None and may_start_agent(argv):
+            start_agent(paths)
+        run_in_process()
+    sys.exit(code)
+
+
+def agent_disabled(environ: os._Environ[str]) -> bool:
+    """``TODO_AGENT=0`` (any word pydantic reads as false) keeps everything in-process."""
+    return environ.get("TODO_AGENT", "").strip().lower() in FALSE_WORDS
+
+
+def run_in_process() -> NoReturn:
+    from todo_cli.cli.app import main as app_main
+
+    app_main()
+    sys.exit(0)  # pragma: no cover - the app always exits
+
+
+class Forwarder:
+    """Passes the signals the client receives on to the worker (as ``chg`` does)."""
+
+    def __init__(self) -> None:
+        self.worker: int | None = None
+        self.pending: list[int] = []
+        self.received: list[int] = []
+        for name in FORWARDED:
+            _signal.signal(getattr(_signal, name), self.handle)
+
+    def handle(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        if self.worker is None:
+            self.pending.append(signum)
+        else:
+            os.kill(self.worker, signum)
+
+    def release(self) -> None:
+        """Default handlers again (the command runs here after all), pending signals re-sent."""
+        for name in FORWARDED:
+            signum = getattr(_signal, name)
+            default = _signal.default_int_handler if name == "SIGINT" else _signal.SIG_DFL
+            _signal.signal(signum, default)
+        for signum in self.pending:
+            os.kill(os.getpid(), signum)
+
+    def attach(self, worker: int) -> Forwarder:
+        self.worker = worker
+        for signum in self.pending:
+            os.kill(worker, signum)
+        self.pending.clear()
+        return self
+
+
+def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
+    """The command's exit code from the agent; None when it must run in-process."""
+    connection = connect(paths.socket)
+    if connection is None:
+        return None
+    forwarder = Forwarder()
+    try:
+        worker = handshake(connection, argv)
+        code = None if worker is None else outcome(connection, forwarder.attach(worker))
+    finally:
+        connection.close()
+    if code is None:
+        forwarder.release()
+    return code
+
+
+def connect(path: str) -> _socket.socket | None:
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    connection.settimeout(HANDSHAKE_TIMEOUT)
+    try:
+        connection.connect(path)
+    except OSError:  # no socket, refused (a dead agent), timeout
+        connection.close()
+        return None
+    return connection
+
+
+def handshake(connection: _socket.socket, argv: list[str]) -> int | None:
+    """Send the request; the worker's pid once it waits for our go-ahead."""
+    try:
+        protocol.send(connection, request(argv), fds=(0, 1, 2))
+        reply = protocol.receive(connection)
+        if reply[0] != "pid" or not isinstance(reply[1], int) or reply[1] <= 1:
+            return None  # never signal pid 0, -1 or init on anyone's word
+        connection.sendall(protocol.GO)
+    except (OSError, protocol.ProtocolError, IndexError, TypeError):
+        return None  # the worker never starts without GO: safe to run in-process
+    connection.settimeout(None)
+    return int(reply[1])
+
+
+def request(argv: list[str]) -> dict[str, object]:
+    return {
+        "version": protocol.VERSION,
+        "kind": "run",
+        "argv": argv,
+        "env": dict(os.environb),
+        "cwd": os.getcwdb(),
+        "umask": current_umask(),
+    }
+
+
+def current_umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def outcome(connection: _socket.socket, forwarder: Forwarder) -> int | None:
+    try:
+        kind, value = protocol.receive(connection)
+    except (OSError, protocol.ProtocolError, ValueError, TypeError):
+        return died("the agent's worker vanished without an exit code")
+    if kind == "exit":
+        return int(value)
+    if kind == "declined":
+        return None
+    return killed(int(value), forwarder)
+
+
+def killed(signum: int, forwarder: Forwarder) -> int:
+    if signum == _signal.SIGINT:
+        return INTERRUPTED
+    if signum in forwarder.received:  # die the way a one-shot process would have
+        _signal.signal(signum, _signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+    return died(f"the command's process was killed by signal {signum}")
+
+
+def died(reason: str) -> int:
+    sys.stderr.write(f"todo: error: {reason}\n")
+    return 1
+
+
+def may_start_agent(argv: list[str]) -> bool:
+    """Not for ``todo agent ...`` itself, nor when the configuration says ``agent = false``."""
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if words[:1] == ["agent"]:
+        return False
+    from todo_cli.errors import TodoError
+    from todo_cli.settings import load_settings
+
+    try:
+        return load_settings().agent
+    except TodoError:
+        return False  # the command itself will report the configuration
+
+
+def start_agent(paths: runtime.Paths) -> None:
+    """A detached agent for the next command; this one does not wait for it."""
+    import subprocess
+
+    log = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        subprocess.Popen(
+            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd="/",
+            start_new_session=True,
+            close_fds=True,
+        )
+    finally:
+        os.close(log)

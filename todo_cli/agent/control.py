@@ -1,0 +1,42 @@
+"""Asking agents about themselves: ``todo agent status`` and ``todo agent stop``."""
+
+from __future__ import annotations
+
+import glob
+import os
+import socket
+from typing import Any
+
+from todo_cli.agent import protocol, runtime
+
+TIMEOUT = 5.0  # seconds
+
+
+def ask(path: str, kind: str) -> dict[str, Any] | None:
+    """The agent's status reply (``kind`` is status or stop), or None when none answers."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(TIMEOUT)
+    try:
+        with connection:
+            connection.connect(path)
+            protocol.send(connection, {"version": protocol.VERSION, "kind": kind})
+            reply = protocol.receive(connection)
+    except (OSError, protocol.ProtocolError):
+        return None
+    return reply if isinstance(reply, dict) else None
+
+
+def status(paths: runtime.Paths) -> dict[str, Any]:
+    reply = ask(paths.socket, "status")
+    base = {"running": reply is not None, "socket": paths.socket, "install": paths.install}
+    return {**base, **(reply or {})}
+
+
+def stop_all(directory: str) -> list[int]:
+    """Stop every agent in ``directory`` (this install's and stale ones); their pids."""
+    stopped = []
+    for path in sorted(glob.glob(os.path.join(glob.escape(directory), "agent-*.sock"))):
+        reply = ask(path, "stop")
+        if reply is not None:
+            stopped.append(int(reply["pid"]))
+    return stopped

@@ -1,0 +1,145 @@
+"""Where the agent lives: a private per-user directory, named files per install.
+
+The socket's name carries a hash of the install (interpreter, Python version,
+the todo_cli sources' sizes and mtimes, the site-packages directories' mtimes),
+so after ``pip install -U``, an edit of an editable checkout or a new
+interpreter the next command finds no agent under the new name and starts a
+fresh one (as ``chg`` and Bazel do); the old agent notices and exits.
+Everything here must stay cheap: the client computes it for every command.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+try:
+    from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore] # built in: no OpenSSL load on the client's path
+except ImportError:  # pragma: no cover - Python 3.12 renamed it
+    from hashlib import sha256
+
+import todo_cli
+
+TYPE_CHECKING = False  # typing itself costs the client milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+SUBDIR = "todo"
+PRIVATE_BITS = 0o077
+HASH_CHARS = 16
+MAX_SOCKET_PATH = 108  # sun_path, with its terminating NUL
+
+
+class Paths:
+    """The agent's files for one install (plain class: no dataclasses on the client's path)."""
+
+    def __init__(self, directory: str, install: str) -> None:
+        self.directory = directory
+        self.install = install  # the install hash
+
+    def _named(self, suffix: str) -> str:
+        return os.path.join(self.directory, f"agent-{self.install}.{suffix}")
+
+    @property
+    def socket(self) -> str:
+        return self._named("sock")
+
+    @property
+    def lock(self) -> str:
+        """Held (flock) by the running agent for its lifetime; holds its pid."""
+        return self._named("lock")
+
+    @property
+    def log(self) -> str:
+        return self._named("log")
+
+
+def paths(environ: Mapping[str, str] = os.environ) -> Paths | None:
+    """This install's agent files, or None when no private directory is usable."""
+    directory = private_dir(environ)
+    if directory is None:
+        return None
+    found = Paths(directory, install_hash())
+    return found if len(os.fsencode(found.socket)) < MAX_SOCKET_PATH else None
+
+
+def private_dir(environ: Mapping[str, str] = os.environ) -> str | None:
+    """``$XDG_RUNTIME_DIR/todo`` (when that is ours) or ``/tmp/todo-<uid>``, made 0700.
+
+    Never follows a symlink; a directory that is not ours alone is refused.
+    """
+    directory = _candidate_dir(environ)
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    return directory if is_private(directory) else None
+
+
+def _candidate_dir(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_RUNTIME_DIR", "")
+    if base and os.path.isabs(base) and _owned_directory(base):
+        return os.path.join(base, SUBDIR)
+    return f"/tmp/{SUBDIR}-{os.geteuid()}"
+
+
+def _owned_directory(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+
+
+def is_private(path: str) -> bool:
+    """A real directory (not a symlink), ours, with no group or other bits."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    mine = stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+    return mine and not info.st_mode & PRIVATE_BITS
+
+
+def install_hash(package_dir: str | None = None, search_path: list[str] | None = None) -> str:
+    """A short hash that changes whenever the code a command would run changes."""
+    digest = sha256()
+    digest.update(os.path.realpath(sys.executable).encode())
+    digest.update(sys.version.encode())
+    package = package_dir or os.path.dirname(os.path.abspath(todo_cli.__file__))
+    digest.update(package.encode())
+    for entry in _source_stats(package):
+        digest.update(entry.encode())
+    for entry in _site_stats(sys.path if search_path is None else search_path):
+        digest.update(entry.encode())
+    return str(digest.hexdigest())[:HASH_CHARS]
+
+
+def _source_stats(directory: str) -> list[str]:
+    found: list[str] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return found
+    for entry in sorted(entries, key=lambda each: each.name):
+        if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
+            found.extend(_source_stats(entry.path))
+        elif entry.name.endswith(".py"):
+            info = entry.stat()
+            found.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+    return found
+
+
+def _site_stats(search_path: list[str]) -> list[str]:
+    """pip adds and removes entries here on every install and upgrade."""
+    found = []
+    for entry in search_path:
+        if os.path.basename(entry) in ("site-packages", "dist-packages"):
+            try:
+                found.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
+            except OSError:
+                continue
+    return found

