@@ -29,6 +29,9 @@ from sqlalchemy.dialects.postgresql import ARRAY  # has contains() (@>); the gen
 from sqlmodel import AutoString, Field, SQLModel
 
 TITLE_MAX_LENGTH = 500
+# Tags and projects are labels shown in a table column: a few words at most.
+TAG_MAX_LENGTH = 64
+PROJECT_MAX_LENGTH = 128
 
 # Named constraints make migrations reviewable and downgrades deterministic.
 SQLModel.metadata.naming_convention = {
