@@ -48,3 +48,15 @@ def first_control(text: str, *, multiline: bool = False) -> str | None:
 def nfc(text: str) -> str:
     """One spelling per character: a decomposed 'café' is stored and searched as 'café'."""
     return unicodedata.normalize("NFC", text)
+
+
+# JSON must escape C0 but may carry DEL, C1 and the separators raw, and a terminal
+# may act on a raw C1 (U+009B is CSI). In UTF-8 these bytes only ever encode those
+# characters, and in a JSON document they can only sit inside a string.
+_RAW_IN_JSON = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
+
+
+def json_safe(document: bytes) -> bytes:
+    """A UTF-8 JSON document with DEL, C1 and line separators written as ``\\u`` escapes:
+    the same JSON value, harmless on a terminal."""
+    return _RAW_IN_JSON.sub(lambda found: b"\\u%04x" % ord(found.group().decode()), document)

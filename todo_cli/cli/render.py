@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from todo_cli.text import visible
+from todo_cli.text import json_safe, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -33,7 +33,7 @@ def message(text: str) -> None:
 
 def print_json(data: Any) -> None:
     """UTF-8 as UTF-8, compact, one document per line."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    _write_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def tasks_as_json(tasks: Sequence[Task]) -> bytes:
@@ -58,7 +58,7 @@ def print_tasks_json(tasks: Sequence[Task]) -> None:
 
 def _write_bytes(document: bytes) -> None:
     sys.stdout.flush()
-    sys.stdout.buffer.write(document + b"\n")
+    sys.stdout.buffer.write(json_safe(document) + b"\n")
     sys.stdout.buffer.flush()
 
 
@@ -73,7 +73,7 @@ def print_tasks(tasks: Sequence[Task], *, now: datetime) -> None:
 
         console = _console()
         table = task_table(tasks, now=now, width=console.width)
-        console.print(table, crop=False, soft_wrap=True)
+        console.print(table, crop=False, soft_wrap=True, end="")
     else:
         sys.stdout.writelines(plain_line(task) + "\n" for task in tasks)
 

@@ -31,7 +31,9 @@ GAP = "  "
 ELLIPSIS = "…"
 # The most a column other than the title takes before anything needs shrinking.
 CAPS = {"Project": 20, "Tags": 24}
-# Shrinking stops when the title has this much room, or the capped columns this little.
+# The capped columns shrink (not below NARROWEST_CELL) until the title has
+# TITLE_ROOM; then, on a narrow terminal, all but the ID until it has
+# NARROWEST_TITLE. Only a terminal narrower than about 50 columns gets longer lines.
 TITLE_ROOM = 30
 NARROWEST_CELL = 5
 NARROWEST_TITLE = 10
@@ -86,17 +88,25 @@ def _layout(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], width: in
     from rich.cells import cell_len
 
     natural = [max(cell_len(row[column]) for row in rows) for column in range(len(headers))]
-    widths = [
-        min(size, CAPS.get(header, size)) for header, size in zip(headers, natural, strict=True)
-    ]
-    shrinkable = [headers.index(header) for header in CAPS if header in headers]
-    while _title_room(widths, width) < TITLE_ROOM:
-        widest = max(shrinkable, key=lambda column: widths[column])
-        if widths[widest] <= NARROWEST_CELL:
-            break
-        widths[widest] -= 1
+    pairs = zip(headers, natural, strict=True)
+    widths = [min(size, CAPS.get(header, size)) for header, size in pairs]
+    capped = [headers.index(header) for header in CAPS if header in headers]
+    _shrink(widths, capped, floor=NARROWEST_CELL, until=TITLE_ROOM, width=width)
+    # A narrow terminal: every column but the ID gives up room before the title does.
+    _shrink(widths, range(1, len(headers)), floor=3, until=NARROWEST_TITLE, width=width)
     title_width = max(_title_room(widths, width), NARROWEST_TITLE)
     return Layout(headers, widths, title_width)
+
+
+def _shrink(
+    widths: list[int], columns: Sequence[int], *, floor: int, until: int, width: int
+) -> None:
+    """Narrow the widest of ``columns`` a cell at a time until the title has ``until``."""
+    while columns and _title_room(widths, width) < until:
+        widest = max(columns, key=lambda column: widths[column])
+        if widths[widest] <= floor:
+            return
+        widths[widest] -= 1
 
 
 def _title_room(widths: list[int], width: int) -> int:
