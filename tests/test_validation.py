@@ -127,3 +127,8 @@ def test_malformed_project_is_refused(text):
 
 def test_project_with_nul_is_refused():
     assert "\\x00" in refused(clean_project, "home\x00")
+
+
+def test_text_that_was_not_utf8_is_refused_as_such():
+    # Python hands undecodable argv bytes over as lone surrogates.
+    assert "UTF-8" in refused(clean_title, "caf\udce9")

@@ -31,10 +31,17 @@ def clean_text(text: str, what: str, *, multiline: bool = False) -> str:
     """
     normal = nfc(text)
     control = first_control(normal, multiline=multiline)
+    if control is not None and is_surrogate(control):
+        raise UsageError(f"the {what} is not valid UTF-8 ({escape(control)})")
     if control is not None:
         allowed = " (newlines and tabs are fine)" if multiline else ""
         raise UsageError(f"the {what} contains control character {escape(control)}{allowed}")
     return normal
+
+
+def is_surrogate(char: str) -> bool:
+    # How Python hands over argv bytes that did not decode as UTF-8.
+    return "\ud800" <= char <= "\udfff"
 
 
 def within_limit(text: str, what: str, limit: int) -> str:
