@@ -7,23 +7,28 @@ ending cut cells with an ellipsis; titles wrap at word boundaries with a hanging
 indent under the title column. A Status column appears whenever a listed task
 is not pending, so done and deleted tasks stand out without colour (NO_COLOR).
 
-Built as one styled Text, not a rich.table.Table: the Table measures and wraps
-every cell and takes seconds at 10,000 rows; this stays linear.
+Built as lines of styled pieces, not a rich.table.Table (which measures and wraps
+every cell and takes seconds at 10,000 rows) nor one big Text (which Rich splits
+and divides again): this stays linear.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from rich.cells import cell_len, chop_cells, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 
 from todo_cli.cli.render import relative
 from todo_cli.text import visible
 
 if TYPE_CHECKING:
-    from rich.text import Text
+    from rich.console import Console, ConsoleOptions
 
     from todo_cli.models import Task
 
@@ -50,15 +55,31 @@ class Layout:
         """Where the title column starts."""
         return sum(self.widths) + len(GAP) * len(self.widths)
 
-    def start(self, header: str) -> int:
-        column = self.headers.index(header)
-        return sum(self.widths[:column]) + len(GAP) * column
+
+Piece = tuple[str, str]  # text and a Rich style ("" for none)
 
 
-def task_table(tasks: Sequence[Task], *, now: datetime, width: int) -> Text:
+@dataclass(frozen=True)
+class TaskTable:
+    """Lines of styled pieces, handed to Rich as segments: no measuring or re-wrapping
+    on Rich's side, so printing stays one linear pass."""
+
+    lines: list[list[Piece]]
+
+    @property
+    def plain(self) -> str:
+        return "".join("".join(text for text, _ in line) + "\n" for line in self.lines)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        newline = Segment.line()
+        for line in self.lines:
+            for text, style in line:
+                yield Segment(text, Style.parse(style) if style else None)
+            yield newline
+
+
+def task_table(tasks: Sequence[Task], *, now: datetime, width: int) -> TaskTable:
     """Aligned columns fitted to ``width``; overdue dates red, finished tasks dim."""
-    from rich.text import Text
-
     with_status = any(task.status != "pending" for task in tasks)
     headers: tuple[str, ...] = ("ID", "Status", "Pri", "Due", "Project", "Tags")
     headers = headers if with_status else tuple(h for h in headers if h != "Status")
@@ -66,14 +87,10 @@ def task_table(tasks: Sequence[Task], *, now: datetime, width: int) -> Text:
     layout = _layout(headers, [(*headers, "Title"), *rows], width)
     # NO_COLOR: Rich drops colours but keeps bold and dim; we promise no escapes.
     styled = not os.environ.get("NO_COLOR")
-    text = Text(no_wrap=True, overflow="ignore")
-    text.append(_lines((*headers, "Title"), layout), style="bold" if styled else "")
+    lines = _row_lines((*headers, "Title"), layout, "bold" if styled else "")
     for task, cells in zip(tasks, rows, strict=True):
-        row_start = len(text)
-        text.append(_lines(cells, layout))
-        if styled:
-            _style_row(text, task, now, row_start, layout)
-    return text
+        lines += _row_lines(cells, layout, *(_styles(task, now) if styled else ("", "")))
+    return TaskTable(lines)
 
 
 def _cells(task: Task, now: datetime, with_status: bool) -> tuple[str, ...]:
@@ -85,8 +102,6 @@ def _cells(task: Task, now: datetime, with_status: bool) -> tuple[str, ...]:
 
 
 def _layout(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], width: int) -> Layout:
-    from rich.cells import cell_len
-
     natural = [max(cell_len(row[column]) for row in rows) for column in range(len(headers))]
     pairs = zip(headers, natural, strict=True)
     widths = [min(size, CAPS.get(header, size)) for header, size in pairs]
@@ -113,20 +128,23 @@ def _title_room(widths: list[int], width: int) -> int:
     return width - sum(widths) - len(GAP) * len(widths)
 
 
-def _lines(cells: tuple[str, ...], layout: Layout) -> str:
+def _row_lines(
+    cells: tuple[str, ...], layout: Layout, style: str, due_style: str = ""
+) -> list[list[Piece]]:
     """One row: its cells on the first line, the rest of the title below, indented."""
     number, *middle, title = cells
     padded = [number.rjust(layout.widths[0])]
     padded += [_fit(cell, size) for cell, size in zip(middle, layout.widths[1:], strict=True)]
     first, *rest = wrap(title, layout.title_width)
+    due = layout.headers.index("Due")
+    head, tail = GAP.join(padded[:due]) + GAP, GAP + GAP.join([*padded[due + 1 :], first])
     indent = " " * layout.indent
-    return "".join([GAP.join([*padded, first]), "\n", *(indent + line + "\n" for line in rest)])
+    cells_line = [(head, style), (padded[due], due_style or style), (tail, style)]
+    return [cells_line, *([(indent + line, style)] for line in rest)]
 
 
 def _fit(cell: str, size: int) -> str:
     """``cell`` padded to ``size`` cells, or cut to it ending in an ellipsis."""
-    from rich.cells import cell_len, set_cell_size
-
     length = cell_len(cell)
     if length <= size:
         return cell + " " * (size - length)
@@ -136,26 +154,25 @@ def _fit(cell: str, size: int) -> str:
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most ``width`` cells, broken between words (inside one only if it
     is longer than a line). Counts cells, not characters: 日本 takes four."""
-    from rich.cells import cell_len, chop_cells
-
     if cell_len(text) <= width:
         return [text]
     lines: list[str] = []
-    line = ""
+    line, used = "", 0
     for word in text.split():
         for piece in chop_cells(word, width) if cell_len(word) > width else [word]:
-            joined = f"{line} {piece}" if line else piece
-            if cell_len(joined) <= width:
-                line = joined
-            else:
+            size = cell_len(piece)
+            if line and used + 1 + size <= width:
+                line, used = f"{line} {piece}", used + 1 + size
+            elif line:
                 lines.append(line)
-                line = piece
+                line, used = piece, size
+            else:
+                line, used = piece, size
     return [*lines, line]
 
 
-def _style_row(text: Text, task: Task, now: datetime, start: int, layout: Layout) -> None:
+def _styles(task: Task, now: datetime) -> tuple[str, str]:
+    """The row's style and its Due cell's: finished tasks dim, overdue dates red."""
     if task.status != "pending":
-        text.stylize("dim", start, len(text) - 1)
-    elif task.due is not None and task.due < now:
-        due_start = start + layout.start("Due")
-        text.stylize("red", due_start, due_start + layout.widths[layout.headers.index("Due")])
+        return "dim", ""
+    return "", "red" if task.due is not None and task.due < now else ""
