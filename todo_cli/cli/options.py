@@ -13,9 +13,13 @@ from typer.core import TyperArgument, TyperCommand
 # Short numbers are int4 in the database; --limit stops well before that.
 LIMIT_MAX = 1_000_000
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON on stdout for scripts.", metavar="")
-]
+
+def flag(*names: str, help: str) -> Any:
+    """A yes/no switch: no metavar, so the help does not print ``<bool>``."""
+    return typer.Option(*names, help=help, metavar="")
+
+
+JsonOption = Annotated[bool, flag("--json", help="Print JSON on stdout for scripts.")]
 IdArgument = Annotated[
     int, typer.Argument(min=1, help="The task's short ID.", metavar="ID", show_default=False)
 ]
@@ -23,7 +27,7 @@ IdsArgument = Annotated[
     list[int],
     typer.Argument(min=1, help="One or more short task IDs.", metavar="ID", show_default=False),
 ]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.", metavar="")]
+YesOption = Annotated[bool, flag("--yes", "-y", help="Do it without asking.")]
 DescriptionOption = Annotated[
     str | None,
     typer.Option("--description", "-d", help="Longer text.", metavar="TEXT", show_default=False),
@@ -61,11 +65,6 @@ ProjectOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-def flag(*names: str, help: str) -> Any:
-    """A yes/no switch: no metavar, so the help does not print ``<bool>``."""
-    return typer.Option(*names, help=help, metavar="")
 
 
 class NamedArgument(TyperArgument):
