@@ -72,22 +72,22 @@ WHERE = {
 
 
 @pytest.mark.parametrize("where", WHERE)
-@pytest.mark.parametrize("name", HOSTILE)
-def test_control_characters_are_refused_everywhere_text_is_typed(cli, database_url, where, name):
+def test_control_characters_are_refused_everywhere_text_is_typed(cli, database_url, where):
     ok(cli, "add", "existing", "-t", "x")
     before = snapshot(database_url)
-    line = assert_fails(cli(*WHERE[where](HOSTILE[name])), ExitCode.USAGE)
-    assert "control character" in line
-    assert no_raw_control(line.rstrip("\n"))
+    for bad in HOSTILE.values():
+        line = assert_fails(cli(*WHERE[where](bad)), ExitCode.USAGE)
+        assert "control character" in line
+        assert no_raw_control(line.rstrip("\n"))
     assert snapshot(database_url) == before
 
 
 @pytest.mark.parametrize("where", ["add title", "add tag", "add project", "edit title"])
-@pytest.mark.parametrize("separator", ["\n", "\t", "\r", "\u2028"])
-def test_one_line_fields_refuse_line_breaks_and_tabs(cli, database_url, where, separator):
+def test_one_line_fields_refuse_line_breaks_and_tabs(cli, database_url, where):
     ok(cli, "add", "existing")
     before = snapshot(database_url)
-    assert_fails(cli(*WHERE[where](separator)), ExitCode.USAGE)
+    for separator in ["\n", "\t", "\r", "\u2028"]:
+        assert_fails(cli(*WHERE[where](separator)), ExitCode.USAGE)
     assert snapshot(database_url) == before
 
 
