@@ -8,7 +8,8 @@ import pytest
 from rich.console import Console
 
 from tests.support import assert_fails
-from todo_cli.cli.render import relative, task_table
+from todo_cli.cli.render import relative
+from todo_cli.cli.table import task_table
 from todo_cli.errors import ExitCode
 from todo_cli.models import Task
 
@@ -158,13 +159,13 @@ def test_add_title_at_the_limit(cli):
         (["add", ""], "empty"),
         (["add", "   "], "empty"),
         (["add", "x" * 501], "500"),
-        (["add", "a\x00b"], "NUL"),
+        (["add", "a\x00b"], "\\x00"),
         (["add", "t", "-p", "urgent"], "urgent"),
         (["add", "t", "--due", "someday"], "someday"),
         (["add", "t", "-t", "two words"], "two words"),
         (["add", "t", "-P", "home..garden"], "home..garden"),
-        (["add", "t", "-d", "a\x00b"], "NUL"),
-        (["add"], "title"),
+        (["add", "t", "-d", "a\x00b"], "\\x00"),
+        (["add"], "TITLE"),
         (["add", "t", "--colour", "red"], "--colour"),
     ],
 )
@@ -188,12 +189,12 @@ def test_empty_list_piped_prints_nothing(cli):
 
 def test_piped_list_is_one_plain_line_per_task(cli):
     add(cli, "Buy milk", "-p", "h", "-t", "errand", "-t", "shop", "-P", "home")
-    add(cli, "Call\nmum")
+    add(cli, "Call  mum")
     result = ok(cli, "list", "--sort", "id")
     assert "\x1b" not in result.stdout
     assert result.stdout.splitlines() == [
         "1\tpending\thigh\t-\thome\terrand,shop\tBuy milk",
-        "2\tpending\t-\t-\t-\t-\tCall mum",
+        "2\tpending\t-\t-\t-\t-\tCall  mum",
     ]
 
 
@@ -670,23 +671,123 @@ def rendered(renderable) -> str:
 
 def test_task_table_columns_and_rows(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
-    lines = task_table(table_tasks(), now=NOW).plain.splitlines()
-    assert lines[0].split() == ["ID", "Pri", "Due", "Project", "Tags", "Title"]
-    assert lines[1].split() == ["1", "high", "3", "days", "ago", "Late"]
-    assert lines[2].split() == ["12", "in", "2", "days", "a", "b", "Soon"]
-    assert lines[3].split() == ["3", "home", "Finished"]
+    lines = task_table(table_tasks(), now=NOW, width=120).plain.splitlines()
+    assert lines[0].split() == ["ID", "Status", "Pri", "Due", "Project", "Tags", "Title"]
+    assert lines[1].split() == ["1", "pending", "high", "3", "days", "ago", "Late"]
+    assert lines[2].split() == ["12", "pending", "in", "2", "days", "a", "b", "Soon"]
+    assert lines[3].split() == ["3", "done", "home", "Finished"]
     titles = zip(lines[1:], ["Late", "Soon", "Finished"], strict=True)
     assert len({line.index(title) for line, title in titles}) == 1  # aligned
 
 
 def test_task_table_marks_overdue_red_on_a_terminal(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
-    output = rendered(task_table(table_tasks(), now=NOW))
+    output = rendered(task_table(table_tasks(), now=NOW, width=120))
     assert "\x1b[31m3 days ago" in output
 
 
 def test_no_color_means_no_escape_codes_even_on_a_terminal(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    output = rendered(task_table(table_tasks(), now=NOW))
+    output = rendered(task_table(table_tasks(), now=NOW, width=120))
     assert "\x1b" not in output
     assert "3 days ago" in output
+
+
+# --- edit: contradictions and no-ops ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", [["-t", "x", "--untag", "x"], ["-t", "+x", "--untag", "x"], ["-t", "y", "--untag", "y"]]
+)
+def test_edit_tag_and_untag_of_the_same_tag_is_refused(cli, args):
+    add(cli, "t", "-t", "x")
+    assert "--untag" in fails(cli, ExitCode.USAGE, "edit", "1", *args)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ["--title", "same"],
+        ["--title", "  same "],
+        ["-p", "high"],
+        ["-t", "x"],
+        ["--untag", "absent"],
+        ["-P", "home"],
+        ["--no-due"],
+        ["-d", "text"],
+    ],
+)
+def test_an_edit_that_changes_nothing_says_so_and_keeps_updated_at(cli, change):
+    created = add(cli, "same", "-p", "high", "-t", "x", "-P", "home", "-d", "text")
+    result = ok(cli, "edit", "1", *change)
+    assert result.stderr == "task 1 unchanged: it already has those values\n"
+    assert every_task(cli) == [created]
+    shown = json.loads(ok(cli, "edit", "1", *change, "--json").stdout)
+    assert shown == created
+
+
+def test_an_edit_that_changes_one_field_of_several_is_an_update(cli):
+    add(cli, "same", "-p", "high")
+    result = ok(cli, "edit", "1", "--title", "same", "-p", "low")
+    assert result.stderr == "Updated task 1: same\n"
+
+
+# --- IDs and limits out of range -----------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999999"])
+@pytest.mark.parametrize("verb", ["show", "done", "rm", "edit"])
+def test_an_id_beyond_any_task_is_not_found(cli, verb, number):
+    add(cli, "a")
+    extra = ["--title", "x"] if verb == "edit" else []
+    assert number in fails(cli, ExitCode.NOT_FOUND, verb, number, *extra)
+
+
+def test_a_huge_id_among_others_is_named_and_nothing_changes(cli):
+    add(cli, "a")
+    line = fails(cli, ExitCode.NOT_FOUND, "done", "1", "2147483648")
+    assert "2147483648" in line
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "-2147483649", "1e3", "0x10", ""])
+def test_an_id_must_be_a_positive_integer(cli, number):
+    add(cli, "a")
+    fails(cli, ExitCode.USAGE, "show", "--", number)
+
+
+@pytest.mark.parametrize(
+    ("limit", "mentions"),
+    [("99999999999999999999", "1000000"), ("1000001", "1000000"), ("-5", "1")],
+)
+def test_limit_out_of_range_is_a_usage_error(cli, limit, mentions):
+    add(cli, "a")
+    line = fails(cli, ExitCode.USAGE, "list", "--limit", limit)
+    assert "--limit" in line
+    assert mentions in line
+
+
+def test_limit_at_its_maximum(cli):
+    add(cli, "a")
+    assert numbers(cli, "--limit", "1000000") == [1]
+
+
+# --- help speaks in metavars, not Python types ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "metavars"),
+    [
+        ("add", ["TITLE", "TEXT", "PRIO", "WHEN", "TAG", "PROJECT"]),
+        ("list", ["TAG", "PROJECT", "PRIO", "WHEN", "TEXT", "N"]),
+        ("edit", ["ID", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
+        ("show", ["ID"]),
+        ("done", ["ID"]),
+        ("purge", ["ID"]),
+    ],
+)
+def test_help_shows_metavars_not_python_types(cli, command, metavars):
+    result = ok(cli, command, "--help")
+    for python_type in ("<bool>", "<str>", "<int", "list[", "<list"):
+        assert python_type not in result.stdout
+    for metavar in metavars:
+        assert f" {metavar} " in result.stdout or f"{{{metavar}}}" in result.stdout

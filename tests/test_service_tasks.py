@@ -409,7 +409,8 @@ async def test_numbers_are_never_reused_or_renumbered_after_purge(session, user)
 
 async def edit(session, user, number=1, tags=TagChanges(), **fields) -> Task:
     changes = TaskUpdate(**fields)
-    return await edit_task(session, user=user, number=number, changes=changes, tags=tags)
+    outcome = await edit_task(session, user=user, number=number, changes=changes, tags=tags)
+    return outcome.tasks[0]
 
 
 async def test_edit_sets_fields(session, user):

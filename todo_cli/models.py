@@ -31,6 +31,9 @@ from sqlmodel import AutoString, Field, Relationship, SQLModel
 
 TITLE_MAX_LENGTH = 500
 NOTE_MAX_LENGTH = 2000
+# Tags and projects are labels shown in a table column: a few words at most.
+TAG_MAX_LENGTH = 64
+PROJECT_MAX_LENGTH = 128
 
 # Named constraints make migrations reviewable and downgrades deterministic.
 SQLModel.metadata.naming_convention = {

@@ -1,20 +1,22 @@
 """Output: JSON for scripts, Rich tables on a terminal, plain lines through a pipe.
 
-Data goes to stdout; every message goes to stderr.
+Data goes to stdout; every message goes to stderr. Text from the database is
+untrusted: everything but JSON shows it through ``visible`` (todo_cli.text), so no
+control character reaches a terminal or a plain line; JSON escapes them itself.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.text import json_safe, visible
+
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.text import Text
 
     from todo_cli.models import Task
 
@@ -22,13 +24,16 @@ NONE = "-"
 
 
 def message(text: str) -> None:
-    """A note for the person at the terminal: always stderr, never mixed with data."""
-    sys.stderr.write(text + "\n")
+    """A note for the person at the terminal: always stderr, never mixed with data.
+
+    Shown through ``visible``: a message that quotes a title quotes it harmlessly.
+    """
+    sys.stderr.write(visible(text) + "\n")
 
 
 def print_json(data: Any) -> None:
     """UTF-8 as UTF-8, compact, one document per line."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    _write_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def tasks_as_json(tasks: Sequence[Task]) -> bytes:
@@ -53,7 +58,7 @@ def print_tasks_json(tasks: Sequence[Task]) -> None:
 
 def _write_bytes(document: bytes) -> None:
     sys.stdout.flush()
-    sys.stdout.buffer.write(document + b"\n")
+    sys.stdout.buffer.write(json_safe(document) + b"\n")
     sys.stdout.buffer.flush()
 
 
@@ -64,7 +69,11 @@ def stdout_is_terminal() -> bool:
 def print_tasks(tasks: Sequence[Task], *, now: datetime) -> None:
     """A table on a terminal; one stable tab-separated line per task when piped."""
     if stdout_is_terminal():
-        _console().print(task_table(tasks, now=now), crop=False, soft_wrap=True)
+        from todo_cli.cli.table import task_table
+
+        console = _console()
+        table = task_table(tasks, now=now, width=console.width)
+        console.print(table, crop=False, soft_wrap=True, end="")
     else:
         sys.stdout.writelines(plain_line(task) + "\n" for task in tasks)
 
@@ -76,88 +85,38 @@ def plain_line(task: Task) -> str:
         task.status,
         task.priority or NONE,
         task.due.isoformat(timespec="seconds") if task.due else NONE,
-        task.project or NONE,
-        ",".join(task.tags) or NONE,
-        _one_line(task.title),
+        visible(task.project or NONE),
+        visible(",".join(task.tags) or NONE),
+        visible(task.title),
     ]
     return "\t".join(fields)
+
+
+DETAIL_KEY_WIDTH = 12
 
 
 def print_task_detail(task: Task, *, now: datetime) -> None:
     rows = {
         "id": str(task.number),
-        "title": task.title,
+        "title": visible(task.title),
         "status": task.status,
         "priority": task.priority or NONE,
         "due": describe_due(task.due, now=now) if task.due else NONE,
-        "project": task.project or NONE,
-        "tags": ", ".join(task.tags) or NONE,
-        "description": task.description or NONE,
+        "project": visible(task.project or NONE),
+        "tags": visible(", ".join(task.tags) or NONE),
+        "description": _block(task.description or NONE),
         "created": _timestamp(task.created_at),
         "updated": _timestamp(task.updated_at),
         "completed": _timestamp(task.completed_at),
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
-    sys.stdout.writelines(f"{key:<12}{value}\n" for key, value in rows.items())
+    sys.stdout.writelines(f"{key:<{DETAIL_KEY_WIDTH}}{value}\n" for key, value in rows.items())
 
 
-TABLE_COLUMNS = ("ID", "Pri", "Due", "Project", "Tags", "Title")
-GAP = "  "
-
-
-def task_table(tasks: Sequence[Task], *, now: datetime) -> Text:
-    """Aligned columns, title last; overdue dates red, finished tasks dim.
-
-    Built as one styled Text, not a rich.table.Table: the Table measures and
-    wraps every cell and takes seconds at 10,000 rows; this stays linear.
-    """
-    from rich.text import Text
-
-    rows = [TABLE_COLUMNS, *(_table_cells(task, now) for task in tasks)]
-    widths = _column_widths(rows)
-    # NO_COLOR: Rich drops colours but keeps bold and dim; we promise no escapes.
-    styled = not os.environ.get("NO_COLOR")
-    text = Text(no_wrap=True, overflow="ignore")
-    text.append(_aligned(rows[0], widths) + "\n", style="bold" if styled else "")
-    for task, cells in zip(tasks, rows[1:], strict=True):
-        line_start = len(text)
-        text.append(_aligned(cells, widths) + "\n")
-        if styled:
-            _style_row(text, task, now, line_start, widths)
-    return text
-
-
-def _table_cells(task: Task, now: datetime) -> tuple[str, ...]:
-    due = relative(task.due, now=now) if task.due else ""
-    tags = " ".join(task.tags)
-    # Taskwarrior's mark for annotations: the note count after the title.
-    title = f"{task.title} [{len(task.notes)}]" if task.notes else task.title
-    return (str(task.number), task.priority or "", due, task.project or "", tags, title)
-
-
-def _column_widths(rows: Sequence[tuple[str, ...]]) -> list[int]:
-    from rich.cells import cell_len
-
-    return [max(cell_len(row[column]) for row in rows) for column in range(len(TABLE_COLUMNS))]
-
-
-def _aligned(cells: tuple[str, ...], widths: list[int]) -> str:
-    from rich.cells import cell_len
-
-    number, *middle, title = cells
-    padded = [number.rjust(widths[0])]
-    pairs = zip(middle, widths[1:-1], strict=True)
-    padded += [cell + " " * (width - cell_len(cell)) for cell, width in pairs]
-    return GAP.join([*padded, _one_line(title)])
-
-
-def _style_row(text: Text, task: Task, now: datetime, start: int, widths: list[int]) -> None:
-    if task.status != "pending":
-        text.stylize("dim", start, len(text) - 1)
-    elif task.due is not None and task.due < now:
-        due_start = start + widths[0] + widths[1] + 2 * len(GAP)
-        text.stylize("red", due_start, due_start + widths[2])
+def _block(text: str) -> str:
+    """Several lines under one key: later lines indented to the value column."""
+    return visible(text, multiline=True).replace("\n", "\n" + " " * DETAIL_KEY_WIDTH)
 
 
 def describe_due(due: datetime, *, now: datetime) -> str:
@@ -187,10 +146,6 @@ def relative(moment: datetime, *, now: datetime) -> str:
 
 def _timestamp(moment: datetime | None) -> str:
     return moment.astimezone().isoformat(timespec="seconds") if moment else NONE
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _console() -> Console:

@@ -12,6 +12,8 @@ import typer
 from todo_cli import clock
 from todo_cli.cli import render, state
 from todo_cli.cli.options import (
+    LIMIT_MAX,
+    Command,
     DescriptionOption,
     DueOption,
     IdArgument,
@@ -21,6 +23,7 @@ from todo_cli.cli.options import (
     ProjectOption,
     TagOption,
     YesOption,
+    flag,
 )
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import ExitCode, UsageError
@@ -34,11 +37,11 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
         name = command.__name__.rstrip("_")
-        app.command(name)(command)
+        app.command(name, cls=Command)(command)
 
 
 def add(
-    title: Annotated[str, typer.Argument(help="What to do.", show_default=False)],
+    title: Annotated[str, typer.Argument(help="What to do.", metavar="TITLE", show_default=False)],
     description: DescriptionOption = None,
     priority: PriorityOption = None,
     due: DueOption = None,
@@ -74,22 +77,38 @@ def list_(
     tag: TagOption = None,
     project: Annotated[
         str | None,
-        typer.Option("--project", "-P", help="Project and its sub-projects.", show_default=False),
+        typer.Option(
+            "--project",
+            "-P",
+            help="Project and its sub-projects.",
+            metavar="PROJECT",
+            show_default=False,
+        ),
     ] = None,
     priority: PriorityOption = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only tasks past due.")] = False,
+    overdue: Annotated[bool, flag("--overdue", help="Only tasks past due.")] = False,
     due_before: Annotated[
-        str | None, typer.Option(help="Only tasks due before WHEN.", show_default=False)
+        str | None,
+        typer.Option(help="Only tasks due before WHEN.", metavar="WHEN", show_default=False),
     ] = None,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-s", help="Text in title or description.", show_default=False),
+        typer.Option(
+            "--search",
+            "-s",
+            help="Text in title or description (any case).",
+            metavar="TEXT",
+            show_default=False,
+        ),
     ] = None,
     sort: Annotated[
         Sort | None,
         typer.Option(help="Order (default: overdue, then due, then priority).", show_default=False),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most N tasks.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, max=LIMIT_MAX, help="At most N tasks.", metavar="N"),
+    ] = None,
     json: JsonOption = False,
     active: Annotated[bool, typer.Option("--active", help="Only started tasks.")] = False,
 ) -> None:
@@ -191,18 +210,21 @@ def _visible(text: str) -> str:
 
 def edit(
     number: IdArgument,
-    title: Annotated[str | None, typer.Option(help="New title.", show_default=False)] = None,
+    title: Annotated[
+        str | None, typer.Option(help="New title.", metavar="TITLE", show_default=False)
+    ] = None,
     description: DescriptionOption = None,
     priority: PriorityOption = None,
-    no_priority: Annotated[bool, typer.Option("--no-priority", help="Clear it.")] = False,
+    no_priority: Annotated[bool, flag("--no-priority", help="Clear it.")] = False,
     due: DueOption = None,
-    no_due: Annotated[bool, typer.Option("--no-due", help="Clear it.")] = False,
+    no_due: Annotated[bool, flag("--no-due", help="Clear it.")] = False,
     tag: TagOption = None,
     untag: Annotated[
-        list[str] | None, typer.Option(help="Remove a tag (repeatable).", show_default=False)
+        list[str] | None,
+        typer.Option(help="Remove a tag (repeatable).", metavar="TAG", show_default=False),
     ] = None,
     project: ProjectOption = None,
-    no_project: Annotated[bool, typer.Option("--no-project", help="Clear it.")] = False,
+    no_project: Annotated[bool, flag("--no-project", help="Clear it.")] = False,
     json: JsonOption = False,
 ) -> None:
     """Change a task's fields."""
@@ -216,7 +238,7 @@ def edit(
     fields |= _clearable("project", project, clear=no_project)
     changes = TaskUpdate(**fields)
     tags = TagChanges(add=tag or (), remove=untag or ())
-    task = run_for_user(
+    outcome: Outcome = run_for_user(
         lambda session, user: service.edit_task(
             session,
             user=user,
@@ -226,10 +248,13 @@ def edit(
             command=state.current.command_line(),
         )
     )
+    [task] = outcome.tasks
+    if task.number in outcome.unchanged:
+        render.message(f"task {task.number} unchanged: it already has those values")
+    elif not json:
+        render.message(f"Updated task {task.number}: {task.title}")
     if json:
         render.print_task_json(task)
-    else:
-        render.message(f"Updated task {task.number}: {task.title}")
 
 
 def confirm_or_refuse(yes: bool, question: str) -> None:

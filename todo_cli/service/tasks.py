@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, or_, update
+from sqlalchemy import ColumnElement, case, func, literal_column, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,9 +18,13 @@ from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
+    clean_search,
     clean_tags,
     clean_title,
 )
+
+# Short numbers are an int4 column: a larger one names no task (it is not a bad query).
+NUMBER_MAX = 2**31 - 1
 
 
 @dataclass
@@ -60,7 +64,8 @@ async def get_tasks(
 ) -> list[Task]:
     """The tasks with these numbers, in the order given; all of them or NotFoundError."""
     wanted = list(dict.fromkeys(numbers))
-    statement = select(Task).where(Task.user_id == _id(user), col(Task.number).in_(wanted))
+    possible = [number for number in wanted if 0 < number <= NUMBER_MAX]
+    statement = select(Task).where(Task.user_id == _id(user), col(Task.number).in_(possible))
     if lock:
         statement = statement.with_for_update()
     found = {task.number: task for task in (await session.exec(statement)).all()}
@@ -78,21 +83,37 @@ async def edit_task(
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
     command: str = "edit",
-) -> Task:
-    """Apply the fields ``changes`` sets (None clears) and the tag changes."""
+) -> Outcome:
+    """Apply the fields ``changes`` sets (None clears) and the tag changes.
+
+    Values a task already has are no change: if nothing differs, nothing is written
+    (updated_at stays) and the task's number is in ``Outcome.unchanged``.
+    """
     values = _cleaned(changes.model_dump(exclude_unset=True))
     if not values and not tags.add and not tags.remove:
         raise UsageError("nothing to change; give at least one option (see `todo edit --help`)")
+    added, removed = _tag_changes(tags)
     task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
+    if added or removed:
+        values["tags"] = _retag(task.tags, added, removed)
+    differing = {name: value for name, value in values.items() if getattr(task, name) != value}
+    if not differing:
+        return Outcome(tasks=[task], unchanged={task.number})
     before = journal.snapshots([task])
-    for name, value in values.items():
+    for name, value in differing.items():
         setattr(task, name, value)
-    if tags.add or tags.remove:
-        task.tags = _retag(task.tags, clean_tags(tags.add), clean_tags(tags.remove))
     await session.flush()
-    entries = journal.changes([task], before)
-    await journal.record(session, user=user, command=command, entries=entries)
-    return task
+    await journal.record(session, user=user, command=command, entries=journal.changes([task], before))
+    return Outcome(tasks=[task])
+
+
+def _tag_changes(tags: TagChanges) -> tuple[list[str], list[str]]:
+    """The cleaned tags to add and remove; a tag in both is a contradiction."""
+    added, removed = clean_tags(tags.add), clean_tags(tags.remove)
+    both = [tag for tag in added if tag in removed]
+    if both:
+        raise UsageError(f"tag {both[0]!r} given to both --tag and --untag; give one")
+    return added, removed
 
 
 async def complete_tasks(
@@ -253,8 +274,9 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Task.due) < where.overdue_at)
     if where.due_before:
         conditions.append(col(Task.due) < where.due_before)
-    if where.search:
-        conditions.append(_matches(where.search))
+    search = clean_search(where.search)
+    if search:
+        conditions.append(_matches(search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
     return conditions
@@ -268,11 +290,17 @@ def _in_project(project: str) -> ColumnElement[bool]:
 
 
 def _matches(text: str) -> ColumnElement[bool]:
+    """Case-insensitive, and in NFC on both sides: rows other clients wrote may be NFD."""
     pattern = f"%{_escape_like(text)}%"
     return or_(
-        col(Task.title).ilike(pattern, escape="\\"),
-        col(Task.description).ilike(pattern, escape="\\"),
+        _nfc(col(Task.title)).ilike(pattern, escape="\\"),
+        _nfc(col(Task.description)).ilike(pattern, escape="\\"),
     )
+
+
+def _nfc(column: Any) -> ColumnElement[str]:
+    # normalize(text, NFC): the form is a keyword in PostgreSQL's grammar, not a string.
+    return func.normalize(column, literal_column("NFC"))
 
 
 def _escape_like(text: str) -> str:

@@ -1,0 +1,62 @@
+"""Rows written straight into the test database with SQL, as another client would.
+
+A shared database has other writers: these tests put there what `todo` itself
+would refuse, to check that output survives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from todo_cli.service.users import local_email
+
+
+def sql(database_url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one statement on the test database; its rows."""
+
+    async def run() -> list[asyncpg.Record]:
+        dsn = make_url(database_url).set(drivername="postgresql")
+        connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+        try:
+            return await connection.fetch(query, *args)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+INSERT_TASK = """
+WITH owner AS (
+    INSERT INTO users (email, last_task_number) VALUES ($1, 1)
+    ON CONFLICT (lower(email)) DO UPDATE SET last_task_number = users.last_task_number + 1
+    RETURNING id, last_task_number
+)
+INSERT INTO tasks (user_id, number, title, description, tags, project, status)
+SELECT id, last_task_number, $2, $3, $4, $5, $6 FROM owner
+RETURNING number
+"""
+
+
+def insert_task(
+    database_url: str,
+    title: str,
+    *,
+    description: str | None = None,
+    tags: Sequence[str] = (),
+    project: str | None = None,
+    status: str = "pending",
+) -> int:
+    """A task of the local user, as another client wrote it; its short number."""
+    args = (local_email(), title, description, list(tags), project, status)
+    [row] = sql(database_url, INSERT_TASK, *args)
+    return int(row["number"])
+
+
+def snapshot(database_url: str) -> list[tuple[Any, ...]]:
+    """Every task row, every column, in a stable order."""
+    return [tuple(row) for row in sql(database_url, "SELECT * FROM tasks ORDER BY id")]
