@@ -156,10 +156,6 @@ def test_whatever_another_client_wrote_is_shown_safely(cli, database_url, title,
     check(cli, database_url, ["edit", str(number), "-p", "high"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--due 0001-01-01 ends in exit 1 (ValueError) until dates.py is fixed (issue 6)",
-)
 @PROPERTY
 @given(due=dates, which=st.sampled_from(["--due", "--due-before"]))
 def test_any_date(cli, database_url, due, which):

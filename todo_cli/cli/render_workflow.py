@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.cli import render
+from todo_cli.text import visible
 
 if TYPE_CHECKING:
     from todo_cli.models import Task
@@ -39,8 +40,7 @@ ARROW = "→"
 
 def one_line(text: str) -> str:
     """Text from the database made safe for one terminal line: no control characters."""
-    printable = "".join(char if char.isprintable() else " " for char in text)
-    return " ".join(printable.split())
+    return visible(" ".join(text.split()))
 
 
 def changes_as_json(groups: Sequence[ChangeGroup]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from todo_cli.cli.options import (
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import ExitCode, UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
+from todo_cli.text import visible
 
 if TYPE_CHECKING:
     from todo_cli.models import Task
@@ -199,13 +200,8 @@ def purge(numbers: IdsArgument, yes: YesOption = False, json: JsonOption = False
 
 def _purge_question(tasks: list[Task]) -> str:
     # Titles are untrusted text: no control character reaches the terminal.
-    lines = "".join(f"  {task.number}  {_visible(task.title)}\n" for task in tasks)
+    lines = "".join(f"  {task.number}  {visible(task.title)}\n" for task in tasks)
     return f"These tasks will be deleted for good:\n{lines}Purge {len(tasks)} task(s)?"
-
-
-def _visible(text: str) -> str:
-    """Control characters shown as escapes (an ESC as \\x1b), everything else as it is."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def edit(

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from todo_cli.errors import NotFoundError, UsageError
+from todo_cli.errors import NotFoundError
 from todo_cli.models import NOTE_MAX_LENGTH, Task, TaskNote, User
 from todo_cli.service import journal
 from todo_cli.service.tasks import get_tasks
-from todo_cli.service.validation import no_nul
+from todo_cli.service.validation import clean_line
 
 
 def clean_note(text: str) -> str:
-    """The same rules as a title: not empty, not too long, nothing PostgreSQL refuses."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise UsageError("the note is empty")
-    if len(cleaned) > NOTE_MAX_LENGTH:
-        raise UsageError(
-            f"the note is {len(cleaned)} characters long; the limit is {NOTE_MAX_LENGTH}"
-        )
-    return no_nul(cleaned, "note")
+    """The same rules as a title: one line, not empty, not too long, no control characters."""
+    return clean_line(text, "note", NOTE_MAX_LENGTH)
 
 
 async def add_note(

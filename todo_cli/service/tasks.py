@@ -103,7 +103,9 @@ async def edit_task(
     for name, value in differing.items():
         setattr(task, name, value)
     await session.flush()
-    await journal.record(session, user=user, command=command, entries=journal.changes([task], before))
+    await journal.record(
+        session, user=user, command=command, entries=journal.changes([task], before)
+    )
     return Outcome(tasks=[task])
 
 

@@ -17,10 +17,15 @@ PRIORITY_ALIASES = {"l": Priority.LOW, "m": Priority.MEDIUM, "h": Priority.HIGH}
 
 
 def clean_title(title: str) -> str:
-    cleaned = clean_text(title.strip(), "title")
+    return clean_line(title, "title", TITLE_MAX_LENGTH)
+
+
+def clean_line(text: str, what: str, limit: int) -> str:
+    """One line of typed text: stripped, not empty, at most ``limit`` characters."""
+    cleaned = clean_text(text.strip(), what)
     if not cleaned:
-        raise UsageError("the title is empty")
-    return within_limit(cleaned, "title", TITLE_MAX_LENGTH)
+        raise UsageError(f"the {what} is empty")
+    return within_limit(cleaned, what, limit)
 
 
 def clean_text(text: str, what: str, *, multiline: bool = False) -> str:
