@@ -190,6 +190,14 @@ def agent_runtime_dir() -> Iterator[Path]:
 
 
 @pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches beyond this machine: a connect or lookup elsewhere fails the test."""
+    from tests.network import guard_loopback_only
+
+    guard_loopback_only(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agent_runtime_dir: Path) -> Path:
     """Every test gets empty home, config and data dirs, and no TODO_* from outside."""
     agent = "1" if os.environ.get("TODO_TEST_AGENT") == "1" else "0"

@@ -123,3 +123,50 @@ class NoNameResolution:
             return self.real(host, *args, **kwargs)
         self.asked.append(host)
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+def is_loopback(host: object) -> bool:
+    """127.0.0.0/8, ::1 or a loopback name; anything else would leave this machine."""
+    import ipaddress
+
+    if host is None or host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class OffMachineTraffic(AssertionError):
+    """A test tried to reach beyond loopback (or to resolve a name through the network)."""
+
+
+def guard_loopback_only(monkeypatch: Any) -> None:
+    """Refuse, in this process, every connect and lookup that is not loopback or a Unix socket."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
+            raise OffMachineTraffic(f"a test tried to connect to {address[0]}")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not is_loopback(host):
+            raise OffMachineTraffic(f"a test tried to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
