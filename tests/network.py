@@ -97,17 +97,6 @@ class FreezingProxy:
                 return
 
 
-def is_loopback(host: object) -> bool:
-    import ipaddress
-
-    if host in (None, "localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(str(host)).is_loopback
-    except ValueError:
-        return False
-
-
 class NoNameResolution:
     """The name-resolution edge, faked: every name but localhost is unknown, nothing is sent.
 
@@ -140,7 +129,7 @@ def is_loopback(host: object) -> bool:
         return False
 
 
-class OffMachineTraffic(AssertionError):
+class OffMachineTrafficError(AssertionError):
     """A test tried to reach beyond loopback (or to resolve a name through the network)."""
 
 
@@ -152,7 +141,7 @@ def guard_loopback_only(monkeypatch: Any) -> None:
 
     def check(sock: socket.socket, address: Any) -> None:
         if sock.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
-            raise OffMachineTraffic(f"a test tried to connect to {address[0]}")
+            raise OffMachineTrafficError(f"a test tried to connect to {address[0]}")
 
     def connect(sock: socket.socket, address: Any) -> None:
         check(sock, address)
@@ -164,7 +153,7 @@ def guard_loopback_only(monkeypatch: Any) -> None:
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
         if not is_loopback(host):
-            raise OffMachineTraffic(f"a test tried to resolve {host!r}")
+            raise OffMachineTrafficError(f"a test tried to resolve {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", connect)

@@ -4,17 +4,17 @@ import socket
 
 import pytest
 
-from tests.network import OffMachineTraffic, is_loopback
+from tests.network import OffMachineTrafficError, is_loopback
 
 
 def test_a_connect_beyond_loopback_is_refused():
     # 2001:db8::/32 is the documentation prefix; the guard stops the connect before any packet.
-    with socket.socket(socket.AF_INET6) as sock, pytest.raises(OffMachineTraffic):
+    with socket.socket(socket.AF_INET6) as sock, pytest.raises(OffMachineTrafficError):
         sock.connect(("2001:db8::1", 5432))
 
 
 def test_a_name_lookup_is_refused():
-    with pytest.raises(OffMachineTraffic):
+    with pytest.raises(OffMachineTrafficError):
         socket.getaddrinfo("db.example.com", 5432)
 
 
