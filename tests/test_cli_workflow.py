@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from tests.support import assert_fails
-from todo_cli.cli.render import task_table
+from todo_cli.cli.table import task_table
 from todo_cli.errors import ExitCode
 
 
@@ -86,16 +86,15 @@ def test_bad_notes_fail_cleanly(cli, args, code, text):
 
 def test_show_prints_notes_and_history(cli):
     ok(cli, "add", "t")
-    ok(cli, "note", "1", "first\x1b[31m note")
+    ok(cli, "note", "1", "first note")
     ok(cli, "done", "1")
     out = ok(cli, "show", "1").stdout
     assert "\nnotes       1. " in out
-    assert "first [31m note" in out  # the escape character never reaches the terminal
-    assert "\x1b" not in out
+    assert "first note" in out
     history = out.split("\nhistory     ")[1].splitlines()
     assert len(history) == 3
     assert "  add t: added 't'" in history[0]
-    assert "  note 1 'first [31m note': note added: first [31m note" in history[1]
+    assert "  note 1 'first note': note added: first note" in history[1]
     completed = history[2][-16:]  # the local time, YYYY-MM-DD HH:MM
     assert history[2].endswith(f"  done 1: status: pending → done; completed_at: - → {completed}")
     assert history[1].startswith(" " * 12)
@@ -107,7 +106,7 @@ def test_task_table_shows_the_note_count_after_the_title():
     now = datetime.now().astimezone()
     task = Task(number=1, user_id=1, title="noted", notes=[TaskNote(user_id=1, text="a")])
     plain = Task(number=2, user_id=1, title="plain", notes=[])
-    lines = task_table([task, plain], now=now).plain.splitlines()
+    lines = task_table([task, plain], now=now, width=80).plain.splitlines()
     assert lines[1].endswith("noted [1]")
     assert lines[2].endswith("plain")
 
@@ -279,3 +278,22 @@ def test_tags_json_and_lines(cli):
 def test_empty_summaries_are_empty_arrays(cli):
     assert run_json(cli, "projects") == []
     assert run_json(cli, "tags") == []
+
+
+def test_a_control_character_in_a_note_is_refused(cli):
+    ok(cli, "add", "t")
+    assert "control character \\x1b" in fails(cli, ExitCode.USAGE, "note", "1", "a\x1b[31m b")
+
+
+def test_a_hostile_note_another_client_wrote_is_shown_escaped(cli, todo_env):
+    from tests.rows import sql
+
+    ok(cli, "add", "t")
+    sql(
+        todo_env,
+        "INSERT INTO task_notes (task_id, user_id, text) SELECT id, user_id, $1 FROM tasks",
+        "first\x1b[31m note",
+    )
+    out = ok(cli, "show", "1").stdout
+    assert "first\\x1b[31m note" in out
+    assert "\x1b" not in out
