@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.rows import insert_task
 from tests.support import assert_fails
 from todo_cli.errors import ExitCode
 
@@ -51,15 +52,16 @@ class Terminal:
         return code, self.seen.decode(errors="replace")
 
 
-def add_and_remove(cli, *titles: str) -> None:
+def add_and_remove(cli, database_url: str, *titles: str) -> None:
+    """Deleted tasks, ready to purge; written as another client would (any title)."""
     for title in titles:
-        assert cli("add", title).exit_code == ExitCode.OK
+        insert_task(database_url, title)
     numbers = [str(n) for n in range(1, len(titles) + 1)]
     assert cli("rm", *numbers).exit_code == ExitCode.OK
 
 
 def test_declining_purge_at_a_terminal_changes_nothing_and_succeeds(cli, todo_env):
-    add_and_remove(cli, "Buy milk", "evil \x1b]0;pwned\x07 title")
+    add_and_remove(cli, todo_env, "Buy milk", "evil \x1b]0;pwned\x07 title")
     terminal = Terminal("purge", "1", "2", env={"TODO_DATABASE_URL": todo_env})
     prompt = terminal.read_until(b"[y/N]")
     assert "1  Buy milk" in prompt
@@ -75,7 +77,7 @@ def test_declining_purge_at_a_terminal_changes_nothing_and_succeeds(cli, todo_en
 
 
 def test_accepting_purge_at_a_terminal_purges(cli, todo_env):
-    add_and_remove(cli, "Buy milk")
+    add_and_remove(cli, todo_env, "Buy milk")
     terminal = Terminal("purge", "1", env={"TODO_DATABASE_URL": todo_env})
     terminal.read_until(b"[y/N]")
     terminal.answer("y")
@@ -96,5 +98,5 @@ def test_the_downgrade_prompt_says_what_it_drops(cli, todo_env):
 
 
 def test_purge_off_a_terminal_still_needs_yes(cli, todo_env):
-    add_and_remove(cli, "Buy milk")
+    add_and_remove(cli, todo_env, "Buy milk")
     assert "--yes" in assert_fails(cli("purge", "1"), ExitCode.USAGE)

@@ -62,7 +62,12 @@ async def test_delete_a_missing_note_is_not_found(session, user, position):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("", "empty"), ("   ", "empty"), ("a\x00b", "NUL"), ("x" * (NOTE_MAX_LENGTH + 1), "limit")],
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a\x00b", r"control character \\x00"),
+        ("x" * (NOTE_MAX_LENGTH + 1), "limit"),
+    ],
 )
 async def test_bad_notes_are_refused(session, user, text, reason):
     await add(session, user)

@@ -111,7 +111,7 @@ def list_(
         typer.Option(min=1, max=LIMIT_MAX, help="At most N tasks.", metavar="N"),
     ] = None,
     json: JsonOption = False,
-    active: Annotated[bool, typer.Option("--active", help="Only started tasks.")] = False,
+    active: Annotated[bool, flag("--active", help="Only started tasks.")] = False,
 ) -> None:
     """List tasks (pending ones unless --status says otherwise)."""
     from todo_cli.service import tasks as service
