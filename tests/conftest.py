@@ -37,7 +37,7 @@ from todo_cli.db import migrations
 from todo_cli.db.engine import build_engine, session_scope
 from todo_cli.db.urls import parse_url, translate
 from todo_cli.models import User
-from todo_cli.service.users import ensure_local_user
+from todo_cli.service.users import local_user
 from todo_cli.settings import Settings
 
 RUN_ID = os.getpid()
@@ -228,7 +228,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 async def user(session: AsyncSession) -> User:
-    return await ensure_local_user(session)
+    return await local_user(session)
 
 
 @dataclass

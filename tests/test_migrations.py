@@ -97,7 +97,8 @@ def test_current_names_the_head(cli, todo_env):
 def test_history_lists_the_revisions(cli):
     run = cli("db", "history")
     assert run.exit_code == ExitCode.OK, run.stderr
-    assert f"<base> -> {HEAD} (head)" in run.stdout
+    assert f"-> {HEAD} (head)" in run.stdout
+    assert "<base> -> 0001" in run.stdout
 
 
 def test_downgrade_without_yes_and_no_terminal_is_refused(cli, todo_env):

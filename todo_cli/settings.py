@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     transaction_pooling: bool = Field(
         default=False, description="PgBouncer transaction mode: no reused prepared statements"
     )
+    session_days: int = Field(default=30, ge=1, le=365, description="how long a login lasts")
 
     @classmethod
     def settings_customise_sources(

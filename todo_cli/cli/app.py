@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import config, db, state, tasks
+from todo_cli.cli import accounts, config, db, state, tasks
 from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
@@ -108,6 +108,7 @@ def root(
 tasks.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
+accounts.register(app, db.app)
 
 
 def main() -> None:

@@ -71,3 +71,12 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE a database error carries anywhere in its chain, if any."""
+    for cause in _chain(exc):
+        code = getattr(cause, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
