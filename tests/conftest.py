@@ -248,3 +248,38 @@ def cli() -> Any:
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return invoke
+
+
+SHARED_PASSWORD = "shared-role-pw"
+
+
+def url_as(url: str, role: str, password: str) -> str:
+    return make_url(url).set(username=role, password=password).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def shared_role(server_url: str) -> Iterator[str]:
+    """A plain login role (no superuser, no BYPASSRLS): row-level security applies to it."""
+    name = f"todo_user_{RUN_ID}"
+    asyncio.run(
+        admin_execute(
+            server_url,
+            f"DROP ROLE IF EXISTS {name}",
+            f"CREATE ROLE {name} LOGIN PASSWORD '{SHARED_PASSWORD}'",
+        )
+    )
+    yield name
+    asyncio.run(admin_execute(server_url, f"DROP ROLE IF EXISTS {name}"))
+
+
+@pytest.fixture
+def shared_url(
+    database_url: str, shared_role: str, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The CLI on this test's database as its users reach it (after `todo db grant`)."""
+    monkeypatch.setenv("TODO_DATABASE_URL", database_url)
+    granted = cli("db", "grant", shared_role)
+    assert granted.exit_code == 0, granted.stderr
+    url = url_as(database_url, shared_role, SHARED_PASSWORD)
+    monkeypatch.setenv("TODO_DATABASE_URL", url)
+    return url

@@ -17,6 +17,7 @@ POOLER_HINT = (
     "shares server connections between clients (PgBouncer in transaction mode?); "
     "set TODO_TRANSACTION_POOLING=1"
 )
+GRANT_HINT = "an admin runs `todo db grant ROLE` for this role"
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
 
 
@@ -39,6 +40,8 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
         sqlstate = getattr(cause, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith("28"):
             return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
+        if sqlstate == "42501":  # insufficient_privilege: a role nobody granted access
+            return CredentialsError(f"{host} refused access: {cause}; {GRANT_HINT}")
         if sqlstate in POOLER_SQLSTATES:
             return ConfigError(f"{host} {POOLER_HINT}")
         if sqlstate == "3D000":

@@ -19,13 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.accounts.passwords import KdfParams
 from todo_cli.db import policies
-from todo_cli.db.errors import sqlstate
+from todo_cli.db.errors import GRANT_HINT, sqlstate
 from todo_cli.db.identity import present_token
 from todo_cli.errors import ConflictError, CredentialsError, NotFoundError, TodoError, UsageError
 from todo_cli.models import User
 
 LOGIN_HINT = "run `todo login EMAIL`"
-GRANT_HINT = "the database role lacks access; an admin runs `todo db grant ROLE` for it"
 
 
 @dataclass(frozen=True)
