@@ -232,3 +232,34 @@ def test_shared_role_without_grant_is_told_to_ask_the_admin(
     monkeypatch.setenv("TODO_DATABASE_URL", url_as(database_url, shared_role, SHARED_PASSWORD))
     message = assert_fails(cli("list"), ExitCode.CREDENTIALS)
     assert "todo db grant" in message
+
+
+def test_print_token_never_writes_to_a_terminal(isolated_home):
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    todo = Path(sys.executable).parent / "todo"
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [todo, "login", ALICE, "--password-stdin", "--print-token"],
+            input=b"alice-password\n",
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "TODO_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert done.returncode == ExitCode.USAGE
+    assert b"--print-token never writes to a terminal" in done.stderr
+
+
+def test_logout_without_a_session_changes_nothing(cli, shared_url, memory_keyring):
+    run = cli("logout")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert "nothing to revoke" in run.stderr

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ENV_VARIABLE = "TODO_SESSION_TOKEN"
 NO_KEYRING = (
     "no usable system keyring to keep the session in, so you are not logged in; "
-    f"run `todo login EMAIL --print-token` and set {ENV_VARIABLE} to the token it prints"
+    f"use `export {ENV_VARIABLE}=$(todo login EMAIL --print-token)` instead"
 )
 log = logging.getLogger(__name__)
 

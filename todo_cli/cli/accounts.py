@@ -77,6 +77,8 @@ def login(
     """Log in: a session for this database, kept in the system keyring."""
     from todo_cli.accounts import passwords
 
+    if print_token and sys.stdout.isatty():
+        raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
     address = clean_email(email)
     password = passwords.read_password(from_stdin=password_stdin, confirm=False)
 
@@ -112,10 +114,7 @@ def logout() -> None:
         return revoked, from_env is not None
 
     revoked, from_env = run_with_database(work)
-    if not revoked:
-        render.message("not logged in; nothing to do")
-    else:
-        render.message("logged out")
+    render.message("logged out" if revoked else "no live session here; nothing to revoke")
     if from_env:
         render.message(f"{tokens.ENV_VARIABLE} is set: unset it too")
 

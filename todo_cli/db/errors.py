@@ -17,7 +17,7 @@ POOLER_HINT = (
     "shares server connections between clients (PgBouncer in transaction mode?); "
     "set TODO_TRANSACTION_POOLING=1"
 )
-GRANT_HINT = "an admin runs `todo db grant ROLE` for this role"
+GRANT_HINT = "the schema owner runs `todo db upgrade`, and `todo db grant ROLE` for the users' role"
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
 
 

@@ -170,7 +170,7 @@ def refused_access() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if sqlstate(exc) == "42501":
-            raise CredentialsError(f"{GRANT_HINT} ({_first_line(exc)})") from exc
+            raise CredentialsError(f"{_first_line(exc)}; {GRANT_HINT}") from exc
         raise
 
 
