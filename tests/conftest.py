@@ -39,7 +39,7 @@ from todo_cli.db import migrations
 from todo_cli.db.engine import build_engine, session_scope
 from todo_cli.db.urls import parse_url, translate
 from todo_cli.models import User
-from todo_cli.service.users import ensure_local_user
+from todo_cli.service.users import local_user
 from todo_cli.settings import Settings
 
 RUN_ID = os.getpid()
@@ -258,7 +258,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 async def user(session: AsyncSession) -> User:
-    return await ensure_local_user(session)
+    return await local_user(session)
 
 
 @dataclass
@@ -278,3 +278,38 @@ def cli() -> Any:
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return invoke
+
+
+SHARED_PASSWORD = "shared-role-pw"
+
+
+def url_as(url: str, role: str, password: str) -> str:
+    return make_url(url).set(username=role, password=password).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def shared_role(server_url: str) -> Iterator[str]:
+    """A plain login role (no superuser, no BYPASSRLS): row-level security applies to it."""
+    name = f"todo_user_{RUN_ID}"
+    asyncio.run(
+        admin_execute(
+            server_url,
+            f"DROP ROLE IF EXISTS {name}",
+            f"CREATE ROLE {name} LOGIN PASSWORD '{SHARED_PASSWORD}'",
+        )
+    )
+    yield name
+    asyncio.run(admin_execute(server_url, f"DROP ROLE IF EXISTS {name}"))
+
+
+@pytest.fixture
+def shared_url(
+    database_url: str, shared_role: str, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The CLI on this test's database as its users reach it (after `todo db grant`)."""
+    monkeypatch.setenv("TODO_DATABASE_URL", database_url)
+    granted = cli("db", "grant", shared_role)
+    assert granted.exit_code == 0, granted.stderr
+    url = url_as(database_url, shared_role, SHARED_PASSWORD)
+    monkeypatch.setenv("TODO_DATABASE_URL", url)
+    return url

@@ -13,8 +13,6 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from todo_cli.service.users import local_email
-
 
 def sql(database_url: str, query: str, *args: Any) -> list[asyncpg.Record]:
     """Run one statement on the test database; its rows."""
@@ -32,12 +30,12 @@ def sql(database_url: str, query: str, *args: Any) -> list[asyncpg.Record]:
 
 INSERT_TASK = """
 WITH owner AS (
-    INSERT INTO users (email, last_task_number) VALUES ($1, 1)
-    ON CONFLICT (lower(email)) DO UPDATE SET last_task_number = users.last_task_number + 1
+    UPDATE users SET last_task_number = last_task_number + 1
+    WHERE id = (SELECT local_user_id FROM todo_auth)
     RETURNING id, last_task_number
 )
 INSERT INTO tasks (user_id, number, title, description, tags, project, status)
-SELECT id, last_task_number, $2, $3, $4, $5, $6 FROM owner
+SELECT id, last_task_number, $1, $2, $3, $4, $5 FROM owner
 RETURNING number
 """
 
@@ -52,7 +50,7 @@ def insert_task(
     status: str = "pending",
 ) -> int:
     """A task of the local user, as another client wrote it; its short number."""
-    args = (local_email(), title, description, list(tags), project, status)
+    args = (title, description, list(tags), project, status)
     [row] = sql(database_url, INSERT_TASK, *args)
     return int(row["number"])
 

@@ -71,6 +71,30 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(cli, empty_db):
     assert versions(empty_db) == [HEAD]
 
 
+def security_objects(url: str) -> tuple[set[str], set[str], set[str]]:
+    policies = query(url, "SELECT tablename || '.' || policyname FROM pg_policies")
+    functions = query(url, "SELECT proname FROM pg_proc WHERE proname LIKE 'todo\\_%'")
+    forced = query(url, "SELECT relname FROM pg_class WHERE relforcerowsecurity")
+    return set(policies), set(functions), set(forced)
+
+
+def test_accounts_migration_goes_down_and_up_with_policies_and_functions(cli, todo_env):
+    policies, functions, forced = security_objects(todo_env)
+    personal = {"tasks", "task_notes", "task_journal"}
+    assert {f"{table}.owner_rows" for table in personal} | {
+        "users.owner_rows",
+        "users.registration",
+    } == policies
+    assert {"todo_session_user", "todo_login", "todo_register", "todo_logout"} <= functions
+    assert forced == personal | {"users"}
+    assert cli("db", "downgrade", "0001", "--yes").exit_code == ExitCode.OK
+    assert security_objects(todo_env) == (set(), set(), set())
+    assert "user_credentials" not in tables(todo_env)
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert security_objects(todo_env) == (policies, functions, forced)
+    assert cli("add", "after the round trip").exit_code == ExitCode.OK
+
+
 def test_downgrade_drops_rows_and_upgrade_recreates_tables(cli, todo_env):
     for title in ("one", "two"):
         assert cli("add", title).exit_code == ExitCode.OK

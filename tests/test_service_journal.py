@@ -26,7 +26,7 @@ from todo_cli.service.tasks import (
     remove_tasks,
 )
 from todo_cli.service.undo import undo_last
-from todo_cli.service.users import ensure_local_user, ensure_user
+from todo_cli.service.users import ensure_user, local_user
 
 WAIT = 10.0  # seconds; only so a broken lock cannot hang the suite
 
@@ -38,7 +38,7 @@ async def in_scope(engine, work):
 
 @pytest.fixture
 async def owner(engine):
-    return await in_scope(engine, ensure_local_user)
+    return await in_scope(engine, local_user)
 
 
 async def add(engine, owner, title="Task", **fields) -> Task:

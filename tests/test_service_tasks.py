@@ -31,7 +31,7 @@ from todo_cli.service.tasks import (
     reopen_tasks,
     restore_tasks,
 )
-from todo_cli.service.users import ensure_local_user, ensure_user
+from todo_cli.service.users import ensure_user, local_user
 
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
 DAY = timedelta(days=1)
@@ -70,7 +70,7 @@ async def snapshot(engine, owner) -> list[tuple]:
 @pytest.fixture
 async def owner(engine):
     """The local user, committed, for tests that span several transactions."""
-    return await in_scope(engine, ensure_local_user)
+    return await in_scope(engine, local_user)
 
 
 # --- add -------------------------------------------------------------------

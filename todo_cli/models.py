@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     func,
@@ -83,6 +84,64 @@ class User(SQLModel, table=True):
     last_task_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime | None = _timestamp()
     updated_at: datetime | None = _timestamp(on_update=True)
+
+
+class UserCredential(SQLModel, table=True):
+    """A password verifier; the shared role can never read it (todo_cli/db/policies.py).
+
+    The client derives ``argon2id(password, salt)`` and the database keeps only
+    the SHA-256 of that key, so neither the password nor anything that logs in
+    is stored.
+    """
+
+    __tablename__ = "user_credentials"
+
+    user_id: int = Field(
+        primary_key=True,
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        sa_column_kwargs={"autoincrement": False},
+    )
+    email: str = Field(sa_type=Text, unique=True)  # lower-cased: the login name
+    salt: bytes = Field(sa_type=LargeBinary)
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+    verifier: bytes = Field(sa_type=LargeBinary)
+    updated_at: datetime | None = _timestamp(on_update=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A login: the SHA-256 of its token (the token itself is only in the keyring)."""
+
+    __tablename__ = "user_sessions"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+        index=True,
+    )
+    token_hash: bytes = Field(sa_type=LargeBinary, unique=True)
+    created_at: datetime | None = _timestamp()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuthState(SQLModel, table=True):
+    """One row: the key for fake salts of unknown emails, and the implicit local user."""
+
+    __tablename__ = "todo_auth"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    salt_key: bytes = Field(sa_type=LargeBinary)
+    local_user_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="SET NULL")],
+    )
 
 
 class TaskBase(SQLModel):

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     agent_idle_timeout: float = Field(
         default=1800.0, gt=0, description="seconds an idle agent waits before it exits"
     )
+    session_days: int = Field(default=30, ge=1, le=365, description="how long a login lasts")
 
     @classmethod
     def settings_customise_sources(

@@ -23,14 +23,15 @@ from todo_cli.db.urls import parse_url, translate
 from todo_cli.models import TaskCreate
 from todo_cli.service import journal
 from todo_cli.service.tasks import add_task
-from todo_cli.service.users import ensure_local_user
+from todo_cli.service.users import local_user
 from todo_cli.settings import Settings
 
 
 async def one_add(engine: Any) -> float:
     start = time.perf_counter()
     async with session_scope(engine) as session:
-        user = await ensure_local_user(session)
+        user = await local_user(session)
+        assert user is not None  # made by migration 0003
         await add_task(session, user=user, task=TaskCreate(title="Buy milk", tags=["errand"]))
     return time.perf_counter() - start
 

@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import agent, config, db, interrupts, state, tasks, workflow
+from todo_cli.cli import accounts, agent, config, db, interrupts, state, tasks, workflow
 from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
@@ -151,6 +151,7 @@ workflow.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")
+accounts.register(app, db.app)
 
 
 def main() -> None:

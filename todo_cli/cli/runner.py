@@ -17,14 +17,23 @@ T = TypeVar("T")
 
 
 def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction as the current user, on an up-to-date schema."""
+    """Run ``work`` in one transaction as the session's user, on an up-to-date schema.
+
+    The token comes from TODO_SESSION_TOKEN or the keyring, read for this
+    invocation only; with no account on the database, the local user acts.
+    """
 
     async def with_user(database: Database, settings: Settings) -> T:
+        from todo_cli.accounts import tokens
         from todo_cli.db.engine import session_scope
-        from todo_cli.service.users import ensure_local_user
+        from todo_cli.service.accounts import identify
 
+        account = tokens.keyring_account(database.location)
         async with session_scope(database.engine) as session:
-            return await work(session, await ensure_local_user(session))
+            user = await identify(
+                session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
+            )
+            return await work(session, user)
 
     return run_with_database(with_user)
 

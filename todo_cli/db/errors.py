@@ -23,6 +23,7 @@ POOLER_HINT = (
     "shares server connections between clients (PgBouncer in transaction mode?); "
     "set TODO_TRANSACTION_POOLING=1"
 )
+GRANT_HINT = "the schema owner runs `todo db upgrade`, and `todo db grant ROLE` for the users' role"
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired
 QUERY_CANCELED = "57014"  # statement_timeout expired (or an admin cancelled it)
@@ -56,6 +57,8 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
             )
         if isinstance(sqlstate, str) and sqlstate.startswith("28"):
             return CredentialsError(f"{host} refused the credentials: {cause}; {CREDENTIALS_HINT}")
+        if sqlstate == "42501":  # insufficient_privilege: a role nobody granted access
+            return CredentialsError(f"{host} refused access: {cause}; {GRANT_HINT}")
         if sqlstate in POOLER_SQLSTATES:
             return ConfigError(f"{host} {POOLER_HINT}")
         if sqlstate == "3D000":
@@ -88,3 +91,12 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE a database error carries anywhere in its chain, if any."""
+    for cause in _chain(exc):
+        code = getattr(cause, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None

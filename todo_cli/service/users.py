@@ -1,20 +1,18 @@
-"""Who the tasks belong to."""
+"""Who the tasks belong to.
+
+Identity comes from the session the transaction presents (service.accounts),
+never from LOGNAME; reading never creates a user. ``ensure_user`` remains for
+admin tooling and tests that make users directly.
+"""
 
 from __future__ import annotations
-
-import getpass
 
 from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from todo_cli.models import User
-
-
-def local_email() -> str:
-    """Until accounts exist, each OS login is one implicit user."""
-    return f"{getpass.getuser()}@localhost"
+from todo_cli.models import AuthState, User
 
 
 async def find_user(session: AsyncSession, *, email: str) -> User | None:
@@ -34,5 +32,7 @@ async def ensure_user(session: AsyncSession, *, email: str) -> User:
     return created
 
 
-async def ensure_local_user(session: AsyncSession) -> User:
-    return await ensure_user(session, email=local_email())
+async def local_user(session: AsyncSession) -> User | None:
+    """The one implicit local user (made by migration 0003), if it was not adopted."""
+    local_id = select(AuthState.local_user_id).scalar_subquery()
+    return (await session.exec(select(User).where(User.id == local_id))).first()

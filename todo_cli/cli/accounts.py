@@ -1,0 +1,217 @@
+"""`todo register`, `login`, `logout`, `whoami` and `todo db grant ROLE`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from todo_cli.cli import render
+from todo_cli.cli.options import JsonOption
+from todo_cli.cli.runner import run_for_user, run_with_database
+from todo_cli.errors import CredentialsError, UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from todo_cli.db.database import Database
+    from todo_cli.service.accounts import Registration
+    from todo_cli.settings import Settings
+
+T = TypeVar("T")
+WRONG_LOGIN = "email or password is wrong"
+EMAIL_MAX_LENGTH = 320
+
+EmailArgument = Annotated[str, typer.Argument(help="Your email address.", show_default=False)]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from one line of stdin.")
+]
+
+
+def register(app: typer.Typer, db_app: typer.Typer) -> None:
+    for command in (register_, login, logout, whoami):
+        app.command(command.__name__.rstrip("_"))(command)
+    db_app.command("grant")(grant)
+
+
+def register_(
+    email: EmailArgument,
+    password_stdin: PasswordStdinOption = False,
+    adopt_local: Annotated[
+        bool,
+        typer.Option("--adopt-local", help="Take over the tasks made before any account existed."),
+    ] = False,
+) -> None:
+    """Create an account (the password is asked twice at a terminal)."""
+    from todo_cli.accounts import passwords
+    from todo_cli.service import accounts
+
+    address = clean_email(email)
+    password = passwords.read_password(from_stdin=password_stdin, confirm=True)
+    salt, params = passwords.new_salt(), passwords.DEFAULT_PARAMS
+    key = passwords.derive_key(password, salt, params)
+    done: Registration = _in_transaction(
+        lambda session: accounts.register(
+            session, email=address, salt=salt, params=params, key=key, adopt_local=adopt_local
+        )
+    )
+    _report_registration(address, done)
+
+
+def login(
+    email: EmailArgument,
+    password_stdin: PasswordStdinOption = False,
+    print_token: Annotated[
+        bool,
+        typer.Option(
+            "--print-token",
+            help="Print the session token on stdout instead of keeping it in the keyring "
+            "(for TODO_SESSION_TOKEN where no keyring exists).",
+        ),
+    ] = False,
+) -> None:
+    """Log in: a session for this database, kept in the system keyring."""
+    from todo_cli.accounts import passwords
+
+    if print_token and sys.stdout.isatty():
+        raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
+    address = clean_email(email)
+    password = passwords.read_password(from_stdin=password_stdin, confirm=False)
+
+    async def work(database: Database, settings: Settings) -> tuple[str, datetime]:
+        token, expires = await _open_session(database, address, password, settings.session_days)
+        if not print_token:
+            await _keep_in_keyring(database, token)
+        return token, expires
+
+    token, expires = run_with_database(work)
+    if print_token:
+        sys.stdout.write(token + "\n")
+    render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}")
+
+
+def logout() -> None:
+    """Log out: revoke the session in the database and forget it here."""
+    from todo_cli.accounts import tokens
+
+    async def work(database: Database, settings: Settings) -> tuple[bool, bool]:
+        from todo_cli.db.engine import session_scope
+        from todo_cli.service import accounts
+
+        account = tokens.keyring_account(database.location)
+        from_env = tokens.token_from_env()
+        token = from_env or tokens.stored_token(account)
+        if token is None:
+            return False, False
+        async with session_scope(database.engine) as session:
+            revoked = await accounts.logout(session, token=token)
+        if from_env is None:
+            tokens.forget_token(account)
+        return revoked, from_env is not None
+
+    revoked, from_env = run_with_database(work)
+    render.message("logged out" if revoked else "no live session here; nothing to revoke")
+    if from_env:
+        render.message(f"{tokens.ENV_VARIABLE} is set: unset it too")
+
+
+def whoami(json: JsonOption = False) -> None:
+    """Show who you are on this database."""
+    from todo_cli.service import accounts
+
+    identity = run_for_user(lambda session, user: accounts.whoami(session))
+    expires = identity.expires_at.isoformat() if identity.expires_at else None
+    if json:
+        render.print_json({"email": identity.email, "local": identity.local, "expires_at": expires})
+    elif identity.local:
+        sys.stdout.write("the local user (no accounts on this database)\n")
+    else:
+        sys.stdout.write(printable(identity.email) + "\n")
+
+
+def grant(role: Annotated[str, typer.Argument(help="The login role users connect as.")]) -> None:
+    """Give ROLE what users need (run as the admin who owns the schema)."""
+    from todo_cli.db import policies
+    from todo_cli.service import accounts
+
+    _in_transaction(lambda session: accounts.grant_access(session, role=role))
+    secret = ", ".join(policies.SECRET_TABLES)
+    render.message(
+        f"granted {role} the task tables (row-level security applies); nothing on {secret}"
+    )
+
+
+def clean_email(email: str) -> str:
+    """Trimmed; one @, no spaces, no control characters. Case is kept, matching is not."""
+    address = email.strip()
+    local, at, domain = address.partition("@")
+    bad = not (local and at and domain) or "@" in domain or len(address) > EMAIL_MAX_LENGTH
+    if bad or any(char.isspace() or not char.isprintable() for char in address):
+        raise UsageError("give an email address like alice@example.com")
+    return address
+
+
+def printable(text: str) -> str:
+    """Text from the database (any writer) with control characters replaced."""
+    return "".join(char if char.isprintable() else "?" for char in text)
+
+
+async def _open_session(
+    database: Database, email: str, password: str, days: int
+) -> tuple[str, datetime]:
+    from todo_cli.accounts import passwords, tokens
+    from todo_cli.db.engine import session_scope
+    from todo_cli.service import accounts
+
+    async with session_scope(database.engine) as session:
+        salt, params = await accounts.login_params(session, email=email)
+    if not params.reasonable():
+        raise CredentialsError(WRONG_LOGIN)
+    key, token = passwords.derive_key(password, salt, params), tokens.new_token()
+    async with session_scope(database.engine) as session:
+        expires = await accounts.login(session, email=email, key=key, token=token, days=days)
+    if expires is None:
+        raise CredentialsError(WRONG_LOGIN)
+    return token, expires
+
+
+async def _keep_in_keyring(database: Database, token: str) -> None:
+    """Into the keyring, read back; if it cannot be kept, the session is revoked again."""
+    from todo_cli.accounts import tokens
+    from todo_cli.db.engine import session_scope
+    from todo_cli.errors import ConfigError
+    from todo_cli.service import accounts
+
+    try:
+        tokens.store_token(tokens.keyring_account(database.location), token)
+    except ConfigError:
+        async with session_scope(database.engine) as session:
+            await accounts.logout(session, token=token)
+        raise
+
+
+def _report_registration(email: str, done: Registration) -> None:
+    if done.adopted:
+        render.message(f"registered {email}; the local tasks are yours now")
+    else:
+        render.message(f"registered {email}")
+    if done.local_tasks_left:
+        render.message(
+            f"{done.local_tasks_left} task(s) made before accounts existed stay with the "
+            "local user, out of everyone's sight (`--adopt-local` on the first account takes them)"
+        )
+    render.message(f"log in with `todo login {email}`")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run(database: Database, settings: Settings) -> T:
+        from todo_cli.db.engine import session_scope
+
+        async with session_scope(database.engine) as session:
+            return await work(session)
+
+    return run_with_database(run)
