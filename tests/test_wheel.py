@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_json_contract import TASK_KEYS
 from todo_cli.errors import ExitCode
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-TASK_KEYS = {
-    "id", "uuid", "title", "description", "status", "priority", "due",
-    "tags", "project", "created_at", "updated_at", "completed_at",
-}  # fmt: skip
 HEAVY = ("sqlalchemy", "sqlmodel", "asyncpg", "alembic", "keyring", "dateparser")
 IMPORTS_AFTER = """
 import sys
