@@ -9,6 +9,15 @@ IdArgument = Annotated[int, typer.Argument(min=1, help="The task's short ID.", s
 IdsArgument = Annotated[
     list[int], typer.Argument(min=1, help="One or more short task IDs.", show_default=False)
 ]
+FilterArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[ID|FILTER]...",
+        help="IDs (4, 1-3,7) or filter words: +tag -tag project:P pri:H status:done "
+        "due.before:WHEN +ACTIVE, other words searched. See README.",
+        show_default=False,
+    ),
+]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.")]
 DescriptionOption = Annotated[
     str | None, typer.Option("--description", "-d", help="Longer text.", show_default=False)

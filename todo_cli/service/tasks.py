@@ -7,14 +7,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, or_, update
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, case, func, not_, or_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
 from todo_cli.service import journal
-from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
+from todo_cli.service.filters import (
+    BULK_LIMIT,
+    ConfirmationNeededError,
+    Sort,
+    StatusFilter,
+    TagChanges,
+    TaskFilter,
+    by_numbers,
+)
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
@@ -70,6 +79,46 @@ async def get_tasks(
     return [found[number] for number in wanted]
 
 
+async def select_tasks(
+    session: AsyncSession, *, user: User, where: TaskFilter, lock: bool = False
+) -> list[Task]:
+    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order.
+
+    One indexed query; a second one only to tell a missing ID from one the
+    other conditions left out.
+    """
+    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
+    statement = statement.order_by(col(Task.number))
+    if lock:
+        statement = statement.with_for_update()
+    tasks = list((await session.exec(statement)).all())
+    if not where.numbers:
+        return tasks
+    found = {task.number: task for task in tasks}
+    await _require(session, user, [number for number in where.numbers if number not in found])
+    return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
+
+
+async def pick_tasks(
+    session: AsyncSession, *, user: User, where: TaskFilter, confirmed: bool = True
+) -> list[Task]:
+    """``select_tasks``, locked; a filter picking more than BULK_LIMIT needs ``confirmed``."""
+    tasks = await select_tasks(session, user=user, where=where, lock=True)
+    if not confirmed and not where.numbers and len(tasks) > BULK_LIMIT:
+        raise ConfirmationNeededError([(task.number, task.title) for task in tasks])
+    return tasks
+
+
+async def _require(session: AsyncSession, user: User, numbers: Sequence[int]) -> None:
+    if not numbers:
+        return
+    statement = select(Task.number).where(Task.user_id == _id(user), _numbered(numbers))
+    existing = set((await session.exec(statement)).all())
+    missing = [number for number in numbers if number not in existing]
+    if missing:
+        raise NotFoundError(_describe_missing(missing))
+
+
 async def edit_task(
     session: AsyncSession,
     *,
@@ -80,50 +129,112 @@ async def edit_task(
     command: str = "edit",
 ) -> Task:
     """Apply the fields ``changes`` sets (None clears) and the tag changes."""
+    where = by_numbers([number])
+    edited = await edit_tasks(
+        session, user=user, where=where, changes=changes, tags=tags, command=command
+    )
+    return edited[0]
+
+
+async def edit_tasks(
+    session: AsyncSession,
+    *,
+    user: User,
+    where: TaskFilter,
+    changes: TaskUpdate,
+    tags: TagChanges = TagChanges(),
+    confirmed: bool = True,
+    command: str = "edit",
+) -> list[Task]:
+    """``edit_task`` on every task ``where`` picks, all or none, journaled as one change."""
     values = _cleaned(changes.model_dump(exclude_unset=True))
     if not values and not tags.add and not tags.remove:
-        raise UsageError("nothing to change; give at least one option (see `todo edit --help`)")
-    task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
-    before = journal.snapshots([task])
-    for name, value in values.items():
-        setattr(task, name, value)
-    if tags.add or tags.remove:
-        task.tags = _retag(task.tags, clean_tags(tags.add), clean_tags(tags.remove))
+        raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
+    add, remove = clean_tags(tags.add), clean_tags(tags.remove)
+    tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
+    before = journal.snapshots(tasks)
+    for task in tasks:
+        for name, value in values.items():
+            setattr(task, name, value)
+        if add or remove:
+            task.tags = _retag(task.tags, add, remove)
     await session.flush()
-    entries = journal.changes([task], before)
+    entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
-    return task
+    return tasks
 
 
 async def complete_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "done"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "done",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["done"], command)
+    """Mark pending tasks done: the IDs given, or what ``where`` picks."""
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["done"], command)
 
 
 async def reopen_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "reopen"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "reopen",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["reopen"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["reopen"], command)
 
 
 async def remove_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "rm"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "rm",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["rm"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["rm"], command)
 
 
 async def restore_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "restore"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "restore",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["restore"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["restore"], command)
 
 
 async def purge_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "purge"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    command: str = "purge",
 ) -> list[Task]:
     """Delete for good; only tasks already deleted (``rm``), else nothing is purged."""
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    tasks = await pick_tasks(session, user=user, where=where or by_numbers(numbers))
     live = [task.number for task in tasks if task.status != Status.DELETED]
     if live:
         raise ConflictError(
@@ -164,11 +275,10 @@ TRANSITIONS = {
 async def _transition(
     session: AsyncSession,
     user: User,
-    numbers: Sequence[int],
+    tasks: list[Task],
     transition: Transition,
     command: str,
 ) -> Outcome:
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
     _refuse_blocked(tasks, transition)
     before = journal.snapshots(tasks)
     now = await session.scalar(select(func.now()))
@@ -257,7 +367,35 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(_matches(where.search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
+    return conditions + _word_conditions(where)
+
+
+def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """What the filter words (`todo list 1-3 -waiting project: pri:none milk`) add."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.numbers:
+        conditions.append(_numbered(where.numbers))
+    if where.without_tags:
+        conditions.append(not_(_tags_column().overlap(clean_tags(where.without_tags))))
+    if where.no_project:
+        conditions.append(col(Task.project).is_(None))
+    if where.no_priority:
+        conditions.append(col(Task.priority).is_(None))
+    if where.due_after:
+        conditions.append(col(Task.due) > where.due_after)
+    conditions.extend(_matches(word) for word in where.words)
     return conditions
+
+
+def _tags_column() -> Any:
+    """``tasks.tags`` with its ARRAY comparator (``overlap`` is ``&&``), which mypy cannot see."""
+    return col(Task.tags)
+
+
+def _numbered(numbers: Sequence[int]) -> ColumnElement[bool]:
+    """``number = ANY(:numbers)``: one parameter however many IDs, and the index still works."""
+    wanted = bindparam("numbers", list(dict.fromkeys(numbers)), type_=ARRAY(Integer))
+    return col(Task.number) == any_(wanted)
 
 
 def _in_project(project: str) -> ColumnElement[bool]:
@@ -311,5 +449,10 @@ def _describe_numbers(numbers: Sequence[int]) -> str:
 
 
 def _describe_missing(numbers: Sequence[int]) -> str:
-    joined = ", ".join(str(number) for number in numbers)
+    joined = ", ".join(str(number) for number in numbers[:MISSING_SHOWN])
+    if len(numbers) > MISSING_SHOWN:
+        joined += f" and {len(numbers) - MISSING_SHOWN} more"
     return f"no task {joined}" if len(numbers) == 1 else f"no tasks {joined}"
+
+
+MISSING_SHOWN = 10  # a range such as 1-100000 must not print a screenful
