@@ -29,6 +29,8 @@ from todo_cli.errors import ExitCode, UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.words import read_changes, read_edit, read_filter
 
+NO_MATCH = "no tasks match; nothing changed"
+
 if TYPE_CHECKING:
     from todo_cli.models import Task
     from todo_cli.service.tasks import Outcome
@@ -198,7 +200,7 @@ def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
             lambda session, user: service.select_tasks(session, user=user, where=where)
         )
         if not doomed:
-            render.message("no tasks match; nothing changed")
+            render.message(NO_MATCH)
             _report([], set(), json=json, verb="Purged")
             return
         confirm(_purge_question(doomed))
@@ -208,6 +210,8 @@ def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
     tasks = run_for_user(
         lambda session, user: service.purge_tasks(session, user=user, where=where, command=command)
     )
+    if not tasks:
+        render.message(NO_MATCH)
     _report(tasks, set(), json=json, verb="Purged")
 
 
@@ -310,7 +314,7 @@ def _one_id(words: list[str] | None, selection: Any) -> bool:
 
 def _report_edit(tasks: list[Task], *, single: bool, json: bool) -> None:
     if not tasks:
-        render.message("no tasks match; nothing changed")
+        render.message(NO_MATCH)
     elif not json:
         for task in tasks:
             render.message(f"Updated task {task.number}: {task.title}")
@@ -371,7 +375,7 @@ def change_picked(
         verb=name,
     )
     if not outcome.tasks:
-        render.message("no tasks match; nothing changed")
+        render.message(NO_MATCH)
     return outcome
 
 
