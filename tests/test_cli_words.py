@@ -56,9 +56,8 @@ def board(cli):
 
 
 def test_add_the_done_when_example(cli):
-    task = run_json(
-        cli, "add", *shlex.split("Call the bank about the mortgage +phone project:home due:friday pri:H")
-    )
+    typed = shlex.split("add Call the bank about the mortgage +phone project:home due:friday pri:H")
+    task = run_json(cli, *typed)
     assert task["title"] == "Call the bank about the mortgage"
     assert (task["tags"], task["project"], task["priority"]) == (["phone"], "home", "high")
     assert task["due"].startswith("2026-11-27T23:59:59")

@@ -207,9 +207,7 @@ def test_change_mistakes(plain, mentions):
 def test_edit_with_ids_changes_with_every_other_word():
     selection, changes = read_edit(words("1-3", "5", "+urgent", "-old", "project:work", "Renamed"))
     assert selection == Selection(numbers=(1, 2, 3, 5))
-    assert changes == Changes(
-        title=("Renamed",), tags=("urgent",), untags=("old",), project="work"
-    )
+    assert changes == Changes(title=("Renamed",), tags=("urgent",), untags=("old",), project="work")
 
 
 def test_edit_with_a_filter_changes_only_with_pri_and_due():
