@@ -4,6 +4,8 @@ import json
 import shlex
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.support import assert_fails
 from todo_cli.errors import ExitCode
@@ -343,3 +345,31 @@ def test_edit_a_filter_matching_nothing(cli, board):
 def test_edit_word_errors(cli, board, args, mentions):
     code = ExitCode.NOT_FOUND if "no task" in mentions else ExitCode.USAGE
     assert mentions in fails(cli, code, *args)
+
+
+# --- hostile words ------------------------------------------------------------------------
+
+HOSTILE = st.lists(
+    st.one_of(
+        st.text(max_size=10),
+        st.sampled_from(
+            ["+", "-", "@", "pri:", "due:", "due.before:", "project:", "status:", "--"]
+        ).flatmap(lambda prefix: st.text(max_size=6).map(lambda rest: prefix + rest)),
+        st.from_regex(r"[0-9]{1,11}(-[0-9]{1,11})?", fullmatch=True),
+    ),
+    max_size=5,
+)
+DOCUMENTED = {ExitCode.OK, ExitCode.USAGE, ExitCode.NOT_FOUND, ExitCode.CONFLICT}
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(command=st.sampled_from(["list", "next", "done", "edit", "add"]), words=HOSTILE)
+def test_hostile_words_give_documented_codes_and_one_line(cli, command, words):
+    words = [word.replace("\x00", "") for word in words]  # no argv can hold a NUL
+    result = cli(command, *words)
+    assert result.exit_code in DOCUMENTED, (result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr
+    if result.exit_code != ExitCode.OK:
+        assert len(result.stderr.splitlines()) == 1, result.stderr
