@@ -165,7 +165,7 @@ def test_add_title_at_the_limit(cli):
         (["add", "t", "-t", "two words"], "two words"),
         (["add", "t", "-P", "home..garden"], "home..garden"),
         (["add", "t", "-d", "a\x00b"], "\\x00"),
-        (["add"], "TITLE"),
+        (["add"], "the title is empty"),
         (["add", "t", "--colour", "red"], "--colour"),
     ],
 )
@@ -453,9 +453,21 @@ def test_any_missing_id_changes_nothing_and_names_them(cli, verb):
 
 
 @pytest.mark.parametrize("verb", ["done", "reopen", "rm", "restore", "purge"])
-def test_multi_id_verbs_need_numeric_ids(cli, verb):
+@pytest.mark.parametrize("word", ["0", "3-1", "2,0"])
+def test_multi_id_verbs_need_valid_ids(cli, verb, word):
     add(cli, "a")
-    fails(cli, ExitCode.USAGE, verb, "1", "abc", "--yes")
+    fails(cli, ExitCode.USAGE, verb, "1", word, "--yes")
+
+
+@pytest.mark.parametrize("verb", ["done", "reopen", "rm", "restore", "purge"])
+def test_a_word_beside_ids_narrows_them_as_a_filter(cli, verb):
+    # Before the filter language, `done 1 abc` was a usage error; now `abc` is text
+    # to search for, which task 1 ("a") does not contain: nothing matches.
+    add(cli, "a")
+    before = every_task(cli)
+    result = ok(cli, verb, "1", "abc", "--yes")
+    assert result.stderr == "no tasks match; nothing changed\n"
+    assert every_task(cli) == before
 
 
 @pytest.mark.parametrize("verb", ["done", "reopen", "rm", "restore", "purge"])
@@ -596,7 +608,7 @@ def test_edit_leaves_other_fields_alone(cli):
         (["edit", "1", "--due", "tomorrow", "--no-due"], "--no-due"),
         (["edit", "1", "-P", "home", "--no-project"], "--no-project"),
         (["edit", "1", "-t", "two words"], "two words"),
-        (["edit", "x", "--title", "t"], "integer"),
+        (["edit", "0", "--title", "t"], "IDs start at 1"),
     ],
 )
 def test_edit_usage_errors(cli, args, mentions):
@@ -777,12 +789,12 @@ def test_limit_at_its_maximum(cli):
 @pytest.mark.parametrize(
     ("command", "metavars"),
     [
-        ("add", ["TITLE", "TEXT", "PRIO", "WHEN", "TAG", "PROJECT"]),
+        ("add", ["WORDS...", "TEXT", "PRIO", "WHEN", "TAG", "PROJECT"]),
         ("list", ["TAG", "PROJECT", "PRIO", "WHEN", "TEXT", "N"]),
-        ("edit", ["ID", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
+        ("edit", ["[ID|FILTER...", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
         ("show", ["ID"]),
-        ("done", ["ID"]),
-        ("purge", ["ID"]),
+        ("done", ["[ID|FILTER]..."]),
+        ("purge", ["[ID|FILTER]..."]),
     ],
 )
 def test_help_shows_metavars_not_python_types(cli, command, metavars):

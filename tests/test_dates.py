@@ -75,6 +75,47 @@ def test_words(text, expected):
     assert parse_when(text, now=NOW) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sod", local(2026, 11, 26, 0, 0)),
+        ("eod", eod(2026, 11, 26)),
+        ("sow", local(2026, 11, 23, 0, 0)),  # Monday of this week
+        ("eow", eod(2026, 11, 29)),  # its Sunday
+        ("som", local(2026, 11, 1, 0, 0)),
+        ("eom", eod(2026, 11, 30)),
+        ("soy", local(2026, 1, 1, 0, 0)),
+        ("EOY", eod(2026, 12, 31)),
+        ("friday", eod(2026, 11, 27)),
+        ("Fri", eod(2026, 11, 27)),
+        ("monday", eod(2026, 11, 30)),
+        ("wed", eod(2026, 12, 2)),
+        ("thursday", eod(2026, 12, 3)),  # today is Thursday: the next one, never today
+        ("thu", eod(2026, 12, 3)),
+        ("sunday", eod(2026, 11, 29)),
+        ("sat", eod(2026, 11, 28)),
+    ],
+)
+def test_named_dates_and_weekdays(text, expected):
+    assert parse_when(text, now=NOW) == expected
+
+
+def test_end_of_month_knows_february():
+    assert parse_when("eom", now=local(2028, 2, 10, 12, 0)) == eod(2028, 2, 29)
+
+
+def test_named_dates_need_no_dateparser(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dateparser", None)  # importing it would fail
+    monkeypatch.setitem(sys.modules, "dateparser.date", None)
+    for word in ("sod", "eow", "eom", "soy", "friday", "mon"):
+        assert parse_when(word, now=NOW).tzinfo is not None
+
+
+def test_a_weekday_past_year_9999_is_out_of_range():
+    with pytest.raises(UsageError, match="out of range"):
+        parse_when("monday", now=local(9999, 12, 31, 12, 0))
+
+
 def test_next_friday_from_thursday_is_tomorrow():
     assert parse_when("next friday", now=NOW) == eod(2026, 11, 27)
 

@@ -100,3 +100,35 @@ def test_the_downgrade_prompt_says_what_it_drops(cli, todo_env):
 def test_purge_off_a_terminal_still_needs_yes(cli, todo_env):
     add_and_remove(cli, todo_env, "Buy milk")
     assert "--yes" in assert_fails(cli("purge", "1"), ExitCode.USAGE)
+
+
+def add_tagged(database_url: str, *titles: str) -> None:
+    """Tasks tagged x, written as another client would (any title)."""
+    for title in titles:
+        insert_task(database_url, title, tags=["x"])
+
+
+def test_a_bulk_filter_asks_at_a_terminal_listing_the_tasks_escaped(cli, todo_env):
+    add_tagged(todo_env, "a", "b", "c", "evil \x1b]0;pwned\x07 title")
+    terminal = Terminal("done", "+x", env={"TODO_DATABASE_URL": todo_env})
+    prompt = terminal.read_until(b"[y/N]")
+    assert "The filter selects 4 tasks:" in prompt
+    assert "1  a" in prompt
+    assert "4  evil \\x1b]0;pwned\\x07 title" in prompt
+    assert "\x1b" not in prompt
+    terminal.answer("n")
+    code, seen = terminal.finish()
+    assert code == ExitCode.OK, seen
+    assert "nothing changed" in seen
+    assert cli("list", "status:done", "--json").stdout == "[]\n"
+
+
+def test_accepting_a_bulk_change_at_a_terminal_changes_exactly_those(cli, todo_env):
+    add_tagged(todo_env, "a", "b", "c", "d")
+    terminal = Terminal("done", "+x", env={"TODO_DATABASE_URL": todo_env})
+    terminal.read_until(b"[y/N]")
+    terminal.answer("y")
+    code, seen = terminal.finish()
+    assert code == ExitCode.OK, seen
+    assert "Completed task 4: d" in seen
+    assert cli("list", "--json").stdout == "[]\n"

@@ -1,14 +1,19 @@
 """WHEN values: ISO dates and times, or plain words, read in the local time zone.
 
 A date without a time means the end of that day, local time, so a task due
-today is not overdue before tonight. ISO input never imports dateparser;
+today is not overdue before tonight. Taskwarrior's keywords name the edges
+of the current day, week (Monday to Sunday), month and year: ``sod eod sow
+eow som eom soy eoy``; a weekday name (``friday``, ``fri``) is the next such
+day, never today. ISO input and keywords never import dateparser; other
 words load it on first use.
 """
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +21,11 @@ from todo_cli.errors import ConfigError, UsageError
 
 END_OF_DAY = time(23, 59, 59)
 END_OF_TODAY_WORDS = {"eod", "end of day", "tonight"}
+# Spelled out, not calendar.day_name: that follows the C library's locale.
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = {name: day for day, name in enumerate(DAY_NAMES)}
+WEEKDAY_ABBREVIATIONS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3}
+WEEKDAY_ABBREVIATIONS |= {"thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 # A day inside datetime's range at both ends, so any UTC offset still fits.
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
@@ -52,10 +62,44 @@ class OutOfRangeError(UsageError):
 def _parse(text: str, now: datetime) -> datetime | None:
     spaced = " ".join(text.split())
     cleaned = spaced.lower()
-    if cleaned in END_OF_TODAY_WORDS:
-        return end_of_day(now.date())
+    keyword = _keyword(cleaned, now.date())
+    if keyword is not None:
+        return keyword
     # ISO before lowercasing: week dates need their capital W (2026-W49-2).
     return _parse_iso(spaced) or _parse_words(cleaned, now)
+
+
+def _keyword(word: str, today: date) -> datetime | None:
+    """Taskwarrior's named dates and the weekday names, without dateparser."""
+    if word in END_OF_TODAY_WORDS:
+        return end_of_day(today)
+    weekday = WEEKDAYS.get(word, WEEKDAY_ABBREVIATIONS.get(word))
+    try:
+        if weekday is not None:
+            return end_of_day(today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1))
+        edge = PERIOD_EDGES.get(word)
+        return None if edge is None else edge(today)
+    except OverflowError:  # past year 9999
+        raise OutOfRangeError(f"{word} is out of range (years 1 to 9999)") from None
+
+
+def start_of_day(day: date) -> datetime:
+    return local(datetime.combine(day, time.min))
+
+
+def _last_of_month(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+PERIOD_EDGES: dict[str, Callable[[date], datetime]] = {
+    "sod": start_of_day,
+    "sow": lambda day: start_of_day(day - timedelta(days=day.weekday())),
+    "eow": lambda day: end_of_day(day + timedelta(days=6 - day.weekday())),
+    "som": lambda day: start_of_day(day.replace(day=1)),
+    "eom": lambda day: end_of_day(_last_of_month(day)),
+    "soy": lambda day: start_of_day(day.replace(month=1, day=1)),
+    "eoy": lambda day: end_of_day(day.replace(month=12, day=31)),
+}
 
 
 def check_local_zone(zone: str | None) -> None:

@@ -23,9 +23,14 @@ JsonOption = Annotated[bool, flag("--json", help="Print JSON on stdout for scrip
 IdArgument = Annotated[
     int, typer.Argument(min=1, help="The task's short ID.", metavar="ID", show_default=False)
 ]
-IdsArgument = Annotated[
-    list[int],
-    typer.Argument(min=1, help="One or more short task IDs.", metavar="ID", show_default=False),
+FilterArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[ID|FILTER]...",
+        help="IDs (4, 1-3,7) or filter words: +tag -tag project:P pri:H status:done "
+        "due.before:WHEN +ACTIVE, other words searched. See README.",
+        show_default=False,
+    ),
 ]
 YesOption = Annotated[bool, flag("--yes", "-y", help="Do it without asking.")]
 DescriptionOption = Annotated[

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, state
+from todo_cli.cli import render, state, word_args
 from todo_cli.cli.options import (
     LIMIT_MAX,
     Command,
     DescriptionOption,
     DueOption,
+    FilterArgument,
     IdArgument,
-    IdsArgument,
     JsonOption,
     PriorityOption,
     ProjectOption,
@@ -26,23 +27,37 @@ from todo_cli.cli.options import (
     flag,
 )
 from todo_cli.cli.runner import run_for_user
+from todo_cli.cli.selection import combined, need_words, run_picked, selection_filter
 from todo_cli.errors import ExitCode, UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.text import visible
+from todo_cli.words import read_changes, read_edit, read_filter
+
+NO_MATCH = "no tasks match; nothing changed"
 
 if TYPE_CHECKING:
     from todo_cli.models import Task
     from todo_cli.service.tasks import Outcome
+    from todo_cli.words import Changes
 
 
 def register(app: typer.Typer) -> None:
     for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
         name = command.__name__.rstrip("_")
-        app.command(name, cls=Command)(command)
+        cls = Command if command is show else word_args.WordsCommand
+        app.command(name, cls=cls)(command)
 
 
 def add(
-    title: Annotated[str, typer.Argument(help="What to do.", metavar="TITLE", show_default=False)],
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="WORDS...",
+            help="The title, every word; +tag @context project:P due:WHEN pri:H set fields. "
+            "Words after -- are title text as typed.",
+            show_default=False,
+        ),
+    ] = None,
     description: DescriptionOption = None,
     priority: PriorityOption = None,
     due: DueOption = None,
@@ -50,17 +65,18 @@ def add(
     project: ProjectOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add a task."""
+    """Add a task: `todo add Call the bank +phone project:home due:friday pri:H`."""
     from todo_cli.models import TaskCreate
     from todo_cli.service import tasks as service
 
+    changes = read_changes(word_args.words(words), adding=True)
     new = TaskCreate(
-        title=title,
+        title=changes.title_text,
         description=description,
-        priority=_priority(priority),
-        due=_when(due),
-        tags=tag or [],
-        project=project,
+        priority=_priority(_once("priority", priority, changes.priority)),
+        due=_when(_once("due", due, changes.due)),
+        tags=[*(tag or []), *changes.tags],
+        project=_once("project", project, changes.project),
     )
     task = run_for_user(
         lambda session, user: service.add_task(
@@ -74,7 +90,13 @@ def add(
 
 
 def list_(
-    status: Annotated[StatusFilter, typer.Option(help="Which tasks.")] = StatusFilter.PENDING,
+    words: FilterArgument = None,
+    status: Annotated[
+        StatusFilter | None,
+        typer.Option(
+            help="Which tasks [default: pending; any status for IDs].", show_default=False
+        ),
+    ] = None,
     tag: TagOption = None,
     project: Annotated[
         str | None,
@@ -113,12 +135,14 @@ def list_(
     json: JsonOption = False,
     active: Annotated[bool, flag("--active", help="Only started tasks.")] = False,
 ) -> None:
-    """List tasks (pending ones unless --status says otherwise)."""
+    """List tasks: `todo list +phone -waiting project:home` (pending ones unless told)."""
     from todo_cli.service import tasks as service
 
     now = clock.now()
-    where = TaskFilter(
-        status=status,
+    selection = read_filter(word_args.words(words))
+    from_words = selection_filter(selection, now=now, default=StatusFilter.PENDING, status=status)
+    from_options = TaskFilter(
+        status=from_words.status,
         tags=tag or (),
         project=project,
         priority=_priority(priority),
@@ -129,6 +153,7 @@ def list_(
         limit=limit,
         active=active,
     )
+    where = combined(from_options, from_words)
     tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
     if json:
         render.print_tasks_json(tasks)
@@ -153,49 +178,68 @@ def show(number: IdArgument, json: JsonOption = False) -> None:
         render_workflow.print_notes_and_history(task, changes)
 
 
-def done(numbers: IdsArgument, json: JsonOption = False) -> None:
-    """Mark tasks done."""
+def done(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Mark tasks done: `todo done 4`, `todo done 1-3,7`, `todo done +errand`."""
     from todo_cli.service import tasks as service
 
-    _change(service.complete_tasks, numbers, json=json, verb="Completed")
+    where = picked(words, "done", StatusFilter.PENDING)
+    _change(service.complete_tasks, where, yes=yes, json=json, verb="Completed", name="done")
 
 
-def reopen(numbers: IdsArgument, json: JsonOption = False) -> None:
-    """Mark done tasks pending again."""
+def reopen(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Mark done tasks pending again (a filter picks among done tasks)."""
     from todo_cli.service import tasks as service
 
-    _change(service.reopen_tasks, numbers, json=json, verb="Reopened")
+    where = picked(words, "reopen", StatusFilter.DONE)
+    _change(service.reopen_tasks, where, yes=yes, json=json, verb="Reopened", name="reopen")
 
 
-def rm(numbers: IdsArgument, json: JsonOption = False) -> None:
+def rm(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
     """Delete tasks (recoverable with `todo restore`)."""
     from todo_cli.service import tasks as service
 
-    _change(service.remove_tasks, numbers, json=json, verb="Deleted")
+    where = picked(words, "rm", StatusFilter.PENDING)
+    _change(service.remove_tasks, where, yes=yes, json=json, verb="Deleted", name="rm")
 
 
-def restore(numbers: IdsArgument, json: JsonOption = False) -> None:
-    """Bring deleted tasks back."""
+def restore(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Bring deleted tasks back (a filter picks among deleted tasks)."""
     from todo_cli.service import tasks as service
 
-    _change(service.restore_tasks, numbers, json=json, verb="Restored")
+    where = picked(words, "restore", StatusFilter.DELETED)
+    _change(service.restore_tasks, where, yes=yes, json=json, verb="Restored", name="restore")
 
 
-def purge(numbers: IdsArgument, yes: YesOption = False, json: JsonOption = False) -> None:
+def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
     """Delete deleted tasks for good (asks first, naming them, unless --yes)."""
     from todo_cli.service import tasks as service
 
+    where = picked(words, "purge", StatusFilter.DELETED)
     if needs_confirmation(yes):
         doomed = run_for_user(
-            lambda session, user: service.get_tasks(session, user=user, numbers=numbers)
+            lambda session, user: service.select_tasks(session, user=user, where=where)
         )
+        if not doomed:
+            render.message(NO_MATCH)
+            _report([], set(), json=json, verb="Purged")
+            return
         confirm(_purge_question(doomed))
+        # Exactly the tasks named in the question, if they still match.
+        where = replace(where, numbers=tuple(task.number for task in doomed))
+    command = state.current.command_line()
     tasks = run_for_user(
-        lambda session, user: service.purge_tasks(
-            session, user=user, numbers=numbers, command=state.current.command_line()
-        )
+        lambda session, user: service.purge_tasks(session, user=user, where=where, command=command)
     )
+    if not tasks:
+        render.message(NO_MATCH)
     _report(tasks, set(), json=json, verb="Purged")
+
+
+def picked(words: list[str] | None, command: str, default: StatusFilter) -> TaskFilter:
+    """The filter a verb's words describe; at least one word is needed."""
+    selection = read_filter(word_args.words(words))
+    need_words(selection, command)
+    return selection_filter(selection, now=clock.now(), default=default)
 
 
 def _purge_question(tasks: list[Task]) -> str:
@@ -205,7 +249,15 @@ def _purge_question(tasks: list[Task]) -> str:
 
 
 def edit(
-    number: IdArgument,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID|FILTER... [CHANGES...]",
+            help="IDs then changes (`4 pri:H +urgent new title`), or a filter then "
+            "pri:/due: changes and options (`+phone pri:M`). See README.",
+            show_default=False,
+        ),
+    ] = None,
     title: Annotated[
         str | None, typer.Option(help="New title.", metavar="TITLE", show_default=False)
     ] = None,
@@ -221,36 +273,83 @@ def edit(
     ] = None,
     project: ProjectOption = None,
     no_project: Annotated[bool, flag("--no-project", help="Clear it.")] = False,
+    yes: YesOption = False,
     json: JsonOption = False,
 ) -> None:
-    """Change a task's fields."""
+    """Change tasks: `todo edit 4 pri:H`, `todo edit 1-3 --due friday`, `todo edit +phone pri:M`."""
     from todo_cli.models import TaskUpdate
     from todo_cli.service import tasks as service
 
-    given = {"title": title, "description": description}
+    selection, changes = read_edit(word_args.words(words))
+    need_words(selection, "edit")
+    where = selection_filter(selection, now=clock.now(), default=StatusFilter.PENDING)
+    given = {"title": _once("title", title, changes.title_text or None)}
+    given["description"] = description
     fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     fields |= _clearable("priority", _priority(priority), clear=no_priority)
     fields |= _clearable("due", _when(due), clear=no_due)
     fields |= _clearable("project", project, clear=no_project)
-    changes = TaskUpdate(**fields)
-    tags = TagChanges(add=tag or (), remove=untag or ())
-    outcome: Outcome = run_for_user(
-        lambda session, user: service.edit_task(
+    fields = _with_words(fields, changes)
+    tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
+    command = state.current.command_line()
+    edited = run_picked(
+        lambda session, user, chosen, confirmed: service.edit_tasks(
             session,
             user=user,
-            number=number,
-            changes=changes,
+            where=chosen,
+            changes=TaskUpdate(**fields),
             tags=tags,
-            command=state.current.command_line(),
-        )
+            confirmed=confirmed,
+            command=command,
+        ),
+        where,
+        yes=yes,
+        verb="edit",
     )
-    [task] = outcome.tasks
-    if task.number in outcome.unchanged:
-        render.message(f"task {task.number} unchanged: it already has those values")
-    elif not json:
-        render.message(f"Updated task {task.number}: {task.title}")
-    if json:
-        render.print_task_json(task)
+    _report_edit(edited, single=_one_id(words, selection), json=json)
+
+
+def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
+    """The options' fields plus what pri:/due:/project: words set or clear."""
+    from_words: dict[str, Any] = dict.fromkeys(changes.cleared)
+    if changes.priority is not None:
+        from_words["priority"] = _priority(changes.priority)
+    if changes.due is not None:
+        from_words["due"] = _when(changes.due)
+    if changes.project is not None:
+        from_words["project"] = changes.project
+    for name in from_words.keys() & fields.keys():
+        raise UsageError(f"the {name} is given twice (an option and a {name}: word); give it once")
+    return fields | from_words
+
+
+def _one_id(words: list[str] | None, selection: Any) -> bool:
+    """`todo edit 4 …` prints one object, as it always did; anything else an array."""
+    return len(selection.numbers) == 1 and word_args.words(words).plain[:1] == (
+        str(selection.numbers[0]),
+    )
+
+
+def _report_edit(outcome: Outcome, *, single: bool, json: bool) -> None:
+    tasks = outcome.tasks
+    if not tasks:
+        render.message(NO_MATCH)
+    for task in tasks:
+        if task.number in outcome.unchanged:
+            render.message(f"task {task.number} unchanged: it already has those values")
+        elif not json:
+            render.message(f"Updated task {task.number}: {task.title}")
+    if json and single:
+        render.print_task_json(tasks[0])
+    elif json:
+        render.print_tasks_json(tasks)
+
+
+def _once(name: str, option: Any, word: Any) -> Any:
+    """A field set by an option or by a word, not both."""
+    if option is not None and word is not None:
+        raise UsageError(f"the {name} is given twice (an option and a word); give it once")
+    return word if option is None else option
 
 
 def confirm_or_refuse(yes: bool, question: str) -> None:
@@ -283,11 +382,34 @@ def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
     return {} if value is None else {name: value}
 
 
-def _change(verb_fn: Callable[..., Any], numbers: list[int], *, json: bool, verb: str) -> None:
+def change_picked(
+    verb_fn: Callable[..., Any], where: TaskFilter, *, yes: bool, name: str
+) -> Outcome:
+    """Run a verb on the tasks ``where`` picks (asking first when a filter picks many)."""
     command = state.current.command_line()
-    outcome: Outcome = run_for_user(
-        lambda session, user: verb_fn(session, user=user, numbers=numbers, command=command)
+    outcome: Outcome = run_picked(
+        lambda session, user, chosen, confirmed: verb_fn(
+            session, user=user, where=chosen, confirmed=confirmed, command=command
+        ),
+        where,
+        yes=yes,
+        verb=name,
     )
+    if not outcome.tasks:
+        render.message(NO_MATCH)
+    return outcome
+
+
+def _change(
+    verb_fn: Callable[..., Any],
+    where: TaskFilter,
+    *,
+    yes: bool,
+    json: bool,
+    verb: str,
+    name: str,
+) -> None:
+    outcome = change_picked(verb_fn, where, yes=yes, name=name)
     _report(outcome.tasks, outcome.unchanged, json=json, verb=verb)
 
 

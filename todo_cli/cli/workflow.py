@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, render_workflow, state
-from todo_cli.cli.options import IdArgument, IdsArgument, JsonOption
+from todo_cli.cli import render, render_workflow, state, word_args
+from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
 from todo_cli.cli.runner import run_for_user
+from todo_cli.cli.selection import selection_filter
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import StatusFilter
+from todo_cli.words import read_filter
 
 if TYPE_CHECKING:
     from todo_cli.service.tasks import Outcome
@@ -19,8 +22,10 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most 
 
 
 def register(app: typer.Typer) -> None:
-    for command in (undo, log, note, start, stop, next_, projects, tags):
+    for command in (undo, log, note, projects, tags):
         app.command(command.__name__.rstrip("_"))(command)
+    for selecting in (start, stop, next_):
+        app.command(selecting.__name__.rstrip("_"), cls=word_args.WordsCommand)(selecting)
 
 
 def undo(json: JsonOption = False) -> None:
@@ -83,35 +88,42 @@ def note(
         render.message(f"{verb} task {task.number}: {render_workflow.one_line(task.title)}")
 
 
-def start(numbers: IdsArgument, json: JsonOption = False) -> None:
-    """Mark pending tasks active (`todo list --active`)."""
+def start(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Mark pending tasks active (`todo list --active`, `todo list +ACTIVE`)."""
+    from todo_cli.cli.tasks import change_picked, picked
     from todo_cli.service.activity import start_tasks
 
-    command = state.current.command_line()
-    outcome: Outcome = run_for_user(
-        lambda session, user: start_tasks(session, user=user, numbers=numbers, command=command)
-    )
+    where = picked(words, "start", StatusFilter.PENDING)
+    outcome: Outcome = change_picked(start_tasks, where, yes=yes, name="start")
     render_workflow.report_activity(outcome, json=json, verb="Started", unchanged="already active")
 
 
-def stop(numbers: IdsArgument, json: JsonOption = False) -> None:
-    """Mark active tasks inactive again."""
+def stop(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+    """Mark active tasks inactive again (a filter picks among active tasks)."""
+    from dataclasses import replace
+
+    from todo_cli.cli.tasks import change_picked, picked
     from todo_cli.service.activity import stop_tasks
 
-    command = state.current.command_line()
-    outcome: Outcome = run_for_user(
-        lambda session, user: stop_tasks(session, user=user, numbers=numbers, command=command)
-    )
+    where = picked(words, "stop", StatusFilter.PENDING)
+    if not where.numbers:
+        where = replace(where, active=True)
+    outcome: Outcome = change_picked(stop_tasks, where, yes=yes, name="stop")
     render_workflow.report_activity(outcome, json=json, verb="Stopped", unchanged="not active")
 
 
-def next_(limit: LimitOption = 10, json: JsonOption = False) -> None:
+def next_(words: FilterArgument = None, limit: LimitOption = 10, json: JsonOption = False) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
     from todo_cli.service.urgency import next_tasks
 
     now = clock.now()
+    selection = read_filter(word_args.words(words))
+    if selection.status not in (None, "pending"):
+        hint = f"try `todo list status:{selection.status}`"
+        raise UsageError(f"next lists pending tasks only; {hint}")
+    where = selection_filter(selection, now=now, default=StatusFilter.PENDING)
     scored = run_for_user(
-        lambda session, user: next_tasks(session, user=user, now=now, limit=limit)
+        lambda session, user: next_tasks(session, user=user, now=now, limit=limit, where=where)
     )
     if json:
         render.print_json(render_workflow.scored_as_json(scored))

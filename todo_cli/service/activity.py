@@ -10,14 +10,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli.errors import ConflictError
 from todo_cli.models import Status, Task, User
 from todo_cli.service import journal
-from todo_cli.service.tasks import Outcome, _describe_numbers, get_tasks
+from todo_cli.service.filters import TaskFilter, by_numbers
+from todo_cli.service.tasks import Outcome, _describe_numbers, pick_tasks
 
 
 async def start_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "start"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "start",
 ) -> Outcome:
     """Mark pending tasks active; one already active is left as it was."""
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    where = where or by_numbers(numbers)
+    tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
     finished = [task.number for task in tasks if task.status != Status.PENDING]
     if finished:
         raise ConflictError(
@@ -28,10 +36,17 @@ async def start_tasks(
 
 
 async def stop_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "stop"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "stop",
 ) -> Outcome:
     """Mark tasks inactive; one not active is left as it was."""
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    where = where or by_numbers(numbers)
+    tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
     return await _set_started(session, user, tasks, None, command)
 
 

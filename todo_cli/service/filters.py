@@ -12,8 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from todo_cli.errors import UsageError
+
 if TYPE_CHECKING:
     from todo_cli.models import Priority
+
+# A filter (not a list of IDs) that picks more tasks than this asks first, or needs --yes.
+BULK_LIMIT = 3
 
 
 class Sort(StrEnum):
@@ -32,6 +37,8 @@ class StatusFilter(StrEnum):
 
 @dataclass(frozen=True)
 class TaskFilter:
+    """Every condition holds (AND); the empty filter is every pending task."""
+
     status: StatusFilter = StatusFilter.PENDING
     tags: Sequence[str] = ()
     project: str | None = None
@@ -42,6 +49,28 @@ class TaskFilter:
     sort: Sort | None = None  # None: overdue first, then due, then priority
     limit: int | None = None
     active: bool = False  # only started tasks (`todo start`)
+    numbers: Sequence[int] = ()  # only these short IDs; each must exist (NotFoundError)
+    without_tags: Sequence[str] = ()  # none of these tags (`-tag`)
+    no_project: bool = False  # `project:`
+    no_priority: bool = False  # `pri:none`
+    due_after: datetime | None = None
+    words: Sequence[str] = ()  # each in the title or description, any case
+
+
+def by_numbers(numbers: Sequence[int]) -> TaskFilter:
+    """Tasks named by their IDs, whatever their status."""
+    return TaskFilter(status=StatusFilter.ALL, numbers=tuple(numbers))
+
+
+class ConfirmationNeededError(UsageError):
+    """A filter picked more than BULK_LIMIT tasks and nobody said yes: nothing changed."""
+
+    def __init__(self, picked: Sequence[tuple[int, str]]) -> None:
+        super().__init__(
+            f"the filter selects {len(picked)} tasks; add --yes to change them all"
+            " (nothing changed)"
+        )
+        self.picked = list(picked)  # (ID, title) of each, to ask about at a terminal
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, func, literal_column, or_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    not_,
+    or_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
 from todo_cli.service import journal
-from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
+from todo_cli.service.filters import (
+    BULK_LIMIT,
+    ConfirmationNeededError,
+    Sort,
+    StatusFilter,
+    TagChanges,
+    TaskFilter,
+    by_numbers,
+)
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
     clean_search,
     clean_tags,
+    clean_text,
     clean_title,
 )
 
@@ -75,6 +96,46 @@ async def get_tasks(
     return [found[number] for number in wanted]
 
 
+async def select_tasks(
+    session: AsyncSession, *, user: User, where: TaskFilter, lock: bool = False
+) -> list[Task]:
+    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order.
+
+    One indexed query; a second one only to tell a missing ID from one the
+    other conditions left out.
+    """
+    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
+    statement = statement.order_by(col(Task.number))
+    if lock:
+        statement = statement.with_for_update()
+    tasks = list((await session.exec(statement)).all())
+    if not where.numbers:
+        return tasks
+    found = {task.number: task for task in tasks}
+    await _require(session, user, [number for number in where.numbers if number not in found])
+    return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
+
+
+async def pick_tasks(
+    session: AsyncSession, *, user: User, where: TaskFilter, confirmed: bool = True
+) -> list[Task]:
+    """``select_tasks``, locked; a filter picking more than BULK_LIMIT needs ``confirmed``."""
+    tasks = await select_tasks(session, user=user, where=where, lock=True)
+    if not confirmed and not where.numbers and len(tasks) > BULK_LIMIT:
+        raise ConfirmationNeededError([(task.number, task.title) for task in tasks])
+    return tasks
+
+
+async def _require(session: AsyncSession, user: User, numbers: Sequence[int]) -> None:
+    if not numbers:
+        return
+    statement = select(Task.number).where(Task.user_id == _id(user), _numbered(numbers))
+    existing = set((await session.exec(statement)).all())
+    missing = [number for number in numbers if number not in existing]
+    if missing:
+        raise NotFoundError(_describe_missing(missing))
+
+
 async def edit_task(
     session: AsyncSession,
     *,
@@ -84,29 +145,53 @@ async def edit_task(
     tags: TagChanges = TagChanges(),
     command: str = "edit",
 ) -> Outcome:
-    """Apply the fields ``changes`` sets (None clears) and the tag changes.
+    """``edit_tasks`` on the task numbered ``number``."""
+    where = by_numbers([number])
+    return await edit_tasks(
+        session, user=user, where=where, changes=changes, tags=tags, command=command
+    )
 
-    Values a task already has are no change: if nothing differs, nothing is written
-    (updated_at stays) and the task's number is in ``Outcome.unchanged``.
+
+async def edit_tasks(
+    session: AsyncSession,
+    *,
+    user: User,
+    where: TaskFilter,
+    changes: TaskUpdate,
+    tags: TagChanges = TagChanges(),
+    confirmed: bool = True,
+    command: str = "edit",
+) -> Outcome:
+    """Apply the fields ``changes`` sets (None clears) and the tag changes to every task
+    ``where`` picks, all or none, journaled as one change.
+
+    Values a task already has are no change: a task where nothing differs is not
+    written (its updated_at stays) and its number is in ``Outcome.unchanged``.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
     if not values and not tags.add and not tags.remove:
-        raise UsageError("nothing to change; give at least one option (see `todo edit --help`)")
+        raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
-    task = (await get_tasks(session, user=user, numbers=[number], lock=True))[0]
+    tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
+    before = journal.snapshots(tasks)
+    unchanged = {task.number for task in tasks if not _apply_changes(task, values, added, removed)}
+    await session.flush()
+    entries = journal.changes(tasks, before)
+    await journal.record(session, user=user, command=command, entries=entries)
+    return Outcome(tasks=tasks, unchanged=unchanged)
+
+
+def _apply_changes(
+    task: Task, values: dict[str, Any], added: list[str], removed: list[str]
+) -> bool:
+    """Set on ``task`` what differs from what it has; whether anything did."""
+    wanted = dict(values)
     if added or removed:
-        values["tags"] = _retag(task.tags, added, removed)
-    differing = {name: value for name, value in values.items() if getattr(task, name) != value}
-    if not differing:
-        return Outcome(tasks=[task], unchanged={task.number})
-    before = journal.snapshots([task])
+        wanted["tags"] = _retag(task.tags, added, removed)
+    differing = {name: value for name, value in wanted.items() if getattr(task, name) != value}
     for name, value in differing.items():
         setattr(task, name, value)
-    await session.flush()
-    await journal.record(
-        session, user=user, command=command, entries=journal.changes([task], before)
-    )
-    return Outcome(tasks=[task])
+    return bool(differing)
 
 
 def _tag_changes(tags: TagChanges) -> tuple[list[str], list[str]]:
@@ -119,34 +204,76 @@ def _tag_changes(tags: TagChanges) -> tuple[list[str], list[str]]:
 
 
 async def complete_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "done"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "done",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["done"], command)
+    """Mark pending tasks done: the IDs given, or what ``where`` picks."""
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["done"], command)
 
 
 async def reopen_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "reopen"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "reopen",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["reopen"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["reopen"], command)
 
 
 async def remove_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "rm"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "rm",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["rm"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["rm"], command)
 
 
 async def restore_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "restore"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    confirmed: bool = True,
+    command: str = "restore",
 ) -> Outcome:
-    return await _transition(session, user, numbers, TRANSITIONS["restore"], command)
+    tasks = await pick_tasks(
+        session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
+    )
+    return await _transition(session, user, tasks, TRANSITIONS["restore"], command)
 
 
 async def purge_tasks(
-    session: AsyncSession, *, user: User, numbers: Sequence[int], command: str = "purge"
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int] = (),
+    where: TaskFilter | None = None,
+    command: str = "purge",
 ) -> list[Task]:
     """Delete for good; only tasks already deleted (``rm``), else nothing is purged."""
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
+    tasks = await pick_tasks(session, user=user, where=where or by_numbers(numbers))
     live = [task.number for task in tasks if task.status != Status.DELETED]
     if live:
         raise ConflictError(
@@ -187,11 +314,10 @@ TRANSITIONS = {
 async def _transition(
     session: AsyncSession,
     user: User,
-    numbers: Sequence[int],
+    tasks: list[Task],
     transition: Transition,
     command: str,
 ) -> Outcome:
-    tasks = await get_tasks(session, user=user, numbers=numbers, lock=True)
     _refuse_blocked(tasks, transition)
     before = journal.snapshots(tasks)
     now = await session.scalar(select(func.now()))
@@ -281,7 +407,37 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(_matches(search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
+    return conditions + _word_conditions(where)
+
+
+def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """What the filter words (`todo list 1-3 -waiting project: pri:none milk`) add."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.numbers:
+        conditions.append(_numbered(where.numbers))
+    if where.without_tags:
+        conditions.append(not_(_tags_column().overlap(clean_tags(where.without_tags))))
+    if where.no_project:
+        conditions.append(col(Task.project).is_(None))
+    if where.no_priority:
+        conditions.append(col(Task.priority).is_(None))
+    if where.due_after:
+        conditions.append(col(Task.due) > where.due_after)
+    conditions.extend(_matches(clean_text(word, "search text")) for word in where.words)
     return conditions
+
+
+def _tags_column() -> Any:
+    """``tasks.tags`` with its ARRAY comparator (``overlap`` is ``&&``), which mypy cannot see."""
+    return col(Task.tags)
+
+
+def _numbered(numbers: Sequence[int]) -> ColumnElement[bool]:
+    """``number = ANY(:numbers)``: one parameter however many IDs, and the index still works."""
+    # The column is an int4: a larger number names no task (and would not bind).
+    storable = [number for number in dict.fromkeys(numbers) if number <= NUMBER_MAX]
+    wanted = bindparam("numbers", storable, type_=ARRAY(Integer))
+    return col(Task.number) == any_(wanted)
 
 
 def _in_project(project: str) -> ColumnElement[bool]:
@@ -341,5 +497,10 @@ def _describe_numbers(numbers: Sequence[int]) -> str:
 
 
 def _describe_missing(numbers: Sequence[int]) -> str:
-    joined = ", ".join(str(number) for number in numbers)
+    joined = ", ".join(str(number) for number in numbers[:MISSING_SHOWN])
+    if len(numbers) > MISSING_SHOWN:
+        joined += f" and {len(numbers) - MISSING_SHOWN} more"
     return f"no task {joined}" if len(numbers) == 1 else f"no tasks {joined}"
+
+
+MISSING_SHOWN = 10  # a range such as 1-100000 must not print a screenful

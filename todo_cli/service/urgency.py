@@ -22,6 +22,7 @@ Blocking and waiting have no counterpart yet. Ties go to the lower ID.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Priority, Status, Task, TaskNote, User
+from todo_cli.service.filters import StatusFilter, TaskFilter
+from todo_cli.service.tasks import _conditions
 
 NEXT_TAG = "next"
 NEXT_COEFFICIENT = 15.0
@@ -66,13 +69,22 @@ def urgency(now: datetime) -> ColumnElement[float]:
 
 
 async def next_tasks(
-    session: AsyncSession, *, user: User, now: datetime, limit: int = 10
+    session: AsyncSession,
+    *,
+    user: User,
+    now: datetime,
+    limit: int = 10,
+    where: TaskFilter = TaskFilter(),
 ) -> list[tuple[Task, float]]:
-    """The user's ``limit`` most urgent pending tasks, most urgent first, with their score."""
+    """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
     score = urgency(now).label("urgency")
     statement = (
         select(Task, score)
-        .where(Task.user_id == user.id, col(Task.status) == Status.PENDING.value)
+        .where(
+            Task.user_id == user.id,
+            col(Task.status) == Status.PENDING.value,
+            *_conditions(replace(where, status=StatusFilter.ALL)),
+        )
         .order_by(score.desc(), col(Task.number))
         .limit(limit)
     )

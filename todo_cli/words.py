@@ -1,0 +1,347 @@
+"""Taskwarrior-style words: what `todo add`, `todo list`, the verbs and `todo edit` read.
+
+Pure text in, plain values out: no database, no dates resolved (a WHEN stays
+text until the command reads it against its clock). Every mistake is a
+``UsageError`` naming the word.
+
+One word, one meaning (README, "Words"):
+
+=====================  ===============================  ==============================
+word                   as a change (add, edit)          as a filter (list, verbs, edit)
+=====================  ===============================  ==============================
+``4`` ``1-3,7``        (title text on add)              those task IDs
+``+tag`` ``@context``  add the tag                      has the tag
+``-tag``               remove the tag (title on add)    has not the tag
+``project:NAME``       set (``project:`` clears)        in NAME or below (``project:``: none)
+``pri:H|M|L``          set (``pri:`` clears)            that priority (``pri:none``: none)
+``due:WHEN``           set (``due:`` clears)            (refused: use due.before/after)
+``due.before:WHEN``    (refused)                        due before WHEN
+``due.after:WHEN``     (refused)                        due after WHEN
+``status:S``           (refused)                        pending, done, deleted or all
+``+ACTIVE``            (refused)                        started (`todo start`)
+``+OVERDUE``           (refused)                        pending and past due
+anything else          title text                       text in title or description
+=====================  ===============================  ==============================
+
+Everything after ``--`` is title text on a change and search text on a filter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from todo_cli.errors import UsageError
+
+MAX_IDS = 100_000  # per command; a range past this is surely a typo
+ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
+ATTRIBUTE = re.compile(r"([A-Za-z.]+):(.*)", re.DOTALL)
+ATTRIBUTES = {
+    "project": "project",
+    "proj": "project",
+    "pro": "project",
+    "priority": "priority",
+    "prio": "priority",
+    "pri": "priority",
+    "due": "due",
+    "due.before": "due.before",
+    "due.after": "due.after",
+    "status": "status",
+}
+VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
+PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
+PRIORITIES |= {"low": "low"}
+NO_PRIORITY = "none"
+STATUSES = {"pending", "done", "deleted", "all", "completed"}
+
+Kind = Literal["ids", "tag", "untag", "attribute", "text"]
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words after a command: ``plain`` ones are read, ``literal`` ones came after ``--``."""
+
+    plain: tuple[str, ...] = ()
+    literal: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A filter as typed; dates are still text (``due_before``), resolved by the caller."""
+
+    numbers: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    without_tags: tuple[str, ...] = ()
+    project: str | None = None
+    no_project: bool = False
+    priority: str | None = None  # high, medium, low or "none"
+    due_before: str | None = None
+    due_after: str | None = None
+    status: str | None = None  # pending, done, deleted or all
+    active: bool = False
+    overdue: bool = False
+    text: tuple[str, ...] = ()
+
+    @property
+    def filters(self) -> bool:
+        """Whether anything but IDs selects: such a selection may grow, so it can need --yes."""
+        return self != Selection(numbers=self.numbers)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Changes as typed: ``cleared`` names the fields a bare ``project:`` etc. clears."""
+
+    title: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    untags: tuple[str, ...] = ()
+    project: str | None = None
+    priority: str | None = None  # high, medium or low
+    due: str | None = None
+    cleared: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def title_text(self) -> str:
+        return " ".join(self.title)
+
+
+def kind(word: str) -> Kind:
+    """What a word is, before its command gives it a meaning."""
+    if ID_WORD.fullmatch(word):
+        return "ids"
+    if len(word) > 1 and word[0] in "+@" and not _spaced(word):
+        return "tag"
+    if len(word) > 1 and word[0] == "-" and not _spaced(word):
+        return "untag"
+    match = ATTRIBUTE.fullmatch(word)
+    if match and match.group(1).lower() in ATTRIBUTES:
+        return "attribute"
+    return "text"
+
+
+def _spaced(word: str) -> bool:
+    """A tag is one word: a quoted '+1 for this' is text."""
+    return any(char.isspace() for char in word)
+
+
+def attribute(word: str) -> tuple[str, str]:
+    """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed."""
+    match = ATTRIBUTE.fullmatch(word)
+    assert match is not None, word
+    return ATTRIBUTES[match.group(1).lower()], match.group(2)
+
+
+# --- IDs ---------------------------------------------------------------------------
+
+
+def read_ids(word: str) -> list[int]:
+    """``1-3,7`` as ``[1, 2, 3, 7]``; refuses 0, backwards ranges and absurd sizes."""
+    numbers: list[int] = []
+    for part in word.split(","):
+        first, _, last = part.partition("-")
+        start, end = _id(first), _id(last or first)
+        if end < start:
+            raise UsageError(f"the range {part} runs backwards; write {end}-{start}")
+        if len(numbers) + end - start >= MAX_IDS:
+            raise UsageError(f"{word} names more than {MAX_IDS} tasks")
+        numbers.extend(range(start, end + 1))
+    return numbers
+
+
+def _id(text: str) -> int:
+    # A number past any stored one is a well-formed ID that names no task: the
+    # service reports it as not found (exit 3), as `todo show` does.
+    number = int(text)
+    if number < 1:
+        raise UsageError(f"task ID {text} is out of range (IDs start at 1)")
+    return number
+
+
+def _unique(values: list[int]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+# --- filters -------------------------------------------------------------------------
+
+
+def read_filter(words: Words) -> Selection:
+    """The filter the words describe; words after ``--`` are text to search for."""
+    found: dict[str, object] = {}
+    numbers: list[int] = []
+    lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
+    for word in words.plain:
+        _read_filter_word(word, found, numbers, lists)
+    lists["text"] += words.literal
+    if len(numbers) > MAX_IDS:
+        raise UsageError(f"the words name more than {MAX_IDS} tasks")
+    text = tuple(unicodedata.normalize("NFC", word) for word in lists["text"])
+    return Selection(
+        numbers=_unique(numbers),
+        tags=tuple(lists["tags"]),
+        without_tags=tuple(lists["without_tags"]),
+        text=text,
+        **found,  # type: ignore[arg-type]
+    )
+
+
+def _read_filter_word(
+    word: str, found: dict[str, object], numbers: list[int], lists: dict[str, list[str]]
+) -> None:
+    sort = kind(word)
+    if sort == "ids":
+        numbers.extend(read_ids(word))
+    elif sort == "tag":
+        _read_filter_tag(word[1:], found, lists["tags"])
+    elif sort == "untag":
+        if word[1:] in VIRTUAL_TAGS:
+            raise UsageError(f"{word}: only +{word[1:]} can be asked for")
+        lists["without_tags"].append(word[1:])
+    elif sort == "attribute":
+        _once(found, *_filter_attribute(*attribute(word)), word)
+    else:
+        lists["text"].append(word)
+
+
+def _read_filter_tag(tag: str, found: dict[str, object], tags: list[str]) -> None:
+    if tag in VIRTUAL_TAGS:
+        found[tag.lower()] = True
+    else:
+        tags.append(tag)
+
+
+def _filter_attribute(name: str, value: str) -> tuple[str, object]:
+    """The Selection field a filter attribute sets, and to what."""
+    if name == "project":
+        return ("project", value) if value else ("no_project", True)
+    if name == "priority":
+        return "priority", _priority(value, allow_none=True)
+    if name == "status":
+        return "status", _status(value)
+    if name == "due":
+        hint = "to select by date use due.before: or due.after:"
+        raise UsageError(f"due:{value} sets a date; {hint}")
+    if not value.strip():
+        raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
+    return name.replace(".", "_"), value
+
+
+def _once(found: dict[str, object], key: str, value: object, word: str) -> None:
+    """An attribute given twice with different values is a mistake, not an AND."""
+    label = "project" if key == "no_project" else key
+    if label in found or (label == "project" and "no_project" in found):
+        raise UsageError(f"{word}: {label.replace('_', '.')} is given twice")
+    found[key] = value
+
+
+def _priority(value: str, *, allow_none: bool) -> str | None:
+    key = value.strip().lower()
+    if not key or key == NO_PRIORITY:  # `pri:` or `pri:none`: no priority
+        return NO_PRIORITY if allow_none else None
+    if key not in PRIORITIES:
+        raise UsageError(f"priority {value!r} is not one of H, M, L (high, medium, low)")
+    return PRIORITIES[key]
+
+
+def _status(value: str) -> str:
+    key = value.strip().lower()
+    if key not in STATUSES:
+        raise UsageError(f"status {value!r} is not one of pending, done, deleted, all")
+    return "done" if key == "completed" else key
+
+
+# --- changes -------------------------------------------------------------------------
+
+
+def read_changes(words: Words, *, adding: bool) -> Changes:
+    """The changes the words describe; bare words (and all after ``--``) are the title.
+
+    On add (``adding``) an ID-like or ``-word`` word is title text: ``Buy 2 apples``.
+    """
+    found: dict[str, object] = {}
+    lists: dict[str, list[str]] = {"title": [], "tags": [], "untags": []}
+    cleared: set[str] = set()
+    for word in words.plain:
+        _read_change_word(word, found, lists, cleared, adding=adding)
+    lists["title"] += words.literal
+    return Changes(
+        title=tuple(lists["title"]),
+        tags=tuple(lists["tags"]),
+        untags=tuple(lists["untags"]),
+        cleared=frozenset(cleared),
+        **found,  # type: ignore[arg-type]
+    )
+
+
+def _read_change_word(
+    word: str,
+    found: dict[str, object],
+    lists: dict[str, list[str]],
+    cleared: set[str],
+    *,
+    adding: bool,
+) -> None:
+    sort = kind(word)
+    if sort == "tag":
+        lists["tags"].append(_settable_tag(word))
+    elif sort == "untag" and not adding:
+        lists["untags"].append(_settable_tag(word))
+    elif sort == "attribute":
+        name, value = _change_attribute(*attribute(word))
+        if name in found or name in cleared:
+            raise UsageError(f"{word}: {name} is given twice")
+        if value is None:
+            cleared.add(name)
+        else:
+            found[name] = value
+    else:
+        lists["title"].append(word)
+
+
+def _settable_tag(word: str) -> str:
+    tag = word[1:]
+    if tag in VIRTUAL_TAGS:
+        raise UsageError(f"{tag} is a virtual tag, set by todo itself; it cannot be {word[0]}'d")
+    return tag
+
+
+def _change_attribute(name: str, value: str) -> tuple[str, str | None]:
+    """The field a change attribute sets and its value; None clears it."""
+    if name in ("due.before", "due.after", "status"):
+        raise UsageError(f"{name}: selects tasks; it cannot be set")
+    if name == "priority":
+        return name, _priority(value, allow_none=False)
+    return name, value if value.strip() else None
+
+
+# --- edit ------------------------------------------------------------------------------
+
+
+def read_edit(words: Words) -> tuple[Selection, Changes]:
+    """Which tasks `todo edit` changes, and how.
+
+    Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
+    is a change. Without leading IDs the words are a filter, except ``pri:`` and
+    ``due:`` words, which change; other changes go through options (``-t``,
+    ``--untag``, ``-P``, ``--title``). Words after ``--`` are the new title.
+    """
+    leading = _leading_ids(words.plain)
+    if leading:
+        numbers = _unique([n for word in words.plain[:leading] for n in read_ids(word)])
+        rest = Words(words.plain[leading:], words.literal)
+        return Selection(numbers=numbers), read_changes(rest, adding=False)
+    selecting = tuple(word for word in words.plain if not _changes_on_a_filter(word))
+    changing = tuple(word for word in words.plain if _changes_on_a_filter(word))
+    return read_filter(Words(selecting)), read_changes(Words(changing, words.literal), adding=False)
+
+
+def _leading_ids(words: tuple[str, ...]) -> int:
+    count = 0
+    while count < len(words) and kind(words[count]) == "ids":
+        count += 1
+    return count
+
+
+def _changes_on_a_filter(word: str) -> bool:
+    return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")
