@@ -41,7 +41,7 @@ PRELOAD = (
     "asyncio", "json", "locale", "subprocess", "tempfile", "shutil", "uuid", "ssl",
     "typer", "typer.main", "typer.core", "typer.rich_utils",
     "rich.console", "rich.table", "rich.text", "rich.markup",
-    "pydantic", "pydantic_settings", "platformdirs", "tomllib", "tomli_w",
+    "pydantic", "pydantic_settings", "platformdirs", "tomllib", "tomlkit",
     "psutil", "fasteners", "typing_extensions",
     "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
     "sqlalchemy.dialects.postgresql.asyncpg", "sqlmodel", "sqlmodel.ext.asyncio.session",
