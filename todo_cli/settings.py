@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     agent_idle_timeout: float = Field(
         default=1800.0, gt=0, description="seconds an idle agent waits before it exits"
     )
+    agent_memory_limit: float = Field(
+        default=100.0, gt=0, description="MiB an agent worker may grow before it is replaced"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_cli import seed_tasks
-from harness import PYTHON, TODO, isolated_env
+from harness import PYTHON, TODO, compile_package, isolated_env
 
 
 def seconds(argv: list[str], env: dict[str, str]) -> float:
@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=1000)
     args = parser.parse_args()
+    compile_package()
     root = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     env = isolated_env(root)
     env.update(TODO_AGENT="1")

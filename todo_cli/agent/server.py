@@ -24,6 +24,7 @@ import socket
 import struct
 import sys
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from todo_cli.agent import protocol, runtime, worker
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 CHECK_INTERVAL = 2.0  # seconds between idle/staleness checks
 SPARE_TIMEOUT = 60.0  # seconds an idle worker beyond the minimum waits before it exits
+MIB = 1024 * 1024
 REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
 BACKLOG = 128
 PEERCRED = struct.Struct("3i")  # pid, uid, gid
@@ -67,11 +69,11 @@ def main() -> None:
     lock = take_lock(paths)
     if lock is None:
         return  # another agent for this install won the race
-    idle_timeout = settings_idle_timeout()
-    if idle_timeout is None:
+    limits = agent_limits()
+    if limits is None:
         return
     command = preload()
-    Agent(paths, lock, command, idle_timeout).serve()
+    Agent(paths, lock, command, limits).serve()
 
 
 def take_lock(paths: runtime.Paths) -> int | None:
@@ -88,8 +90,14 @@ def take_lock(paths: runtime.Paths) -> int | None:
     return fd
 
 
-def settings_idle_timeout() -> float | None:
-    """The idle timeout, or None when the configuration turns the agent off (or is invalid)."""
+@dataclass(frozen=True)
+class Limits:
+    idle_timeout: float  # seconds an idle agent waits before it exits
+    memory_growth: int  # bytes a worker may grow before it is replaced
+
+
+def agent_limits() -> Limits | None:
+    """The agent's limits, or None when the configuration turns it off (or is invalid)."""
     from todo_cli.errors import TodoError
     from todo_cli.settings import load_settings
 
@@ -98,7 +106,9 @@ def settings_idle_timeout() -> float | None:
     except TodoError as exc:
         log(f"not starting: {exc.message}")
         return None
-    return settings.agent_idle_timeout if settings.agent else None
+    if not settings.agent:
+        return None
+    return Limits(settings.agent_idle_timeout, int(settings.agent_memory_limit * MIB))
 
 
 def preload() -> Command:
@@ -128,13 +138,12 @@ def peer_allowed(connection: socket.socket, uid: int | None = None) -> bool:
 
 
 class Agent:
-    def __init__(
-        self, paths: runtime.Paths, lock: int, command: Command, idle_timeout: float
-    ) -> None:
+    def __init__(self, paths: runtime.Paths, lock: int, command: Command, limits: Limits) -> None:
         self.paths = paths
         self.lock = lock
         self.command = command
-        self.idle_timeout = idle_timeout
+        self.limits = limits
+        self.idle_timeout = limits.idle_timeout
         self.started = time.time()
         self.last_active = time.monotonic()
         self.served = 0
@@ -142,11 +151,11 @@ class Agent:
         self.listener = listen(paths.socket)
         self.socket_inode = os.stat(paths.socket).st_ino
         self.wake = list(os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC))
-        self.pool = Pool(self.start_worker, spare_timeout(idle_timeout))
+        self.pool = Pool(self.start_worker, spare_timeout(self.idle_timeout))
 
     def start_worker(self, channel: socket.socket) -> NoReturn:
         """In the forked child: become a worker, holding nothing of the agent's."""
-        worker.run(channel, self.command, self.detach)
+        worker.run(channel, self.command, self.detach, self.limits.memory_growth)
 
     def detach(self) -> None:
         signal.set_wakeup_fd(-1)

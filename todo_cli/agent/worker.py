@@ -11,8 +11,8 @@ signal of that client can reach the next request), restores its clean
 slate (``slate``) and tells the agent it is free again.
 
 It retires, its engines disposed inside its loop, when the agent closes the
-channel, on SIGTERM between requests, when its memory grew past
-``MEMORY_GROWTH_LIMIT``, when a client did not hang up, or when an
+channel, on SIGTERM between requests, when its memory grew past the
+``agent_memory_limit`` setting, when a client did not hang up, or when an
 interrupted request left its event loop in doubt.
 """
 
@@ -39,19 +39,23 @@ if TYPE_CHECKING:
 
 GO_TIMEOUT = 5.0  # seconds for the client's go-ahead after it learns our pid
 HANGUP_TIMEOUT = 5.0  # seconds for the client to hang up after its exit code
-MEMORY_GROWTH_LIMIT = 100 * 1024 * 1024  # bytes of RSS over the worker's start
 FD_COUNT = 4  # the client's connection, stdin, stdout, stderr
 # The agent's handlers do not apply here: a command's process dies of SIGHUP,
 # SIGQUIT, SIGUSR1 and SIGUSR2 as a one-shot one would (the agent tells the client).
 RESET_TO_DEFAULT = ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGWINCH")
 
 
-def run(channel: socket.socket, command: Command, detach: Callable[[], None]) -> NoReturn:
-    """The forked worker's whole life; it never returns into the agent's loop."""
+def run(
+    channel: socket.socket, command: Command, detach: Callable[[], None], memory_growth: int
+) -> NoReturn:
+    """The forked worker's whole life; it never returns into the agent's loop.
+
+    ``memory_growth``: bytes of RSS over its start after which it retires.
+    """
     code = 0
     try:
         detach()
-        Worker(channel, command).serve()
+        Worker(channel, command, memory_growth).serve()
     except SystemExit:
         pass
     except BaseException:  # never unwind into the agent's code
@@ -61,9 +65,10 @@ def run(channel: socket.socket, command: Command, detach: Callable[[], None]) ->
 
 
 class Worker:
-    def __init__(self, channel: socket.socket, command: Command) -> None:
+    def __init__(self, channel: socket.socket, command: Command, memory_growth: int) -> None:
         self.channel = channel
         self.command = command
+        self.memory_growth = memory_growth
         self.busy = False  # between the client's go-ahead and its exit code
         self.waiting = False  # blocked on the channel for the next request
         self.interrupted = False  # SIGINT came for this request
@@ -164,7 +169,7 @@ class Worker:
         return 0
 
     def grew(self) -> bool:
-        return resident_bytes() - self.baseline > MEMORY_GROWTH_LIMIT
+        return resident_bytes() - self.baseline > self.memory_growth
 
 
 def go_ahead(connection: socket.socket) -> bool:
