@@ -30,7 +30,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import protocol
+from todo_cli.agent import helps, protocol
 from todo_cli.agent.host import WorkerHost
 from todo_cli.agent.slate import Slate
 
@@ -77,6 +77,7 @@ class Worker:
         self.install_signals()
         self.slate = Slate.take()
         self.host = WorkerHost()
+        self.helps = helps.Helps()
         self.baseline = resident_bytes()
 
     def install_signals(self) -> None:
@@ -152,8 +153,26 @@ class Worker:
         if not agent_enabled():
             self.stop_agent = self.stopping = True
             return ("declined", "agent = false")
-        adopt_streams(fds)
-        return ("exit", self.run_command([os.fsdecode(arg) for arg in request["argv"]]))
+        argv = [os.fsdecode(arg) for arg in request["argv"]]
+        recorders = adopt_streams(fds, record=bool(argv) and argv[-1] in helps.HELP_FLAGS)
+        key = helps.help_key(self.command, argv, request["env"]) if recorders else None
+        if key is None:
+            return ("exit", self.run_command(argv))
+        return ("exit", self.run_help(key, argv, recorders))
+
+    def run_help(self, key: helps.Key, argv: list[str], recorders: list[helps.Recorder]) -> int:
+        """A help screen: as rendered last time for exactly this key, or rendered and kept."""
+        kept = self.helps.get(key)
+        if kept is not None:
+            helps.write_all(1, kept)
+            return 0
+        code = self.run_command(argv)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        stdout, stderr = recorders
+        if code == 0 and not stderr.written:
+            self.helps.keep(key, bytes(stdout.written))
+        return code
 
     def run_command(self, argv: list[str]) -> int:
         """What ``todo`` does in-process: the root group's ``main``, with us as its host."""
@@ -238,10 +257,11 @@ def agent_enabled() -> bool:
         return True
 
 
-def adopt_streams(fds: list[int]) -> None:
+def adopt_streams(fds: list[int], record: bool = False) -> list[helps.Recorder]:
     """The client's stdin, stdout and stderr become ours, as a fresh interpreter would wrap them.
 
     ``fds`` is emptied: the descriptors are 0, 1 and 2 now, nothing to close later.
+    With ``record``, stdout and stderr keep a copy of what is written (returned).
     """
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
@@ -249,15 +269,23 @@ def adopt_streams(fds: list[int]) -> None:
     fds.clear()
     encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
     encoding = encoding or locale.getpreferredencoding(False)
+    recorders = [helps.Recorder(1), helps.Recorder(2)] if record else []
+    raw_out, raw_err = recorders or (None, None)
     sys.stdin = text_stream(0, "rb", encoding, errors or "strict")
-    sys.stdout = text_stream(1, "wb", encoding, errors or "strict")
-    sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True)
+    sys.stdout = text_stream(1, "wb", encoding, errors or "strict", raw=raw_out)
+    sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True, raw=raw_err)
+    return recorders
 
 
 def text_stream(
-    fd: int, mode: str, encoding: str, errors: str, lines: bool = False
+    fd: int,
+    mode: str,
+    encoding: str,
+    errors: str,
+    lines: bool = False,
+    raw: helps.Recorder | None = None,
 ) -> io.TextIOWrapper:
-    binary = io.open(fd, mode, closefd=False)  # noqa: SIM115, UP020 - closed by the slate
+    binary: Any = io.open(fd, mode, closefd=False) if raw is None else io.BufferedWriter(raw)  # noqa: SIM115, UP020 - closed by the slate
     line_buffering = lines or os.isatty(fd)
     return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
 
