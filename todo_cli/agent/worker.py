@@ -30,7 +30,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import helps, protocol
+from todo_cli.agent import helps, protocol, runtime
 from todo_cli.agent.host import WorkerHost
 from todo_cli.agent.slate import Slate
 
@@ -188,7 +188,11 @@ class Worker:
         return 0
 
     def grew(self) -> bool:
-        return resident_bytes() - self.baseline > self.memory_growth
+        growth = resident_bytes() - self.baseline
+        if growth <= self.memory_growth:
+            return False
+        runtime.log(f"grew by {growth / 2**20:.1f} MiB; a fresh worker takes over")
+        return True
 
 
 def go_ahead(connection: socket.socket) -> bool:
