@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TASK_KEYS = {
     "id", "uuid", "title", "description", "status", "priority", "due",
-    "tags", "project", "created_at", "updated_at", "completed_at",
+    "tags", "project", "created_at", "updated_at", "completed_at", "started_at", "notes",
 }  # fmt: skip
 HEAVY = ("sqlalchemy", "sqlmodel", "asyncpg", "alembic", "keyring", "dateparser")
 IMPORTS_AFTER = """
@@ -115,3 +115,13 @@ def test_help_imports_no_database_libraries(install, args):
     done = run(install.bin / "python", "-c", code, *args, env=todo_env(install), cwd=install.bin)
     assert done.stdout.strip()
     assert done.stderr.splitlines()[-1] == "HEAVY="
+
+
+def test_the_launcher_runs_on_the_venvs_python_without_the_wrappers_imports(install):
+    script = (install.bin / "todo").read_text()
+    shebang = script.splitlines()[0]
+    assert shebang.startswith("#!")
+    assert Path(shebang[2:]).parent == install.bin  # pip pointed `#!python` at the venv
+    assert "import re" not in script
+    done = todo(install, "--version", TODO_AGENT="0")
+    assert (done.returncode, done.stdout) == (ExitCode.OK, "todo 0.1.0\n")
