@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from todo_cli.agent import control, runtime, server, worker
+from todo_cli.agent import control, pool, runtime, server, worker
 from todo_cli.errors import ExitCode
 
 TODO = Path(sys.executable).parent / "todo"
@@ -69,6 +70,38 @@ def status(env) -> dict:
     found = todo(env, "agent", "status", "--json")
     assert found.returncode == ExitCode.OK, found.stderr
     return json.loads(found.stdout)
+
+
+def workers(env) -> dict[int, dict]:
+    """The agent's live workers by pid: ``{"pid", "busy", "served"}``.
+
+    Asked on the socket: `todo agent status` is a command too, and a worker would serve it.
+    """
+    paths = runtime.paths(env)
+    assert paths is not None
+    found = control.ask(paths.socket, "status")
+    assert found is not None, "no agent answers"
+    return {worker["pid"]: worker for worker in found["workers"]}
+
+
+def agent_log(env) -> str:
+    paths = runtime.paths(env)
+    return Path(paths.log).read_text() if paths else ""
+
+
+def serving(env, before: dict[int, dict]) -> list[int]:
+    """The workers that served a request since ``before`` (a ``workers`` reading).
+
+    A worker counts a request once it has put itself back in order, a moment
+    after its client got the exit code: wait until none is busy.
+    """
+    deadline = time.monotonic() + AGENT_WAIT
+    while True:
+        now = workers(env)
+        served = [p for p, w in now.items() if w["served"] > before.get(p, {"served": 0})["served"]]
+        if (served and not any(w["busy"] for w in now.values())) or time.monotonic() > deadline:
+            return served
+        time.sleep(0.05)
 
 
 def warm_agent(env, previous_pid: int | None = None) -> dict:
@@ -476,14 +509,20 @@ def test_a_worker_that_dies_does_not_take_the_agent_with_it(env, database_url):
     agent = warm_agent(env)
     with user_row_locked(database_url):
         client = blocked_add(env, database_url)
-        for worker in children(agent["pid"]):
-            os.kill(worker, signal.SIGKILL)
+        (busy,) = [pid for pid, w in workers(env).items() if w["busy"]]
+        assert busy > 1  # never signal 0, -1 or init
+        assert busy in children(agent["pid"])  # ours to signal
+        os.kill(busy, signal.SIGKILL)
         stdout, stderr = client.communicate(timeout=SAFETY_TIMEOUT)
     assert client.returncode == ExitCode.UNEXPECTED
     assert stdout == ""
     assert stderr == "todo: error: the command's process was killed by signal 9\n"
     assert titles(env) == ["Seed"]
     assert status(env)["pid"] == agent["pid"]
+    assert busy not in workers(env)  # replaced: the agent serves on
+    before = workers(env)
+    assert todo(env, "add", "After").returncode == ExitCode.OK
+    assert serving(env, before)
 
 
 def test_a_killed_agent_costs_the_next_command_only_the_fallback(env):
@@ -552,3 +591,216 @@ def test_status_and_stop(env):
     assert not Path(agent["socket"]).exists()
     again = todo(env, "agent", "stop")
     assert again.stderr == "no agent was running\n"
+
+
+# --- the pool of long-lived workers ----------------------------------------------------
+
+
+def test_every_module_the_agent_preloads_imports():
+    """A dependency renamed in pyproject.toml must not leave the agent unable to start."""
+    for name in server.PRELOAD:
+        importlib.import_module(name)
+
+
+async def _backends(url: str, application: str) -> set[int]:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        query = "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+        return {row["pid"] for row in await connection.fetch(query, application)}
+    finally:
+        await connection.close()
+
+
+def backends(url: str, application: str) -> set[int]:
+    return asyncio.run(_backends(url, application))
+
+
+def test_one_worker_serves_request_after_request_on_the_same_connection(env, database_url):
+    env["TODO_APPLICATION_NAME"] = "todo-reuse-test"
+    warm_agent(env)
+    before = workers(env)
+    assert todo(env, "add", "first").returncode == ExitCode.OK
+    (worker,) = serving(env, before)
+    connected = backends(database_url, "todo-reuse-test")
+    assert len(connected) == 1  # the worker's pool keeps its connection between requests
+    before = workers(env)
+    assert todo(env, "add", "second").returncode == ExitCode.OK
+    assert serving(env, before) == [worker]
+    assert backends(database_url, "todo-reuse-test") == connected
+
+
+def test_nothing_of_one_request_leaks_into_the_next_on_the_same_worker(env, tmp_path):
+    """Env var, cwd, TZ, NO_COLOR/FORCE_COLOR, keyring backend, config file: one after another."""
+    warm_agent(env)
+    off = dict(env, TODO_AGENT="0")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "todo.env").write_text("TODO_APPLICATION_NAME=from-a-dotenv\n")
+    (tmp_path / "b").mkdir()
+    pairs = [  # (first request's extra env and cwd, then the second's), same command
+        (({"TODO_APPLICATION_NAME": "leaky"}, None), ({}, None), ("config", "show", "--json")),
+        (
+            ({"TODO_ENV_FILE": "todo.env"}, tmp_path / "a"),
+            ({"TODO_ENV_FILE": "todo.env"}, tmp_path / "b"),
+            ("config", "show", "--json"),
+        ),
+        (({"TZ": "Asia/Tokyo"}, None), ({}, None), ("add", "T", "--due", "2026-12-01", "--json")),
+        (({"FORCE_COLOR": "1"}, None), ({"NO_COLOR": "1"}, None), ("--help",)),
+        (
+            ({"PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}, None),
+            ({"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}, None),
+            ("config", "set-password", "--password-stdin"),
+        ),
+        ((_config_home(tmp_path, "alpha"), None), (_config_home(tmp_path, "beta"), None),
+         ("config", "show", "--json")),
+    ]  # fmt: skip
+    for first, second, args in pairs:
+        before = workers(env)
+        runs = [
+            todo(dict(env, **extra), *args, cwd=cwd, input="") for extra, cwd in (first, second)
+        ]
+        assert len(set(serving(env, before))) == 1, args  # one worker served both
+        for (extra, cwd), run in zip((first, second), runs, strict=True):
+            alone = todo(dict(off, **extra), *args, cwd=cwd, input="")
+            assert (run.returncode, comparable(run.stdout), run.stderr) == (
+                alone.returncode,
+                comparable(alone.stdout),
+                alone.stderr,
+            ), (args, extra)
+
+
+def comparable(stdout: str) -> object:
+    """JSON output without what differs between the runs anyway (ids, times, TODO_AGENT)."""
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return stdout
+    varying = ("id", *VOLATILE) if isinstance(data, dict) and "uuid" in data else ("agent",)
+    return {key: value for key, value in data.items() if key not in varying}
+
+
+def test_a_worker_puts_everything_back_between_requests(tmp_path):
+    """The slate, in a real fork: env, cwd, umask, zone, streams, logging and warnings restored."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        import logging
+        import warnings
+
+        from todo_cli.agent.slate import Slate
+
+        slate = Slate.take()
+        before = [sorted(os.environ), os.getcwd(), time.strftime("%z"), len(warnings.filters)]
+        worker.take_on({"env": {b"TZ": b"Asia/Tokyo"}, "cwd": bytes(tmp_path), "umask": 0o077})
+        logging.getLogger("leaky").addHandler(logging.StreamHandler())
+        warnings.filterwarnings("ignore", module="leaky")
+        slate.restore()
+        after = [sorted(os.environ), os.getcwd(), time.strftime("%z"), len(warnings.filters)]
+        seen = [before == after, logging.getLogger("leaky").handlers == [], os.getcwd()]
+        os.write(writer, json.dumps(seen).encode())
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    with os.fdopen(reader) as pipe:
+        assert json.loads(pipe.read()) == [True, True, "/"]
+
+
+def test_a_busy_worker_never_makes_another_command_wait(env, database_url):
+    assert todo(env, "add", "Seed").returncode == ExitCode.OK
+    warm_agent(env)
+    with user_row_locked(database_url):
+        client = blocked_add(env, database_url)
+        start = time.monotonic()
+        listed = todo(env, "list")  # another terminal, meanwhile
+        assert listed.returncode == ExitCode.OK
+        assert time.monotonic() - start < SAFETY_TIMEOUT / 2
+        deadline = time.monotonic() + AGENT_WAIT  # the list's worker is done a moment later
+        while sum(w["busy"] for w in workers(env).values()) != 1:
+            assert time.monotonic() < deadline, workers(env)
+            time.sleep(0.05)
+        client.send_signal(signal.SIGINT)
+        client.communicate(timeout=SAFETY_TIMEOUT)
+    assert len(workers(env)) >= 2
+
+
+def test_an_interrupted_request_drops_its_engine_and_the_worker_serves_on(env, database_url):
+    env["TODO_APPLICATION_NAME"] = "todo-interrupt-test"
+    assert todo(env, "add", "Seed").returncode == ExitCode.OK
+    warm_agent(env)
+    before = workers(env)
+    assert todo(env, "add", "Warm").returncode == ExitCode.OK  # the worker's pool connects
+    (worker,) = serving(env, before)
+    pooled = backends(database_url, "todo-interrupt-test")
+    assert pooled
+    code, _, _ = interrupted_add(env, database_url)
+    assert code == ExitCode.INTERRUPTED
+    deadline = time.monotonic() + SAFETY_TIMEOUT
+    while backends(database_url, "todo-interrupt-test") & pooled:
+        assert time.monotonic() < deadline, "the interrupted engine was kept"
+        time.sleep(0.1)
+    before = workers(env)
+    assert todo(env, "add", "After").returncode == ExitCode.OK
+    assert serving(env, before) == [worker]  # the same worker, a fresh engine
+    assert titles(env) == ["Seed", "Warm", "After"]
+
+
+def test_a_worker_that_grew_too_much_is_replaced(env):
+    env["TODO_AGENT_MEMORY_LIMIT"] = "0.001"  # MiB: every request grows a worker more than that
+    agent = warm_agent(env)
+    for title in ("grows", "again"):
+        before = set(workers(env))
+        assert todo(env, "add", title).returncode == ExitCode.OK
+        deadline = time.monotonic() + AGENT_WAIT
+        while not before - set(workers(env)):
+            assert time.monotonic() < deadline, ("not replaced", before, agent_log(env))
+            time.sleep(0.05)
+        (grown,) = before - set(workers(env))
+        assert wait_gone(grown), "the grown worker kept running"
+        assert len(workers(env)) >= pool.MIN_WORKERS
+    assert status(env)["pid"] == agent["pid"]
+    assert titles(env) == ["grows", "again"]
+
+
+def test_spare_workers_exit_when_idle(env, database_url):
+    env["TODO_AGENT_IDLE_TIMEOUT"] = "20"  # spare workers go after a quarter of it
+    assert todo(env, "add", "Seed").returncode == ExitCode.OK
+    agent = warm_agent(env)
+    with user_row_locked(database_url):
+        clients = [blocked_add(env, database_url) for _ in range(2)]
+        assert len(workers(env)) >= 3  # two busy, one ready
+        for client in clients:
+            client.send_signal(signal.SIGINT)
+            client.communicate(timeout=SAFETY_TIMEOUT)
+    deadline = time.monotonic() + 15
+    while len(workers(env)) > pool.MIN_WORKERS:
+        assert time.monotonic() < deadline, workers(env)
+        time.sleep(0.5)
+    assert status(env)["pid"] == agent["pid"]
+
+
+def test_help_screens_are_the_same_rendered_or_kept(env):
+    warm_agent(env)
+    for columns in ("60", "120", "60"):
+        sized = dict(env, COLUMNS=columns)
+        for args in (("--help",), ("db", "upgrade", "--help"), ("add", "-h")):
+            alone = todo(dict(sized, TODO_AGENT="0"), *args)
+            for _ in range(2):  # rendered, then kept
+                served = todo(sized, *args)
+                assert (served.returncode, served.stdout, served.stderr) == (
+                    alone.returncode,
+                    alone.stdout,
+                    alone.stderr,
+                ), (columns, args)
+
+
+def test_only_a_pure_help_request_is_kept():
+    import typer.main
+
+    from todo_cli.agent import helps
+    from todo_cli.cli.app import app
+
+    command = typer.main.get_command(app)
+    assert helps.help_key(command, ["--help"], {}) is not None
+    assert helps.help_key(command, ["db", "upgrade", "-h"], {}) is not None
+    for argv in (["add", "--", "--help"], ["add", "title", "--help"], ["list"], []):
+        assert helps.help_key(command, argv, {}) is None, argv

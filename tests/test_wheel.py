@@ -112,3 +112,13 @@ def test_help_imports_no_database_libraries(install, args):
     done = run(install.bin / "python", "-c", code, *args, env=todo_env(install), cwd=install.bin)
     assert done.stdout.strip()
     assert done.stderr.splitlines()[-1] == "HEAVY="
+
+
+def test_the_launcher_runs_on_the_venvs_python_without_the_wrappers_imports(install):
+    script = (install.bin / "todo").read_text()
+    shebang = script.splitlines()[0]
+    assert shebang.startswith("#!")
+    assert Path(shebang[2:]).parent == install.bin  # pip pointed `#!python` at the venv
+    assert "import re" not in script
+    done = todo(install, "--version", TODO_AGENT="0")
+    assert (done.returncode, done.stdout) == (ExitCode.OK, "todo 0.1.0\n")

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
         default=1800.0, gt=0, description="seconds an idle agent waits before it exits"
     )
     session_days: int = Field(default=30, ge=1, le=365, description="how long a login lasts")
+    agent_memory_limit: float = Field(
+        default=100.0, gt=0, description="MiB an agent worker may grow before it is replaced"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_cli import PYTHON, TODO, isolated_env, seed_tasks
+from bench_cli import seed_tasks
+from harness import PYTHON, TODO, compile_package, isolated_env
 
 
 def seconds(argv: list[str], env: dict[str, str]) -> float:
@@ -59,7 +60,7 @@ def report(runs: int, count: int, root: Path, on: dict[str, str]) -> None:
     for argv in cases:
         warm, cold = alternate(runs, [TODO, *argv], on, off)
         print(f"todo {' '.join(argv):<23}{warm:9.1f} ms{cold:11.1f} ms{warm / floor:8.1f}x")
-    seed_tasks(root / "data", count)
+    seed_tasks(root / "data", on, count)
     for argv in (["add", "x"], ["list"]):
         warm, cold = alternate(runs, [TODO, *argv], on, off)
         label = f"todo {' '.join(argv)} ({count} tasks)"
@@ -71,10 +72,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=1000)
     args = parser.parse_args()
+    compile_package()
     root = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     env = isolated_env(root)
-    (root / "run").mkdir(mode=0o700)
-    env.update(XDG_RUNTIME_DIR=str(root / "run"), TODO_AGENT="1")
+    env.update(TODO_AGENT="1")
     try:
         report(args.runs, args.tasks, root, env)
     finally:

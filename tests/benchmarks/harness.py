@@ -30,6 +30,20 @@ TAG_SETS: tuple[tuple[str, ...], ...] = ((), ("errand", "home"), ("work",))
 PROJECTS = (None, "home.garden", "work", "home", "work.reports")
 
 
+def compile_package() -> None:
+    """Bytecode for todo_cli, as `pip install` writes it for a wheel.
+
+    An editable checkout run under PYTHONDONTWRITEBYTECODE=1 (CI, containers)
+    would otherwise compile every module it imports on every command, the
+    client included, and the figures would not be an installed todo's.
+    """
+    import compileall
+
+    import todo_cli
+
+    compileall.compile_dir(Path(todo_cli.__file__).parent, quiet=1)
+
+
 def isolated_env(root: Path) -> dict[str, str]:
     """Our environment minus TODO_*, with home, config, data and runtime dirs under ``root``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}

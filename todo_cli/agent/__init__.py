@@ -1,14 +1,18 @@
-"""The resident agent: one pre-imported process per user and install, a fork per command.
+"""The resident agent: one pre-imported process per user and install, a pool of workers.
 
-Why fork-per-request (Mercurial's ``chg`` model) and not one event loop serving
-requests concurrently: Typer, Click and Rich write to the process-global
-``sys.stdout``/``sys.stderr`` and read ``os.environ``; pydantic-settings reads
-``os.environ``; the local time zone is process state (``TZ`` + ``time.tzset``).
-Only a process of its own per request isolates the environment, cwd, umask,
-TZ, NO_COLOR, COLUMNS and configuration of concurrent commands for free. The
-parent imports the heavy stack once and never opens an event loop or a
-database connection (neither survives a fork), so each worker connects on its
-own; what the agent saves is the ~0.5 s of imports, not the connect.
+Why long-lived workers forked from a pre-imported parent (gunicorn's prefork
+model), and not one event loop serving requests concurrently: Typer, Click
+and Rich write to the process-global ``sys.stdout``/``sys.stderr`` and read
+``os.environ``; pydantic-settings reads ``os.environ``; the local time zone is
+process state (``TZ`` + ``time.tzset``). A process that serves one request at
+a time owns all of that for the request's duration. Why not a fork per
+request (Mercurial's ``chg``), which isolates just as well: a forked child
+dies with its request, and with it its connections, so every command would
+connect, authenticate and compile its SQL afresh, and the connection pool the
+design asks for would never reuse a connection. A worker keeps its event loop
+and its engines for its life and restores a clean slate between requests.
+The parent imports the heavy stack once and never opens an event loop or a
+database connection (neither survives a fork).
 
 Pieces:
 
@@ -19,7 +23,10 @@ Pieces:
   background and run this command in-process.
 - ``server``: the agent. Private socket per user and install, peer uid checked
   on every connection, exits when idle, stale or stopped.
-- ``worker``: the forked child that becomes the command's process.
+- ``pool``: the agent's workers, an idle one always ready.
+- ``worker``: a forked worker serving one request after another.
+- ``host``: a worker's event loop and engines, lent to each command.
+- ``slate``: what a request may change in the process, put back after it.
 - ``runtime``: the private directory, the install hash, the file names.
 - ``protocol``: length-prefixed ``marshal`` frames over a Unix socket.
 """

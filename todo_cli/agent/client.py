@@ -52,6 +52,7 @@ class Forwarder:
 
     def __init__(self) -> None:
         self.worker: int | None = None
+        self.done = False
         self.pending: list[int] = []
         self.received: list[int] = []
         for name in FORWARDED:
@@ -59,8 +60,8 @@ class Forwarder:
 
     def handle(self, signum: int, _frame: object) -> None:
         self.received.append(signum)
-        if self.worker is None:
-            self.pending.append(signum)
+        if self.done or self.worker is None:
+            self.pending.append(signum)  # re-sent to ourselves if we run the command here
         else:
             os.kill(self.worker, signum)
 
@@ -80,6 +81,11 @@ class Forwarder:
         self.pending.clear()
         return self
 
+    def detach(self) -> None:
+        """The command is over: later signals are ours alone (the worker serves others now)."""
+        self.worker = None
+        self.done = True
+
 
 def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
     """The command's exit code from the agent; None when it must run in-process."""
@@ -91,6 +97,7 @@ def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
         worker = handshake(connection, argv)
         code = None if worker is None else outcome(connection, forwarder.attach(worker))
     finally:
+        forwarder.detach()  # before we hang up: the worker waits for that to serve others
         connection.close()
     if code is None:
         forwarder.release()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import time
 
 try:
     from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore] # built in: no OpenSSL load on the client's path
@@ -53,6 +54,12 @@ class Paths:
     @property
     def log(self) -> str:
         return self._named("log")
+
+
+def log(text: str) -> None:
+    """A line in the agent's log (its stderr; a worker's stderr between requests)."""
+    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} agent {os.getpid()}: {text}\n")
+    sys.stderr.flush()
 
 
 def paths(environ: Mapping[str, str] = os.environ) -> Paths | None:

@@ -1,12 +1,14 @@
-"""The agent: imports the stack once, then forks a worker per command.
+"""The agent: imports the stack once, then serves commands from a pool of forked workers.
 
 Started detached by the client (``python -P -m todo_cli.agent.server HASH``).
 It holds an exclusive ``flock`` on its lock file for its whole life (one agent
 per install, however many clients race to start one), listens on a 0600
 socket in the private runtime directory, refuses peers of another uid
-(SO_PEERCRED), and exits when idle for ``agent_idle_timeout`` seconds, when
-its install hash is no longer current, on ``todo agent stop`` or SIGTERM.
-It never opens an event loop or a database connection: both die with a fork.
+(SO_PEERCRED), hands each command to an idle worker (``pool``), and exits
+when idle for ``agent_idle_timeout`` seconds, when its install hash is no
+longer current, on ``todo agent stop`` or SIGTERM. It never opens an event
+loop or a database connection itself: neither would survive a fork; each
+worker opens its own and keeps them.
 """
 
 from __future__ import annotations
@@ -22,14 +24,19 @@ import socket
 import struct
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from todo_cli.agent import protocol, runtime, worker
+from todo_cli.agent.pool import Pool
+from todo_cli.agent.runtime import log
 
 if TYPE_CHECKING:
     from typer._click import Command
 
 CHECK_INTERVAL = 2.0  # seconds between idle/staleness checks
+SPARE_TIMEOUT = 60.0  # seconds an idle worker beyond the minimum waits before it exits
+MIB = 1024 * 1024
 REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
 BACKLOG = 128
 PEERCRED = struct.Struct("3i")  # pid, uid, gid
@@ -41,7 +48,7 @@ PRELOAD = (
     "asyncio", "json", "locale", "subprocess", "tempfile", "shutil", "uuid", "ssl",
     "typer", "typer.main", "typer.core", "typer.rich_utils",
     "rich.console", "rich.table", "rich.text", "rich.markup",
-    "pydantic", "pydantic_settings", "platformdirs", "tomllib", "tomli_w",
+    "pydantic", "pydantic_settings", "platformdirs", "tomllib", "tomlkit",
     "psutil", "fasteners", "typing_extensions",
     "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
     "sqlalchemy.dialects.postgresql.asyncpg", "sqlmodel", "sqlmodel.ext.asyncio.session",
@@ -62,16 +69,11 @@ def main() -> None:
     lock = take_lock(paths)
     if lock is None:
         return  # another agent for this install won the race
-    idle_timeout = settings_idle_timeout()
-    if idle_timeout is None:
+    limits = agent_limits()
+    if limits is None:
         return
     command = preload()
-    Agent(paths, lock, command, idle_timeout).serve()
-
-
-def log(text: str) -> None:
-    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} agent {os.getpid()}: {text}\n")
-    sys.stderr.flush()
+    Agent(paths, lock, command, limits).serve()
 
 
 def take_lock(paths: runtime.Paths) -> int | None:
@@ -88,8 +90,14 @@ def take_lock(paths: runtime.Paths) -> int | None:
     return fd
 
 
-def settings_idle_timeout() -> float | None:
-    """The idle timeout, or None when the configuration turns the agent off (or is invalid)."""
+@dataclass(frozen=True)
+class Limits:
+    idle_timeout: float  # seconds an idle agent waits before it exits
+    memory_growth: int  # bytes a worker may grow before it is replaced
+
+
+def agent_limits() -> Limits | None:
+    """The agent's limits, or None when the configuration turns it off (or is invalid)."""
     from todo_cli.errors import TodoError
     from todo_cli.settings import load_settings
 
@@ -98,7 +106,9 @@ def settings_idle_timeout() -> float | None:
     except TodoError as exc:
         log(f"not starting: {exc.message}")
         return None
-    return settings.agent_idle_timeout if settings.agent else None
+    if not settings.agent:
+        return None
+    return Limits(settings.agent_idle_timeout, int(settings.agent_memory_limit * MIB))
 
 
 def preload() -> Command:
@@ -128,48 +138,64 @@ def peer_allowed(connection: socket.socket, uid: int | None = None) -> bool:
 
 
 class Agent:
-    def __init__(
-        self, paths: runtime.Paths, lock: int, command: Command, idle_timeout: float
-    ) -> None:
+    def __init__(self, paths: runtime.Paths, lock: int, command: Command, limits: Limits) -> None:
         self.paths = paths
         self.lock = lock
         self.command = command
-        self.idle_timeout = idle_timeout
+        self.limits = limits
+        self.idle_timeout = limits.idle_timeout
         self.started = time.time()
         self.last_active = time.monotonic()
         self.served = 0
         self.stopping = False
-        self.children: dict[int, socket.socket] = {}
         self.listener = listen(paths.socket)
         self.socket_inode = os.stat(paths.socket).st_ino
+        self.wake = list(os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC))
+        self.pool = Pool(self.start_worker, spare_timeout(self.idle_timeout))
+
+    def start_worker(self, channel: socket.socket) -> NoReturn:
+        """In the forked child: become a worker, holding nothing of the agent's."""
+        worker.run(channel, self.command, self.detach, self.limits.memory_growth)
+
+    def detach(self) -> None:
+        signal.set_wakeup_fd(-1)
+        self.listener.close()
+        protocol.close_all([self.lock, *self.wake])
+        self.pool.forget_in_child()
 
     def serve(self) -> None:
-        wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self.wake = [wake_read, wake_write]
-        signal.set_wakeup_fd(wake_write)
+        signal.set_wakeup_fd(self.wake[1])
         signal.signal(signal.SIGCHLD, lambda *_: None)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self.stop)
         log(f"serving {self.paths.socket}")
         try:
-            self.loop(wake_read)
+            self.pool.fill()
+            self.loop()
         finally:
             self.shutdown()
 
     def stop(self, *_: object) -> None:
         self.stopping = True
 
-    def loop(self, wake_read: int) -> None:
+    def loop(self) -> None:
         while not self.stopping:
-            waiting = [self.listener.fileno(), wake_read]
+            channels = self.pool.channels()
+            waiting = [self.listener.fileno(), self.wake[0], *channels]
             ready, _, _ = select.select(waiting, [], [], CHECK_INTERVAL)
             with contextlib.suppress(BlockingIOError):
-                os.read(wake_read, 512)
-            self.reap()
+                os.read(self.wake[0], 512)
+            self.pool.reap()
+            for handle in (channels[fd] for fd in ready if fd in channels):
+                self.last_active = time.monotonic()
+                self.pool.on_message(handle)
+            self.stopping = self.stopping or self.pool.stop_requested
             if self.listener.fileno() in ready:
                 self.accept()
             elif self.should_retire():
                 return
+            self.pool.retire_spares()
+            self.pool.fill()  # here, with no client's descriptors in hand (see Pool.fill)
 
     def accept(self) -> None:
         try:
@@ -190,16 +216,26 @@ class Agent:
             return
         connection.settimeout(REQUEST_TIMEOUT)
         request, fds = protocol.receive_with_fds(connection, 3)
-        if not isinstance(request, dict) or request.get("version") != protocol.VERSION:
-            protocol.close_all(fds)
-            protocol.send(connection, ("declined", "protocol version"))
-            connection.close()
+        try:
+            if not isinstance(request, dict) or request.get("version") != protocol.VERSION:
+                self.decline(connection, "protocol version")
+            elif request["kind"] == "run" and len(fds) == 3:
+                self.run(connection, request, fds)
+            else:
+                self.answer(connection, request["kind"])
+        finally:
+            protocol.close_all(fds)  # the worker has its own copies
+
+    def run(self, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+        if self.stopping or not self.pool.dispatch(connection, request, fds):
+            self.decline(connection, "every worker is busy")
             return
-        if request["kind"] == "run" and len(fds) == 3:
-            self.fork(connection, request, fds)
-            return
-        protocol.close_all(fds)
-        self.answer(connection, request["kind"])
+        self.served += 1
+
+    def decline(self, connection: socket.socket, why: str) -> None:
+        """The client runs the command in-process instead."""
+        protocol.send(connection, ("declined", why))
+        connection.close()
 
     def answer(self, connection: socket.socket, kind: str) -> None:
         if kind == "stop":
@@ -219,41 +255,11 @@ class Agent:
             "started": self.started,
             "uptime": round(time.time() - self.started, 3),
             "served": self.served,
-            "workers": len(self.children),
+            "workers": self.pool.describe(),
         }
 
-    def fork(self, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
-        inherited = [self.listener.fileno(), self.lock, *self.wake]
-        pid = os.fork()
-        if pid == 0:
-            worker.run(connection, request, fds, self.command, inherited, self.paths.socket)
-        protocol.close_all(fds)
-        self.children[pid] = connection
-        self.served += 1
-
-    def reap(self) -> None:
-        while self.children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            self.last_active = time.monotonic()
-            self.report_death(self.children.pop(pid, None), status)
-
-    def report_death(self, connection: socket.socket | None, status: int) -> None:
-        """A worker killed by a signal sent no exit code: tell its client which signal."""
-        if connection is None:
-            return
-        if os.WIFSIGNALED(status):
-            log(f"a worker was killed by signal {os.WTERMSIG(status)}")
-            with contextlib.suppress(OSError):
-                protocol.send(connection, ("signal", os.WTERMSIG(status)))
-        connection.close()
-
     def should_retire(self) -> bool:
-        if self.children:
+        if self.pool.busy():
             return False
         if time.monotonic() - self.last_active > self.idle_timeout:
             log("idle; exiting")
@@ -270,13 +276,19 @@ class Agent:
             return False
 
     def shutdown(self) -> None:
-        """Socket gone, lock released; running workers finish on their own."""
+        """Socket gone, lock released, workers told to go (busy ones finish first)."""
         self.listener.close()
         if self.socket_is_ours():
             os.unlink(self.paths.socket)
+        self.pool.close()
         os.ftruncate(self.lock, 0)
         os.close(self.lock)
         log(f"stopped after {self.served} requests")
+
+
+def spare_timeout(idle_timeout: float) -> float:
+    """How long an extra idle worker waits: a minute, or a quarter of a shorter agent timeout."""
+    return min(SPARE_TIMEOUT, idle_timeout / 4)
 
 
 def listen(path: str) -> socket.socket:

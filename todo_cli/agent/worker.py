@@ -1,15 +1,23 @@
-"""The forked child that becomes one command's process.
+"""A long-lived worker: one request at a time, then the process put back as it was.
 
-It takes on the request's environment, directory, umask, time zone and
-streams, undoes what was snapshotted from the agent's environment at import
-time, runs the same Click command ``todo`` runs in-process, and reports the
-exit code. It never returns into the agent's loop: it ends in ``os._exit``.
+Forked by the agent (see ``pool``) from the pre-imported parent. Between
+requests it waits on its channel to the agent, which hands it a client's
+connection and the client's stdin, stdout and stderr (SCM_RIGHTS). For each
+request it takes on the request's environment, directory, umask, time zone
+and streams, runs the same Click command ``todo`` runs in-process with
+itself as the ``runner.Host`` (its event loop and engines: the pool stays
+warm), answers the exit code, waits for the client to hang up (so no late
+signal of that client can reach the next request), restores its clean
+slate (``slate``) and tells the agent it is free again.
+
+It retires, its engines disposed inside its loop, when the agent closes the
+channel, on SIGTERM between requests, when its memory grew past the
+``agent_memory_limit`` setting, when a client did not hang up, or when an
+interrupted request left its event loop in doubt.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import io
 import locale
 import os
@@ -17,79 +25,197 @@ import signal
 import socket
 import sys
 import time
+import traceback
+from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import protocol
+from todo_cli.agent import helps, protocol, runtime
+from todo_cli.agent.host import WorkerHost
+from todo_cli.agent.slate import Slate
 
 if TYPE_CHECKING:
     from typer._click import Command
 
 GO_TIMEOUT = 5.0  # seconds for the client's go-ahead after it learns our pid
-RESET_TO_DEFAULT = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGWINCH")
+HANGUP_TIMEOUT = 5.0  # seconds for the client to hang up after its exit code
+FD_COUNT = 4  # the client's connection, stdin, stdout, stderr
+# The agent's handlers do not apply here: a command's process dies of SIGHUP,
+# SIGQUIT, SIGUSR1 and SIGUSR2 as a one-shot one would (the agent tells the client).
+RESET_TO_DEFAULT = ("SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGWINCH")
 
 
 def run(
-    connection: socket.socket,
-    request: dict[str, Any],
-    fds: list[int],
-    command: Command,
-    inherited: list[int],
-    agent_socket: str,
+    channel: socket.socket, command: Command, detach: Callable[[], None], memory_growth: int
 ) -> NoReturn:
-    """Serve ``request`` in this (forked) process, then exit without returning."""
+    """The forked worker's whole life; it never returns into the agent's loop.
+
+    ``memory_growth``: bytes of RSS over its start after which it retires.
+    """
+    code = 0
     try:
-        detach_from_agent(inherited)
-        if go_ahead(connection):
-            serve(connection, request, fds, command, agent_socket)
-    except BaseException:  # a crash here must never unwind into the agent's loop
+        detach()
+        Worker(channel, command, memory_growth).serve()
+    except SystemExit:
         pass
-    os._exit(0)
+    except BaseException:  # never unwind into the agent's code
+        code = 1
+        traceback.print_exc()  # to the agent's log: stderr between requests
+    os._exit(code)
 
 
-def detach_from_agent(inherited: list[int]) -> None:
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name in RESET_TO_DEFAULT:
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    protocol.close_all(inherited)
+class Worker:
+    def __init__(self, channel: socket.socket, command: Command, memory_growth: int) -> None:
+        self.channel = channel
+        self.command = command
+        self.memory_growth = memory_growth
+        self.busy = False  # between the client's go-ahead and its exit code
+        self.waiting = False  # blocked on the channel for the next request
+        self.interrupted = False  # SIGINT came for this request
+        self.stopping = False
+        self.stop_agent = False
+        self.install_signals()
+        self.slate = Slate.take()
+        self.host = WorkerHost()
+        self.helps = helps.Helps()
+        self.baseline = resident_bytes()
+
+    def install_signals(self) -> None:
+        signal.set_wakeup_fd(-1)
+        for name in RESET_TO_DEFAULT:
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        signal.signal(signal.SIGINT, self.on_sigint)
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        """Outside the command (whose own handler raises), Ctrl-C is only noted."""
+        self.interrupted = True
+
+    def on_sigterm(self, signum: int, frame: FrameType | None) -> None:
+        if self.busy:  # the command's process: it dies of it, as a one-shot one would
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
+        self.stopping = True
+        if self.waiting:
+            raise SystemExit(0)
+
+    def serve(self) -> None:
+        try:
+            while not self.stopping:
+                job = self.next_job()
+                if job is None:
+                    return
+                retire = self.handle(*job)
+                protocol.send(self.channel, ("done", retire, self.stop_agent))
+                if retire:
+                    return
+        finally:
+            self.host.close()
+
+    def next_job(self) -> tuple[socket.socket, dict[str, Any], list[int]] | None:
+        """The next request from the agent; None when it closed our channel."""
+        self.waiting = True
+        try:
+            request, fds = protocol.receive_with_fds(self.channel, FD_COUNT)
+        except (OSError, protocol.ProtocolError):
+            return None
+        finally:
+            self.waiting = False
+        if len(fds) != FD_COUNT or not isinstance(request, dict):
+            protocol.close_all(fds)
+            return None
+        return socket.socket(fileno=fds[0]), request, fds[1:]
+
+    def handle(self, connection: socket.socket, request: dict[str, Any], fds: list[int]) -> bool:
+        """Serve one request; whether this worker should retire afterwards."""
+        self.interrupted = False
+        hung_up = True
+        try:
+            if go_ahead(connection):
+                self.busy = True
+                reply = self.serve_request(request, fds)
+                self.busy = False
+                self.slate.release_streams()  # the client's pipes see EOF with its exit
+                protocol.send(connection, reply)
+                hung_up = wait_for_hangup(connection)
+        finally:
+            self.busy = False
+            protocol.close_all(fds)
+            connection.close()
+            self.slate.restore()
+        return self.stopping or self.host.spoiled or not hung_up or self.grew()
+
+    def serve_request(self, request: dict[str, Any], fds: list[int]) -> tuple[str, Any]:
+        try:
+            take_on(request)
+        except OSError as exc:
+            return ("declined", f"cannot take on the request: {exc}")
+        if not agent_enabled():
+            self.stop_agent = self.stopping = True
+            return ("declined", "agent = false")
+        argv = [os.fsdecode(arg) for arg in request["argv"]]
+        recorders = adopt_streams(fds, record=bool(argv) and argv[-1] in helps.HELP_FLAGS)
+        key = helps.help_key(self.command, argv, request["env"]) if recorders else None
+        if key is None:
+            return ("exit", self.run_command(argv))
+        return ("exit", self.run_help(key, argv, recorders))
+
+    def run_help(self, key: helps.Key, argv: list[str], recorders: list[helps.Recorder]) -> int:
+        """A help screen: as rendered last time for exactly this key, or rendered and kept."""
+        kept = self.helps.get(key)
+        if kept is not None:
+            helps.write_all(1, kept)
+            return 0
+        code = self.run_command(argv)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        stdout, stderr = recorders
+        if code == 0 and not stderr.written:
+            self.helps.keep(key, bytes(stdout.written))
+        return code
+
+    def run_command(self, argv: list[str]) -> int:
+        """What ``todo`` does in-process: the root group's ``main``, with us as its host."""
+        if self.interrupted:  # Ctrl-C before the command began: it never starts
+            from todo_cli.cli.app import report
+
+            return report(KeyboardInterrupt())
+        sys.argv = ["todo", *argv]
+        try:
+            self.command.main(args=argv, prog_name="todo", obj=self.host)
+        except SystemExit as exit:
+            return exit_status(exit.code)
+        return 0
+
+    def grew(self) -> bool:
+        growth = resident_bytes() - self.baseline
+        if growth <= self.memory_growth:
+            return False
+        runtime.log(f"grew by {growth / 2**20:.1f} MiB; a fresh worker takes over")
+        return True
 
 
 def go_ahead(connection: socket.socket) -> bool:
-    """Tell the client our pid; run only once it commits (it may have given up)."""
-    connection.settimeout(GO_TIMEOUT)
-    protocol.send(connection, ("pid", os.getpid()))
-    answer = connection.recv(1)
-    connection.settimeout(None)
+    """Tell the client our pid; serve only once it commits (it may have given up)."""
+    try:
+        connection.settimeout(GO_TIMEOUT)
+        protocol.send(connection, ("pid", os.getpid()))
+        answer = connection.recv(1)
+        connection.settimeout(None)
+    except OSError:
+        return False
     return answer == protocol.GO
 
 
-def serve(
-    connection: socket.socket,
-    request: dict[str, Any],
-    fds: list[int],
-    command: Command,
-    agent_socket: str,
-) -> None:
+def wait_for_hangup(connection: socket.socket) -> bool:
+    """Whether the client hung up in time: until it has, it may still forward a signal to us."""
+    connection.settimeout(HANGUP_TIMEOUT)
     try:
-        take_on(request)
-    except OSError as exc:
-        protocol.send(connection, ("declined", f"cannot take on the request: {exc}"))
-        return
-    if not agent_enabled():
-        protocol.send(connection, ("declined", "agent = false"))
-        retire_agent(agent_socket)
-        return
-    adopt_streams(fds)
-    code = run_command(command, [os.fsdecode(arg) for arg in request["argv"]])
-    finish()
-    protocol.send(connection, ("exit", code))
-
-
-def retire_agent(agent_socket: str) -> None:
-    """Nobody wants the agent any more: ask it to stop, the way ``todo agent stop`` does."""
-    from todo_cli.agent import control
-
-    control.ask(agent_socket, "stop")
+        return connection.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except OSError:
+        return False
 
 
 def take_on(request: dict[str, Any]) -> None:
@@ -135,34 +261,37 @@ def agent_enabled() -> bool:
         return True
 
 
-def adopt_streams(fds: list[int]) -> None:
-    """The client's stdin, stdout and stderr become ours, as a fresh interpreter would wrap them."""
+def adopt_streams(fds: list[int], record: bool = False) -> list[helps.Recorder]:
+    """The client's stdin, stdout and stderr become ours, as a fresh interpreter would wrap them.
+
+    ``fds`` is emptied: the descriptors are 0, 1 and 2 now, nothing to close later.
+    With ``record``, stdout and stderr keep a copy of what is written (returned).
+    """
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
+    fds.clear()
     encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
     encoding = encoding or locale.getpreferredencoding(False)
+    recorders = [helps.Recorder(1), helps.Recorder(2)] if record else []
+    raw_out, raw_err = recorders or (None, None)
     sys.stdin = text_stream(0, "rb", encoding, errors or "strict")
-    sys.stdout = text_stream(1, "wb", encoding, errors or "strict")
-    sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True)
+    sys.stdout = text_stream(1, "wb", encoding, errors or "strict", raw=raw_out)
+    sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True, raw=raw_err)
+    return recorders
 
 
 def text_stream(
-    fd: int, mode: str, encoding: str, errors: str, lines: bool = False
+    fd: int,
+    mode: str,
+    encoding: str,
+    errors: str,
+    lines: bool = False,
+    raw: helps.Recorder | None = None,
 ) -> io.TextIOWrapper:
-    binary = io.open(fd, mode, closefd=False)  # noqa: SIM115, UP020 - lives as long as we do
+    binary: Any = io.open(fd, mode, closefd=False) if raw is None else io.BufferedWriter(raw)  # noqa: SIM115, UP020 - closed by the slate
     line_buffering = lines or os.isatty(fd)
     return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
-
-
-def run_command(command: Command, argv: list[str]) -> int:
-    """What ``todo`` does in-process: the root group's ``main``, which ends in ``sys.exit``."""
-    sys.argv = ["todo", *argv]
-    try:
-        command.main(args=argv, prog_name="todo")
-    except SystemExit as exit:
-        return exit_status(exit.code)
-    return 0
 
 
 def exit_status(code: object) -> int:
@@ -171,9 +300,10 @@ def exit_status(code: object) -> int:
     return code if isinstance(code, int) else 1
 
 
-def finish() -> None:
-    """Interpreter shutdown's visible part: atexit handlers, then flushed streams."""
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+def resident_bytes() -> int:
+    """This process's resident set size (``/proc/self/statm``: pages)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0

@@ -25,7 +25,7 @@ def group(ctx: typer.Context) -> None:
 
 @app.command()
 def status(json: JsonOption = False) -> None:
-    """Whether this install's agent runs: pid, socket, install hash, uptime, requests served."""
+    """Whether this install's agent runs: pid, socket, install hash, uptime, requests, workers."""
     from todo_cli.agent import control
 
     found = control.status(_paths())
@@ -60,4 +60,12 @@ def _displayable(found: dict[str, Any]) -> dict[str, Any]:
     shown = dict(found)
     if "started" in shown:
         shown["started"] = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(shown["started"]))
+    if "workers" in shown:
+        shown["workers"] = " ".join(_worker(each) for each in shown["workers"])
     return shown
+
+
+def _worker(found: dict[str, Any]) -> str:
+    """``pid (busy, 12 served)``."""
+    busy = "busy" if found["busy"] else "idle"
+    return f"{found['pid']} ({busy}, {found['served']} served)"

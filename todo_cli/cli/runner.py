@@ -1,19 +1,46 @@
-"""Running a command's async work: one event loop, one engine, one unit of work."""
+"""Running a command's async work: an event loop, an engine, one unit of work.
+
+In a one-shot process each call gets a fresh event loop and an engine that
+is disposed before the loop closes. A long-lived process that serves many
+invocations (the agent's worker) passes itself as the root Click context's
+``obj``: a ``Host`` whose event loop and engines outlive the invocation, so
+the pool and the compiled-statement cache are warm for the next one.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from todo_cli.db.database import Database
+    from todo_cli.db.database import Database, Databases
     from todo_cli.models import User
     from todo_cli.settings import Settings
 
 T = TypeVar("T")
+
+
+@runtime_checkable
+class Host(Protocol):
+    """What a long-lived process lends an invocation: its event loop and its engines."""
+
+    databases: Databases
+
+    def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run ``main()`` to completion in the host's event loop."""
+        ...
+
+
+def current_host() -> Host | None:
+    """The host serving this invocation, or None in a one-shot process."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    found = None if context is None else context.find_root().obj
+    return found if isinstance(found, Host) else None
 
 
 def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
@@ -44,10 +71,11 @@ def run_with_database(
     check_schema: bool = True,
     overrides: dict[str, Any] | None = None,
 ) -> T:
-    """Open the database inside a fresh event loop and dispose of it before the loop ends.
+    """Open the database and run ``work`` on it, in the host's loop or a fresh one.
 
     ``overrides`` replace settings for this run (migrations lift the statement timeout).
     """
+    host = current_host()
 
     async def main() -> T:
         from todo_cli.db.database import open_database
@@ -55,8 +83,9 @@ def run_with_database(
         from todo_cli.settings import load_settings
 
         settings = load_settings(**(overrides or {}))
-        async with open_database(settings, check_schema=check_schema) as database:
+        cache = None if host is None else host.databases
+        async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             with connection_errors(database.host):
                 return await work(database, settings)
 
-    return asyncio.run(main())
+    return asyncio.run(main()) if host is None else host.run(main)
