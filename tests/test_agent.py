@@ -25,13 +25,12 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.support import SAFETY_TIMEOUT, TODO, run_todo
 from todo_cli.agent import control, pool, runtime, server, worker
 from todo_cli.errors import ExitCode
 
-TODO = Path(sys.executable).parent / "todo"
 # Another user cannot run this venv's interpreter (it may live under /root): the system one.
 OTHER_USERS_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
-SAFETY_TIMEOUT = 120  # seconds; only so a hung process cannot hang the suite
 AGENT_WAIT = 60  # seconds an agent may take to import the stack on a busy machine
 VOLATILE = ("uuid", "created_at", "updated_at", "completed_at")
 
@@ -53,17 +52,7 @@ def env(database_url, isolated_home, runtime_dir):
     return environment
 
 
-def todo(env, *args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(TODO), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=SAFETY_TIMEOUT,
-        check=False,
-        **kwargs,
-    )
+todo = run_todo
 
 
 def status(env) -> dict:

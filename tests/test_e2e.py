@@ -4,14 +4,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.support import SAFETY_TIMEOUT, TODO, run_todo
 from todo_cli.errors import ExitCode
-
-TODO = Path(sys.executable).parent / "todo"
-SAFETY_TIMEOUT = 120  # seconds; only so a hung process cannot hang the suite
 
 
 @pytest.fixture
@@ -22,16 +19,7 @@ def env(database_url, isolated_home):
     return environment
 
 
-def todo(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(TODO), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=SAFETY_TIMEOUT,
-        check=False,
-    )
+todo = run_todo
 
 
 def todo_json(env, *args):
