@@ -36,7 +36,9 @@ from todo_cli.words import read_changes, read_edit, read_filter
 NO_MATCH = "no tasks match; nothing changed"
 
 if TYPE_CHECKING:
-    from todo_cli.models import Task
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from todo_cli.models import Task, User
     from todo_cli.service.tasks import Outcome
     from todo_cli.words import Changes
 
@@ -154,11 +156,27 @@ def list_(
         active=active,
     )
     where = combined(from_options, from_words)
+    if json or not render.stdout_is_terminal():
+        _stream_list(where, json=json)
+        return
     tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
-    if json:
-        render.print_tasks_json(tasks)
-    else:
-        render.print_tasks(tasks, now=now)
+    render.print_tasks(tasks, now=now)
+
+
+def _stream_list(where: TaskFilter, *, json: bool) -> None:
+    """Piped lines or JSON, written while the rows arrive (cli.stream)."""
+    from todo_cli.cli import stream
+    from todo_cli.service import listing
+
+    columns = (listing.TASK_JSON,) if json else listing.PLAIN_COLUMNS
+    write = stream.write_json_array if json else stream.write_plain_lines
+    sys.stdout.flush()
+
+    async def work(session: AsyncSession, user: User) -> None:
+        rows = listing.stream_rows(session, user=user, where=where, columns=columns)
+        await write(rows, sys.stdout.buffer)
+
+    run_for_user(work)
 
 
 def show(number: IdArgument, json: JsonOption = False) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     any_,
     bindparam,
     case,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     or_,
     update,
 )
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,6 +76,13 @@ async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) ->
     statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
     statement = statement.order_by(*_order(where.sort)).limit(where.limit)
     return list((await session.exec(statement)).all())
+
+
+def list_statement(user: User, where: TaskFilter, *columns: Any) -> Select[Any]:
+    """The query `list_tasks` runs, for plain ``columns`` instead of ORM objects."""
+    statement = sa_select(*columns).select_from(Task)
+    statement = statement.where(col(Task.user_id) == _id(user), *_conditions(where))
+    return statement.order_by(*_order(where.sort)).limit(where.limit)
 
 
 async def get_task(session: AsyncSession, *, user: User, number: int) -> Task:
