@@ -9,7 +9,8 @@ the users' role, registers one account and seeds N tasks for it; then it times
 the installed `todo` as a subprocess over the users' role with the session in
 TODO_SESSION_TOKEN, first with the policies, then with row-level security
 disabled on the tables (the session lookup itself stays). The scratch database
-and roles are dropped at the end. Figures only, no thresholds.
+and roles are dropped at the end. `--agent off` times one-shot processes
+instead of the resident agent (the default). Figures only, no thresholds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -181,14 +183,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--agent", choices=("on", "off"), default="on", help="todo's resident agent (default on)"
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TODO_")}
+    env["TODO_AGENT"] = "1" if args.agent == "on" else "0"
     try:
         users_env = set_up(args.server, args.tasks, env)
         times = measure(args.server, args.runs, users_env, args.tasks)
         on_ms, off_ms = query_costs(args.server, users_env, args.runs * 5)
     finally:
+        subprocess.run([TODO, "agent", "stop"], env=env, capture_output=True)
         tear_down(args.server)
+    print(
+        f"agent {args.agent}; {platform.node()}, {os.cpu_count()} CPUs, {platform.python_version()}"
+    )
     print(f"{'median of ' + str(args.runs):<36}{'with RLS':>10}{'without':>10}{'cost':>10}")
     for name in commands(args.tasks):
         on, off = (statistics.median(times[f"{name}|{state}"]) for state in (True, False))
