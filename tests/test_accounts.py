@@ -263,3 +263,17 @@ def test_logout_without_a_session_changes_nothing(cli, shared_url, memory_keyrin
     run = cli("logout")
     assert run.exit_code == ExitCode.OK, run.stderr
     assert "nothing to revoke" in run.stderr
+
+
+def test_no_password_or_token_reaches_a_file(cli, shared_url, memory_keyring, isolated_home):
+    """The config file, data and cache dirs hold neither; the token sits in the keyring alone."""
+    assert register(cli, ALICE).exit_code == ExitCode.OK
+    assert cli("login", ALICE, "--password-stdin", input=PASSWORDS[ALICE] + "\n").exit_code == 0
+    [token] = memory_keyring.passwords.values()
+    assert cli("add", "a task").exit_code == ExitCode.OK
+    assert cli("config", "set", "default_command", "list").exit_code == ExitCode.OK
+    secrets = [PASSWORDS[ALICE].encode(), token.encode()]
+    written = [path for path in isolated_home.rglob("*") if path.is_file()]
+    assert written, "the config file at least"
+    for path in written:
+        assert not any(secret in path.read_bytes() for secret in secrets), path
