@@ -78,6 +78,7 @@ HELP_TARGET = 3.0
 FLOOR_TARGET = 1.15
 AGENT_MEMORY_TARGET_MIB = 100
 ONLY = ("floor", "help", "sizes")
+FROZEN_AT_EXIT = "; import atexit, gc; atexit.register(gc.freeze)"
 START = time.monotonic()
 
 
@@ -369,11 +370,18 @@ def help_row(runs: int, todo: Todo) -> Row:
 
 
 def floor_row(runs: int, size: int, todo: Todo) -> Row:
+    """Against the import floor; the note also gives the floor under todo's exit treatment.
+
+    An in-process todo freezes the GC at exit (client.skip_collections_at_exit),
+    which the plain floor does not: the second floor shows how much of the
+    ratio is that, and how much is todo's own work.
+    """
     progress("measuring agent-off todo add against the import floor")
     floor = Variant("base", [PYTHON, "-c", IMPORT_FLOOR], todo.env)
+    frozen = Variant("frozen", [PYTHON, "-c", IMPORT_FLOOR + FROZEN_AT_EXIT], todo.env)
     off = todo.variants("add", "bench task")[1]
-    series = alternate(runs, [off, floor])
-    return Row(
+    series = alternate(runs, [off, floor, frozen])
+    row = Row(
         f"agent off: todo add, {size:,}",
         None,
         series["off"],
@@ -382,6 +390,12 @@ def floor_row(runs: int, size: int, todo: Todo) -> Row:
         FLOOR_TARGET,
         checked="off",
     )
+    row.note = (
+        f"import floor with gc.freeze() at exit, as todo does in-process: "
+        f"{ms(series['frozen'].median)} ms; agent-off todo add is "
+        f"{series['off'].median / series['frozen'].median:.2f}x that"
+    )
+    return row
 
 
 # ---------------------------------------------------------------- output
