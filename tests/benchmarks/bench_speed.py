@@ -484,11 +484,13 @@ def machine(task: Taskwarrior | None, postgres: str, load_before: str) -> str:
         ),
         platform.processor(),
     )
-    todo_version = subprocess.run([TODO, "--version"], capture_output=True, text=True).stdout
+    # Agent off: in this process's own environment it would start one that outlives the run.
+    quiet = {**os.environ, "TODO_AGENT": "0"}
+    version = subprocess.run([TODO, "--version"], env=quiet, capture_output=True, text=True)
     return "\n".join(
         [
             f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {cpu}",
-            f"python {platform.python_version()} ({sys.executable}); {todo_version.strip()}; "
+            f"python {platform.python_version()} ({sys.executable}); {version.stdout.strip()}; "
             f"embedded PostgreSQL {postgres}",
             f"taskwarrior: {task.version() if task else taskwarrior_missing_hint()}",
             f"load average before {load_before}, after {loadavg()}",

@@ -211,7 +211,7 @@ def start_agent(paths: runtime.Paths) -> None:
     log = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         subprocess.Popen(
-            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install],
+            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install, paths.directory],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
