@@ -524,6 +524,32 @@ def test_a_killed_agent_costs_the_next_command_only_the_fallback(env):
     assert warm_agent(env, previous_pid=agent["pid"])["running"]
 
 
+def test_an_agent_whose_socket_is_removed_leaves(env):
+    """Nobody can reach it any more (a test's runtime dir swept away): it stops, pool and all."""
+    agent = warm_agent(env)
+    pool_workers = list(workers(env))
+    os.unlink(agent["socket"])
+    assert wait_gone(agent["pid"], timeout=server.CHECK_INTERVAL * 5), "the agent stayed"
+    assert all(wait_gone(pid) for pid in pool_workers)
+    assert "the socket was removed or replaced; exiting" in agent_log(env)
+
+
+def test_an_agent_started_for_a_runtime_dir_that_is_gone_does_not_serve_elsewhere(env, tmp_path):
+    """Its client's XDG_RUNTIME_DIR vanished before it came up: no fallback to /tmp/todo-<uid>."""
+    gone = tmp_path / "gone"
+    paths = runtime.paths(env)
+    assert paths is not None
+    started = subprocess.run(
+        [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install, str(gone / "todo")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+    )
+    assert started.returncode == 0
+    assert f"{gone / 'todo'} is gone; exiting" in started.stderr
+
+
 # --- turning it off, status and stop ------------------------------------------------
 
 

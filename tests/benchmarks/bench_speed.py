@@ -1,6 +1,7 @@
 """Issue 7's speed targets: `todo` (agent on and off) against Taskwarrior, at 1k/10k/100k tasks.
 
     python tests/benchmarks/bench_speed.py [--runs 7] [--sizes 1000,10000,100000] [--quick]
+                                           [--only floor|help|sizes]
 
 Everything lives in a temporary directory: the installed `todo` (next to this
 Python) with its own home, config, data and runtime dirs and a fresh embedded
@@ -76,6 +77,8 @@ TARGETS = {
 HELP_TARGET = 3.0
 FLOOR_TARGET = 1.15
 AGENT_MEMORY_TARGET_MIB = 100
+ONLY = ("floor", "help", "sizes")
+FROZEN_AT_EXIT = "; import atexit, gc; atexit.register(gc.freeze)"
 START = time.monotonic()
 
 
@@ -367,11 +370,18 @@ def help_row(runs: int, todo: Todo) -> Row:
 
 
 def floor_row(runs: int, size: int, todo: Todo) -> Row:
+    """Against the import floor; the note also gives the floor under todo's exit treatment.
+
+    An in-process todo freezes the GC at exit (client.skip_collections_at_exit),
+    which the plain floor does not: the second floor shows how much of the
+    ratio is that, and how much is todo's own work.
+    """
     progress("measuring agent-off todo add against the import floor")
     floor = Variant("base", [PYTHON, "-c", IMPORT_FLOOR], todo.env)
+    frozen = Variant("frozen", [PYTHON, "-c", IMPORT_FLOOR + FROZEN_AT_EXIT], todo.env)
     off = todo.variants("add", "bench task")[1]
-    series = alternate(runs, [off, floor])
-    return Row(
+    series = alternate(runs, [off, floor, frozen])
+    row = Row(
         f"agent off: todo add, {size:,}",
         None,
         series["off"],
@@ -380,6 +390,12 @@ def floor_row(runs: int, size: int, todo: Todo) -> Row:
         FLOOR_TARGET,
         checked="off",
     )
+    row.note = (
+        f"import floor with gc.freeze() at exit, as todo does in-process: "
+        f"{ms(series['frozen'].median)} ms; agent-off todo add is "
+        f"{series['off'].median / series['frozen'].median:.2f}x that"
+    )
+    return row
 
 
 # ---------------------------------------------------------------- output
@@ -468,11 +484,13 @@ def machine(task: Taskwarrior | None, postgres: str, load_before: str) -> str:
         ),
         platform.processor(),
     )
-    todo_version = subprocess.run([TODO, "--version"], capture_output=True, text=True).stdout
+    # Agent off: in this process's own environment it would start one that outlives the run.
+    quiet = {**os.environ, "TODO_AGENT": "0"}
+    version = subprocess.run([TODO, "--version"], env=quiet, capture_output=True, text=True)
     return "\n".join(
         [
             f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {cpu}",
-            f"python {platform.python_version()} ({sys.executable}); {todo_version.strip()}; "
+            f"python {platform.python_version()} ({sys.executable}); {version.stdout.strip()}; "
             f"embedded PostgreSQL {postgres}",
             f"taskwarrior: {task.version() if task else taskwarrior_missing_hint()}",
             f"load average before {load_before}, after {loadavg()}",
@@ -494,6 +512,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help=f"rounds per measure (default {DEFAULT_RUNS})")
     parser.add_argument("--sizes", help="comma-separated task counts (default 1000,10000,100000)")
     parser.add_argument("--quick", action="store_true", help="3 rounds at 1000,10000")
+    parser.add_argument(
+        "--only",
+        choices=ONLY,
+        help="measure just these rows: the import floor (at the first size), --help, "
+        "or the per-size rows (default: all)",
+    )
     args = parser.parse_args()
     quick = args.quick
     args.runs = args.runs or (QUICK_RUNS if quick else DEFAULT_RUNS)
@@ -510,14 +534,14 @@ def main() -> None:
     env = isolated_env(root)
     todo = Todo(env, root / "data")
     try:
-        run(args.runs, args.sizes, root, todo)
+        run(args.runs, args.sizes, root, todo, args.only)
     finally:
         todo.run("agent", "stop")  # fails harmlessly where there is no agent command
         todo.run("db", "stop", agent=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
-def run(runs: int, sizes: Sequence[int], root: Path, todo: Todo) -> None:
+def run(runs: int, sizes: Sequence[int], root: Path, todo: Todo, only: str | None) -> None:
     load_before = loadavg()
     task = Taskwarrior.create(root, todo.env) if shutil.which(TASK) else None
     if task is None:
@@ -527,18 +551,19 @@ def run(runs: int, sizes: Sequence[int], root: Path, todo: Todo) -> None:
     if first.returncode != 0:
         raise SystemExit(f"bench_speed: the first todo add failed: {first.stderr.strip()}")
     wait_for_agent(todo)
-    rows = [help_row(runs, todo)]
+    rows = [help_row(runs, todo)] if only in (None, "help") else []
     postgres = ""
-    for size in sizes:
+    for size in measured_sizes(sizes, only):
         now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         tasks = generate_tasks(size, now)
         progress(f"seeding {size:,} tasks into todo (COPY)")
         postgres = todo.seed(tasks)
-        if task:
-            progress(f"seeding {size:,} tasks into Taskwarrior (task import)")
-            task.seed(tasks)
-        rows.extend(rows_at(runs, size, todo, task, largest=sizes[-1]))
-        if size == sizes[0]:
+        if only != "floor":
+            if task:
+                progress(f"seeding {size:,} tasks into Taskwarrior (task import)")
+                task.seed(tasks)
+            rows.extend(rows_at(runs, size, todo, task, largest=sizes[-1]))
+        if size == sizes[0] and only in (None, "floor"):
             rows.append(floor_row(runs, size, todo))
     print(main_table(ordered(rows)))
     print()
@@ -549,6 +574,11 @@ def run(runs: int, sizes: Sequence[int], root: Path, todo: Todo) -> None:
             print(row.note)
     print(machine(task, postgres, load_before))
     print(f"{runs} rounds per measure, alternating; adds grow each database by one task per run.")
+
+
+def measured_sizes(sizes: Sequence[int], only: str | None) -> Sequence[int]:
+    """The floor is measured at the first size; --help needs no tasks at all."""
+    return {"floor": sizes[:1], "help": []}.get(only or "", sizes)
 
 
 def wait_for_agent(todo: Todo, timeout: float = 60) -> None:

@@ -41,10 +41,28 @@ def agent_disabled(environ: os._Environ[str]) -> bool:
 
 
 def run_in_process() -> NoReturn:
+    skip_collections_at_exit()
     from todo_cli.cli.app import main as app_main
 
     app_main()
     sys.exit(0)  # pragma: no cover - the app always exits
+
+
+def skip_collections_at_exit() -> None:
+    """At exit, move every object to the GC's permanent generation before shutdown collects.
+
+    Interpreter shutdown runs full garbage collections over everything the
+    imports made (SQLAlchemy, pydantic, Typer: about 0.15 s here, a third of
+    an in-process command) only to free memory the OS takes back anyway.
+    Frozen, those passes find nothing to scan. Registered first, so it runs
+    after every other exit handler (atexit runs them last-in, first-out);
+    the standard streams are still flushed and modules still torn down, only
+    cyclic garbage left at exit is not finalized (Python never promised that).
+    """
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)
 
 
 class Forwarder:
@@ -193,7 +211,7 @@ def start_agent(paths: runtime.Paths) -> None:
     log = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         subprocess.Popen(
-            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install],
+            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install, paths.directory],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

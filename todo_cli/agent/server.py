@@ -62,9 +62,15 @@ PRELOAD = (
 
 def main() -> None:
     install = sys.argv[1] if len(sys.argv) > 1 else ""
+    directory = sys.argv[2] if len(sys.argv) > 2 else None
     paths = runtime.paths()
     if paths is None or paths.install != install:
         log("the install changed before the agent came up, or no private directory; exiting")
+        return
+    if directory is not None and paths.directory != directory:
+        # The client's runtime dir went away meanwhile (a test's temporary one):
+        # no client would look for us in the fallback we would land in.
+        log(f"{directory} is gone; exiting")
         return
     lock = take_lock(paths)
     if lock is None:
@@ -73,7 +79,12 @@ def main() -> None:
     if limits is None:
         return
     command = preload()
-    Agent(paths, lock, command, limits).serve()
+    try:
+        agent = Agent(paths, lock, command, limits)
+    except OSError as exc:  # the directory vanished while we imported
+        log(f"cannot listen on {paths.socket}: {exc.strerror}; exiting")
+        return
+    agent.serve()
 
 
 def take_lock(paths: runtime.Paths) -> int | None:
@@ -259,13 +270,15 @@ class Agent:
         }
 
     def should_retire(self) -> bool:
-        if self.pool.busy():
-            return False
-        if time.monotonic() - self.last_active > self.idle_timeout:
-            log("idle; exiting")
+        """Idle too long; or, busy or not, nobody can reach us any more (busy workers finish)."""
+        if not self.socket_is_ours():
+            log("the socket was removed or replaced; exiting")
             return True
-        if not self.socket_is_ours() or runtime.install_hash() != self.paths.install:
-            log("the install changed or the socket was replaced; exiting")
+        if runtime.install_hash() != self.paths.install:
+            log("the install changed; exiting")
+            return True
+        if not self.pool.busy() and time.monotonic() - self.last_active > self.idle_timeout:
+            log("idle; exiting")
             return True
         return False
 
