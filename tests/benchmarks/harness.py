@@ -23,7 +23,12 @@ PYTHON = sys.executable
 TODO = str(Path(sys.executable).parent / "todo")
 TIMEOUT = 600  # seconds for one measured command
 TIMED_CHILD = Path(__file__).with_name("timed_child.py")
-IMPORT_FLOOR = "import typer, sqlalchemy.ext.asyncio, sqlmodel, asyncpg, pydantic_settings"
+# What any command that reaches the database must import: the list, with
+# SQLAlchemy's asyncpg dialect (SQLAlchemy async speaks to asyncpg through it).
+IMPORT_FLOOR = (
+    "import typer, sqlalchemy.ext.asyncio, sqlalchemy.dialects.postgresql.asyncpg,"
+    " sqlmodel, asyncpg, pydantic_settings"
+)
 MIB = 1024 * 1024
 PRIORITIES = ("low", "medium", "high", None)
 TAG_SETS: tuple[tuple[str, ...], ...] = ((), ("errand", "home"), ("work",))
