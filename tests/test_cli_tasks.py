@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from tests.support import assert_fails
+from todo_cli.cli.environment import wants_colour
 from todo_cli.cli.render import relative
 from todo_cli.cli.table import task_table
 from todo_cli.errors import ExitCode
@@ -681,8 +682,7 @@ def rendered(renderable) -> str:
     return buffer.getvalue()
 
 
-def test_task_table_columns_and_rows(monkeypatch):
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_task_table_columns_and_rows():
     lines = task_table(table_tasks(), now=NOW, width=120).plain.splitlines()
     assert lines[0].split() == ["ID", "Status", "Pri", "Due", "Project", "Tags", "Title"]
     assert lines[1].split() == ["1", "pending", "high", "3", "days", "ago", "Late"]
@@ -692,15 +692,14 @@ def test_task_table_columns_and_rows(monkeypatch):
     assert len({line.index(title) for line, title in titles}) == 1  # aligned
 
 
-def test_task_table_marks_overdue_red_on_a_terminal(monkeypatch):
-    monkeypatch.delenv("NO_COLOR", raising=False)
+def test_task_table_marks_overdue_red_on_a_terminal():
     output = rendered(task_table(table_tasks(), now=NOW, width=120))
     assert "\x1b[31m3 days ago" in output
 
 
-def test_no_color_means_no_escape_codes_even_on_a_terminal(monkeypatch):
-    monkeypatch.setenv("NO_COLOR", "1")
-    output = rendered(task_table(table_tasks(), now=NOW, width=120))
+def test_no_color_means_no_escape_codes_even_on_a_terminal():
+    assert not wants_colour({"NO_COLOR": "1", "FORCE_COLOR": "1"}, terminal=True)
+    output = rendered(task_table(table_tasks(), now=NOW, width=120, styled=False))
     assert "\x1b" not in output
     assert "3 days ago" in output
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from todo_cli.cli import state
+from todo_cli.cli.environment import Environment
 from todo_cli.config_file import read_config_file
 from todo_cli.errors import ConfigError, UsageError
 from todo_cli.settings import NON_SETTING_VARIABLES, load_settings, validate_setting
@@ -14,12 +14,6 @@ from todo_cli.settings import NON_SETTING_VARIABLES, load_settings, validate_set
 @pytest.fixture
 def config_file(isolated_home: Path) -> Path:
     return isolated_home / "config" / "todo" / "config.toml"
-
-
-@pytest.fixture(autouse=True)
-def fresh_invocation(monkeypatch):
-    """Warnings are printed once per invocation: each test is one."""
-    monkeypatch.setattr(state, "current", state.Invocation())
 
 
 @pytest.fixture
@@ -183,9 +177,20 @@ def test_unknown_env_file_variable_is_named(env_file, capsys):
 
 def test_each_unknown_key_is_warned_about_once_per_invocation(config_file, capsys):
     write(config_file, "poolsize = 3\n")
-    load_settings()
-    load_settings()
+    invocation = Environment.from_process()
+    load_settings(warn=invocation.warn)
+    load_settings(warn=invocation.warn)
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_an_invocation_loads_the_settings_once(config_file, capsys):
+    write(config_file, "pool_size = 3\n")
+    invocation = Environment.from_process()
+    first = invocation.settings()
+    write(config_file, "pool_size = 4\n")
+    assert invocation.settings() is first
+    assert invocation.settings(statement_timeout=0).pool_size == 4  # a variant is loaded anew
+    assert Environment.from_process().settings().pool_size == 4  # the next invocation sees it
 
 
 def test_variables_that_are_not_settings_do_not_warn(monkeypatch, capsys, env_file):

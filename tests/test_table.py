@@ -27,18 +27,13 @@ def rendered(tasks, *, width=80, color=True) -> str:
         color_system="standard" if color else None,
         width=width,
     )
-    table = task_table(tasks, now=NOW, width=width)
+    table = task_table(tasks, now=NOW, width=width, styled=color)
     console.print(table, crop=False, soft_wrap=True, end="")
     return buffer.getvalue()
 
 
 def plain_lines(tasks, width=80) -> list[str]:
     return task_table(tasks, now=NOW, width=width).plain.splitlines()
-
-
-@pytest.fixture(autouse=True)
-def _colour(monkeypatch):
-    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 def wide_tasks() -> list[Task]:
@@ -82,8 +77,7 @@ def test_one_long_tag_or_project_does_not_pad_every_row():
     assert header.index("Title") == first.index(" a") + 1 == second.index(" b") + 1
 
 
-def test_done_and_deleted_tasks_stand_out_without_colour(monkeypatch):
-    monkeypatch.setenv("NO_COLOR", "1")
+def test_done_and_deleted_tasks_stand_out_without_colour():
     tasks = [task(1, "open"), task(2, "finished", status="done"), task(3, "gone", status="deleted")]
     output = rendered(tasks, color=False)
     assert "\x1b" not in output

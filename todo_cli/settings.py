@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ from todo_cli.config_file import APP_NAME, config_file_path, read_config_file, r
 from todo_cli.errors import ConfigError, UsageError
 
 ENV_PREFIX = "TODO_"
+Warn = Callable[[str], None]  # prints one warning line
 ENV_FILE_VARIABLE = "TODO_ENV_FILE"
 # TODO_* variables that are not settings, so they must not be warned about.
 NON_SETTING_VARIABLES = frozenset(
@@ -121,18 +122,23 @@ class Settings(BaseSettings):
         return expanded
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings for this invocation; any invalid source is a ConfigError (exit 5)."""
-    env_file = _env_file()
-    warn_unknown_keys(read_config_file(), where=f"in {config_file_path()}")
-    warn_unknown_variables(os.environ, where="in the environment")
+def load_settings(*, warn: Warn | None = None, **overrides: Any) -> Settings:
+    """Settings as the sources say now; any invalid source is a ConfigError (exit 5).
+
+    A command loads them through its invocation (``Environment.settings``), once,
+    and its ``warn`` prints each warning once; by default they go to stderr.
+    """
+    warn = warn or _stderr_warning
+    env_file = _env_file(warn)
+    warn_unknown_keys(read_config_file(), where=f"in {config_file_path()}", warn=warn)
+    warn_unknown_variables(os.environ, where="in the environment", warn=warn)
     try:
         return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration: {describe_validation_error(exc)}") from exc
 
 
-def _env_file() -> Path | None:
+def _env_file(warn: Warn) -> Path | None:
     """The .env file TODO_ENV_FILE names, checked readable; None when unset."""
     name = os.environ.get(ENV_FILE_VARIABLE)
     if not name:
@@ -141,7 +147,7 @@ def _env_file() -> Path | None:
     text = read_text(path, f"{ENV_FILE_VARIABLE} file")
     if text is None:
         raise ConfigError(f"{ENV_FILE_VARIABLE} names {path}, which does not exist")
-    warn_unknown_variables(_dotenv_names(text), where=f"in {path}")
+    warn_unknown_variables(_dotenv_names(text), where=f"in {path}", warn=warn)
     return path
 
 
@@ -163,20 +169,20 @@ def setting_names() -> list[str]:
     return list(Settings.model_fields)
 
 
-def warn_unknown_keys(keys: Iterable[str], *, where: str) -> None:
+def warn_unknown_keys(keys: Iterable[str], *, where: str, warn: Warn) -> None:
     """A misspelt setting is otherwise silently ignored: name it, suggest the closest."""
     names = setting_names()
     for key in keys:
         if key not in names:
-            _warn_once(f"unknown setting {key!r} {where}{_did_you_mean(key, names, '{!r}')}")
+            warn(f"unknown setting {key!r} {where}{_did_you_mean(key, names, '{!r}')}")
 
 
-def warn_unknown_variables(variables: Iterable[str], *, where: str) -> None:
+def warn_unknown_variables(variables: Iterable[str], *, where: str, warn: Warn) -> None:
     known = [f"{ENV_PREFIX}{name}".upper() for name in setting_names()]
     for variable in variables:
         upper = variable.upper()
         if upper.startswith(ENV_PREFIX) and upper not in {*known, *NON_SETTING_VARIABLES}:
-            _warn_once(f"unknown variable {variable} {where}{_did_you_mean(upper, known, '{}')}")
+            warn(f"unknown variable {variable} {where}{_did_you_mean(upper, known, '{}')}")
 
 
 def _did_you_mean(name: str, candidates: list[str], style: str) -> str:
@@ -184,13 +190,8 @@ def _did_you_mean(name: str, candidates: list[str], style: str) -> str:
     return f"; did you mean {style.format(close[0])}?" if close else ""
 
 
-def _warn_once(text: str) -> None:
-    """One warning line per invocation, however often the settings are loaded."""
-    from todo_cli.cli import state
-
-    if text not in state.current.warned:
-        state.current.warned.add(text)
-        sys.stderr.write(f"todo: warning: {text}\n")
+def _stderr_warning(text: str) -> None:
+    sys.stderr.write(f"todo: warning: {text}\n")
 
 
 class _ValueCheck(Settings):

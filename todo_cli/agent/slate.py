@@ -143,6 +143,3 @@ def forget_library_caches() -> None:
         zone._cache_tz = zone._cache_tz_name = None  # type: ignore[attr-defined] # from TZ
     for name in [name for name in sys.modules if name.partition(".")[0] in READ_ENV_AT_IMPORT]:
         del sys.modules[name]
-    state = sys.modules.get("todo_cli.cli.state")
-    if state is not None:
-        state.current = state.Invocation()  # type: ignore[attr-defined] # --debug, warnings shown

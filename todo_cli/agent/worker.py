@@ -178,8 +178,9 @@ class Worker:
         """What ``todo`` does in-process: the root group's ``main``, with us as its host."""
         if self.interrupted:  # Ctrl-C before the command began: it never starts
             from todo_cli.cli.app import report
+            from todo_cli.cli.environment import Environment
 
-            return report(KeyboardInterrupt())
+            return report(KeyboardInterrupt(), Environment.from_process())
         sys.argv = ["todo", *argv]
         try:
             self.command.main(args=argv, prog_name="todo", obj=self.host)
@@ -229,25 +230,8 @@ def take_on(request: dict[str, Any]) -> None:
         locale.setlocale(locale.LC_CTYPE, "")
     except locale.Error:
         locale.setlocale(locale.LC_CTYPE, "C")
-    refresh_import_time_settings()
-
-
-def refresh_import_time_settings() -> None:
-    """Typer reads a few variables at import; read them again from this request's env."""
-    import typer.core
-    import typer.main
-    import typer.rich_utils as rich_utils
-    from typer.utils import parse_boolean_env_var
-
-    width = os.environ.get("TERMINAL_WIDTH")
-    rich_utils.MAX_WIDTH = int(width) if width and width.isdigit() else None
-    forced = any(os.environ.get(name) for name in ("GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS"))
-    rich_utils.FORCE_TERMINAL = True if forced else None
-    if os.environ.get("_TYPER_FORCE_DISABLE_TERMINAL"):
-        rich_utils.FORCE_TERMINAL = False
-    has_rich = parse_boolean_env_var(os.environ.get("TYPER_USE_RICH"), default=True)
-    typer.core.HAS_RICH = has_rich
-    typer.main.HAS_RICH = has_rich  # type: ignore[attr-defined]
+    # Typer's import-time reads (rich_utils) are set per invocation by the root:
+    # see todo_cli.cli.environment.configure_typer.
 
 
 def agent_enabled() -> bool:

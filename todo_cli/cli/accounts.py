@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from todo_cli.cli import render
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.cli.runner import run_for_user, run_with_database
 from todo_cli.errors import CredentialsError, UsageError
@@ -77,7 +77,7 @@ def login(
     """Log in: a session for this database, kept in the system keyring."""
     from todo_cli.accounts import passwords
 
-    if print_token and sys.stdout.isatty():
+    if print_token and invocation().stdout_is_terminal:
         raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
     address = clean_email(email)
     password = passwords.read_password(from_stdin=password_stdin, confirm=False)
@@ -90,7 +90,7 @@ def login(
 
     token, expires = run_with_database(work)
     if print_token:
-        sys.stdout.write(token + "\n")
+        render.print_lines([token])
     render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}")
 
 
@@ -125,12 +125,11 @@ def whoami(json: JsonOption = False) -> None:
 
     identity = run_for_user(lambda session, user: accounts.whoami(session))
     expires = identity.expires_at.isoformat() if identity.expires_at else None
-    if json:
-        render.print_json({"email": identity.email, "local": identity.local, "expires_at": expires})
-    elif identity.local:
-        sys.stdout.write("the local user (no accounts on this database)\n")
-    else:
-        sys.stdout.write(printable(identity.email) + "\n")
+    shown = "the local user (no accounts on this database)"
+    render.print_data(
+        {"email": identity.email, "local": identity.local, "expires_at": expires},
+        [shown if identity.local else printable(identity.email)],
+    )
 
 
 def grant(role: Annotated[str, typer.Argument(help="The login role users connect as.")]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -18,7 +17,7 @@ app = typer.Typer(help="The resident agent that makes commands fast.", invoke_wi
 @app.callback()
 def group(ctx: typer.Context) -> None:
     """The resident agent that makes commands fast."""
-    from todo_cli.cli.app import help_when_bare
+    from todo_cli.cli.workflow import help_when_bare
 
     help_when_bare(ctx)
 
@@ -29,10 +28,7 @@ def status(json: JsonOption = False) -> None:
     from todo_cli.agent import control
 
     found = control.status(_paths())
-    if json:
-        render.print_json(found)
-    else:
-        sys.stdout.writelines(f"{key} = {value}\n" for key, value in _displayable(found).items())
+    render.print_data(found, (f"{key} = {value}" for key, value in _displayable(found).items()))
 
 
 @app.command()

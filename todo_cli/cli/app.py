@@ -12,15 +12,28 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import accounts, agent, config, db, interrupts, state, tasks, workflow
+from todo_cli.cli import accounts, agent, config, db, interrupts, tasks, workflow
+from todo_cli.cli.environment import META_KEY, Environment, configure_typer, invocation
 from todo_cli.db.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
 PROG = "todo"
 
 
+class TodoContext(typer.Context):
+    """The root context: it carries the invocation's ``Environment`` in ``meta``
+    from the start, so eager options (--help, --version) see it too."""
+
+    def __init__(self, *args: Any, environment: Environment | None = None, **extra: Any) -> None:
+        super().__init__(*args, **extra)
+        if environment is not None:
+            self.meta[META_KEY] = environment
+
+
 class TodoGroup(TyperGroup):
     """Every failure ends here: one line on stderr and the documented exit code."""
+
+    context_class = TodoContext
 
     def main(  # type: ignore[override]
         self,
@@ -30,45 +43,48 @@ class TodoGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        state.current = state.Invocation(argv=tuple(sys.argv[1:] if args is None else args))
+        env = Environment.from_process(argv=sys.argv[1:] if args is None else args)
+        configure_typer(env)
         with interrupts.watching() as watch:
             failure: BaseException | None = None
             try:
-                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+                result = super().main(
+                    args, prog_name, complete_var, standalone_mode=False, environment=env, **extra
+                )
                 code = result if isinstance(result, int) else ExitCode.OK
-                sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+                env.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             except BaseException as exc:
                 failure = exc
             if watch.interrupted:  # however the libraries in between reported it
                 failure = KeyboardInterrupt()
             if failure is not None:
-                code = report(failure)
+                code = report(failure, env)
         if standalone_mode:
             sys.exit(int(code))
         return code
 
 
-def report(exc: BaseException) -> int:
+def report(exc: BaseException, env: Environment) -> int:
     """Print ``exc`` as the one line a user should see; the exit code it maps to."""
     if _caused_by(exc, KeyboardInterrupt) or isinstance(exc, typer.Abort):
-        return _fail("interrupted; nothing was changed", ExitCode.INTERRUPTED, exc)
+        return _fail("interrupted; nothing was changed", ExitCode.INTERRUPTED, exc, env)
     if _caused_by(exc, BrokenPipeError):
         # The reader has gone (`todo list | head -1`) and wanted no more: that is
         # no failure of ours, so end quietly with success (as ripgrep does), and
         # `set -o pipefail` scripts go on.
-        _silence_stdout()
+        _silence_stdout(env)
         return ExitCode.OK
     if isinstance(exc, TodoError):
-        return _fail(exc.message, exc.exit_code, exc)
+        return _fail(exc.message, exc.exit_code, exc, env)
     if isinstance(exc, typer.TyperException):  # Click's usage errors: exit 2
-        return _fail(exc.format_message(), exc.exit_code, exc)
+        return _fail(exc.format_message(), exc.exit_code, exc, env)
     if isinstance(exc, typer.Exit):
         return exc.exit_code
     if isinstance(exc, SystemExit):
         return exc.code if isinstance(exc.code, int) else ExitCode.UNEXPECTED
     detail = f"unexpected error: {type(exc).__name__}: {exc}"
-    hint = "" if state.current.debug else " (run with --debug for the traceback)"
-    return _fail(detail + hint, ExitCode.UNEXPECTED, exc)
+    hint = "" if env.debug else " (run with --debug for the traceback)"
+    return _fail(detail + hint, ExitCode.UNEXPECTED, exc, env)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -83,10 +99,10 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-def _silence_stdout() -> None:
+def _silence_stdout(env: Environment) -> None:
     """Point stdout at /dev/null so the final flush cannot fail (Python's SIGPIPE advice)."""
     try:
-        descriptor = sys.stdout.fileno()
+        descriptor = env.stdout.fileno()
     except (AttributeError, OSError, ValueError):
         return  # not a real file (CliRunner): nothing is flushed to a pipe
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -94,13 +110,13 @@ def _silence_stdout() -> None:
     os.close(devnull)
 
 
-def _fail(text: str, code: int, exc: BaseException) -> int:
+def _fail(text: str, code: int, exc: BaseException, env: Environment) -> int:
     try:
-        if state.current.debug:
-            traceback.print_exception(exc, file=sys.stderr)
+        if env.debug:
+            traceback.print_exception(exc, file=env.stderr)
         first_line = " ".join(str(text).split())
-        sys.stderr.write(f"{PROG}: error: {first_line}\n")
-        sys.stderr.flush()
+        env.stderr.write(f"{PROG}: error: {first_line}\n")
+        env.stderr.flush()
     except OSError:
         pass  # stderr is gone too: the exit code is all that is left to say it
     return code
@@ -116,16 +132,9 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        sys.stdout.write(f"{PROG} {__version__}\n")
-        raise typer.Exit()
-
-
-def help_when_bare(ctx: typer.Context) -> None:
-    """A bare `todo` runs the `default_command` setting (`next` unless set; `help` prints this)."""
-    if ctx.invoked_subcommand is None:
-        workflow.run_default_command(ctx)
+        invocation(ctx).stdout.write(f"{PROG} {__version__}\n")
         raise typer.Exit()
 
 
@@ -141,9 +150,9 @@ def root(
     ] = False,
 ) -> None:
     """A task manager for the terminal, on PostgreSQL."""
-    state.current.debug = debug
+    invocation(ctx).debug = debug
     quiet_library(debug)
-    help_when_bare(ctx)
+    workflow.help_when_bare(ctx)
 
 
 tasks.register(app)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli.cli import render
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.errors import UsageError
 
@@ -24,7 +24,7 @@ app = typer.Typer(help="Show and change settings.", invoke_without_command=True)
 @app.callback()
 def group(ctx: typer.Context) -> None:
     """Show and change settings."""
-    from todo_cli.cli.app import help_when_bare
+    from todo_cli.cli.workflow import help_when_bare
 
     help_when_bare(ctx)
 
@@ -33,13 +33,9 @@ def group(ctx: typer.Context) -> None:
 def show(json: JsonOption = False) -> None:
     """Every setting in effect (the database password masked)."""
     from todo_cli.cli.plain import plain_value
-    from todo_cli.settings import load_settings
 
-    values = _displayable(load_settings().model_dump())
-    if json:
-        render.print_json(values)
-    else:
-        sys.stdout.writelines(f"{key} = {plain_value(value)}\n" for key, value in values.items())
+    values = _displayable(invocation().settings().model_dump())
+    render.print_data(values, (f"{key} = {plain_value(value)}" for key, value in values.items()))
 
 
 @app.command()
@@ -47,7 +43,7 @@ def path() -> None:
     """Print the config file's path (it may not exist yet)."""
     from todo_cli.config_file import config_file_path
 
-    sys.stdout.write(f"{config_file_path()}\n")
+    render.print_lines([str(config_file_path())])
 
 
 @app.command("set")
@@ -106,9 +102,8 @@ def set_password(
 
 def _configured_url() -> URL:
     from todo_cli.db.urls import parse_url
-    from todo_cli.settings import load_settings
 
-    settings = load_settings()
+    settings = invocation().settings()
     if not settings.database_url:
         raise UsageError("no database_url is set; the embedded server needs no password")
     return parse_url(settings.database_url)
@@ -117,7 +112,7 @@ def _configured_url() -> URL:
 def _read_password(target: str, *, from_stdin: bool) -> str:
     if from_stdin:
         # One line, as `docker login --password-stdin` reads it.
-        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        password = invocation().stdin.readline().removesuffix("\n").removesuffix("\r")
     elif not stdin_is_terminal():
         raise UsageError("stdin is not a terminal: pipe the password in with --password-stdin")
     else:
@@ -128,7 +123,7 @@ def _read_password(target: str, *, from_stdin: bool) -> str:
 
 
 def stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
+    return invocation().stdin_is_terminal
 
 
 def _displayable(values: dict[str, Any]) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from todo_cli.cli import render
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption, YesOption
 from todo_cli.cli.runner import run_with_database
 from todo_cli.cli.tasks import confirm, needs_confirmation
@@ -27,7 +27,7 @@ app = typer.Typer(
 @app.callback()
 def group(ctx: typer.Context) -> None:
     """Migrate the schema and manage the embedded server."""
-    from todo_cli.cli.app import help_when_bare
+    from todo_cli.cli.workflow import help_when_bare
 
     help_when_bare(ctx)
 
@@ -63,11 +63,9 @@ def downgrade(revision: RevisionArgument = "-1", yes: YesOption = False) -> None
 @app.command()
 def history() -> None:
     """List the migrations this todo carries, newest first."""
-    from alembic import command
+    from todo_cli.db import admin
 
-    from todo_cli.db.migrations import alembic_config
-
-    command.history(alembic_config())
+    admin.history(invocation().stdout)
 
 
 @app.command()
@@ -75,7 +73,7 @@ def current() -> None:
     """Print the database's schema revision, Alembic style (e.g. `0001 (head)`)."""
     from todo_cli.db import admin
 
-    sys.stdout.write(_run(admin.describe_current) + "\n")
+    render.print_lines([_run(admin.describe_current)])
 
 
 @app.command()
@@ -93,43 +91,26 @@ def status(json: JsonOption = False) -> None:
     A stopped embedded server is reported as stopped, not started to be asked;
     its revision and whether it is up to date are then unknown (null).
     """
-    from todo_cli.db import admin, embedded
-    from todo_cli.db.database import Location, database_revision
-    from todo_cli.settings import load_settings
+    from todo_cli.cli.plain import plain_value
+    from todo_cli.db import admin
 
-    async def describe(database: Database, settings: Settings) -> dict[str, Any]:
-        revision = await database_revision(database)
-        return admin.status_report(database.location, settings, revision)
-
-    settings = load_settings()
-    if settings.database_url or embedded.running_pid(settings.data_dir) is not None:
-        report = run_with_database(describe, check_schema=False)
-    else:
-        pgdata = str(embedded.pgdata_path(settings.data_dir))
-        stopped = Location("embedded", pgdata, server_pid=None, running=False)
-        report = admin.status_report(stopped, settings, None, known=False)
-    if json:
-        render.print_json(report)
-    else:
-        sys.stdout.writelines(f"{key:<20}{_plain(value)}\n" for key, value in report.items())
+    report = admin.status_without_asking(invocation().settings())
+    if report is None:
+        report = run_with_database(admin.status, check_schema=False)
+    render.print_data(report, (f"{key:<20}{plain_value(value)}" for key, value in report.items()))
 
 
 @app.command()
 def stop() -> None:
     """Stop the embedded PostgreSQL server (it starts again on the next command)."""
     from todo_cli.db import embedded
-    from todo_cli.settings import load_settings
 
-    settings = load_settings()
+    settings = invocation().settings()
     pid = embedded.stop(settings.data_dir)
     if pid is None:
         render.message(f"the embedded server in {settings.data_dir} is not running")
     else:
         render.message(f"stopped the embedded server (pid {pid})")
-
-
-def _plain(value: Any) -> str:
-    return "-" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _run(step: Callable[[Database], Awaitable[T]], *, migrating: bool = False) -> T:

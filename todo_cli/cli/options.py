@@ -19,7 +19,20 @@ def flag(*names: str, help: str) -> Any:
     return typer.Option(*names, help=help, metavar="")
 
 
-JsonOption = Annotated[bool, flag("--json", help="Print JSON on stdout for scripts.")]
+def _json_chosen(ctx: typer.Context, value: bool) -> bool:
+    """--json is the invocation's, so output helpers know without being told each time."""
+    from todo_cli.cli.environment import invocation
+
+    invocation(ctx).json = value
+    return value
+
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print JSON on stdout for scripts.", metavar="", callback=_json_chosen
+    ),
+]
 IdArgument = Annotated[
     int, typer.Argument(min=1, help="The task's short ID.", metavar="ID", show_default=False)
 ]

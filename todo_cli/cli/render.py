@@ -8,32 +8,76 @@ control character reaches a terminal or a plain line; JSON escapes them itself.
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.cli.environment import Environment, invocation
 from todo_cli.text import json_safe, visible
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from todo_cli.models import Task
 
 NONE = "-"
 
 
-def message(text: str) -> None:
+def message(text: str, env: Environment | None = None) -> None:
     """A note for the person at the terminal: always stderr, never mixed with data.
 
     Shown through ``visible``: a message that quotes a title quotes it harmlessly.
     """
-    sys.stderr.write(visible(text) + "\n")
+    (env or invocation()).stderr.write(visible(text) + "\n")
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, env: Environment | None = None) -> None:
     """UTF-8 as UTF-8, compact, one document per line."""
-    _write_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    document = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    _write_bytes(document, env or invocation())
+
+
+def print_lines(lines: Iterable[str], env: Environment | None = None) -> None:
+    """Plain data lines on stdout."""
+    (env or invocation()).stdout.writelines(line + "\n" for line in lines)
+
+
+def print_data(data: Any, lines: Iterable[str]) -> None:
+    """``data`` as JSON with --json, else ``lines`` (a generator: not built for JSON)."""
+    env = invocation()
+    if env.json:
+        print_json(data, env)
+    else:
+        print_lines(lines, env)
+
+
+def print_task(task: Task, text: str) -> None:
+    """What a command that made or changed one task prints: the task with --json, else ``text``."""
+    env = invocation()
+    if env.json:
+        print_task_json(task, env)
+    else:
+        message(text, env)
+
+
+def report_changes(
+    tasks: Sequence[Task],
+    unchanged: set[int],
+    *,
+    changed_note: Callable[[Task], str],
+    unchanged_note: Callable[[Task], str],
+    single: bool = False,
+) -> None:
+    """A note per task on stderr (with --json only for those left as they were);
+    with --json the tasks on stdout, one object when ``single``, else an array."""
+    env = invocation()
+    for task in tasks:
+        if task.number in unchanged:
+            message(unchanged_note(task), env)
+        elif not env.json:
+            message(changed_note(task), env)
+    if env.json and single:
+        print_task_json(tasks[0], env)
+    elif env.json:
+        print_tasks_json(tasks, env)
 
 
 def tasks_as_json(tasks: Sequence[Task]) -> bytes:
@@ -46,36 +90,32 @@ def tasks_as_json(tasks: Sequence[Task]) -> bytes:
     return adapter.dump_json(adapter.validate_python(tasks, from_attributes=True))
 
 
-def print_task_json(task: Task) -> None:
+def print_task_json(task: Task, env: Environment | None = None) -> None:
     from todo_cli.models import TaskRead
 
-    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode())
+    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode(), env or invocation())
 
 
-def print_tasks_json(tasks: Sequence[Task]) -> None:
-    _write_bytes(tasks_as_json(tasks))
+def print_tasks_json(tasks: Sequence[Task], env: Environment | None = None) -> None:
+    _write_bytes(tasks_as_json(tasks), env or invocation())
 
 
-def _write_bytes(document: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(json_safe(document) + b"\n")
-    sys.stdout.buffer.flush()
+def _write_bytes(document: bytes, env: Environment) -> None:
+    env.stdout.flush()
+    env.stdout.buffer.write(json_safe(document) + b"\n")
+    env.stdout.buffer.flush()
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def print_tasks(tasks: Sequence[Task], *, now: datetime) -> None:
+def print_tasks(tasks: Sequence[Task], *, now: datetime, env: Environment | None = None) -> None:
     """A table on a terminal; one stable tab-separated line per task when piped."""
-    if stdout_is_terminal():
+    env = env or invocation()
+    if env.stdout_is_terminal:
         from todo_cli.cli.table import task_table
 
-        console = _console()
-        table = task_table(tasks, now=now, width=console.width)
-        console.print(table, crop=False, soft_wrap=True, end="")
+        table = task_table(tasks, now=now, width=env.width, styled=env.colour)
+        env.console().print(table, crop=False, soft_wrap=True, end="")
     else:
-        sys.stdout.writelines(plain_line(task) + "\n" for task in tasks)
+        print_lines((plain_line(task) for task in tasks), env)
 
 
 def plain_line(task: Task) -> str:
@@ -111,7 +151,7 @@ def print_task_detail(task: Task, *, now: datetime) -> None:
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
-    sys.stdout.writelines(f"{key:<{DETAIL_KEY_WIDTH}}{value}\n" for key, value in rows.items())
+    print_lines(f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items())
 
 
 def _block(text: str) -> str:
@@ -146,9 +186,3 @@ def relative(moment: datetime, *, now: datetime) -> str:
 
 def _timestamp(moment: datetime | None) -> str:
     return moment.astimezone().isoformat(timespec="seconds") if moment else NONE
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)

@@ -7,12 +7,12 @@ control characters.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.cli import render
+from todo_cli.cli.environment import invocation
 from todo_cli.text import visible
 
 if TYPE_CHECKING:
@@ -60,9 +60,14 @@ def changes_as_json(groups: Sequence[ChangeGroup]) -> list[dict[str, Any]]:
 
 
 def print_changes(groups: Sequence[ChangeGroup], *, indent: str = "") -> None:
-    for group in groups:
-        sys.stdout.write(indent + describe_group(group) + "\n")
-        sys.stdout.writelines(f"{indent}  {line}\n" for line in describe_entries(group.entries))
+    render.print_lines(
+        line
+        for group in groups
+        for line in (
+            indent + describe_group(group),
+            *(f"{indent}  {entry}" for entry in describe_entries(group.entries)),
+        )
+    )
 
 
 def describe_group(group: ChangeGroup) -> str:
@@ -134,8 +139,9 @@ def print_notes_and_history(task: Task, history: Sequence[ChangeGroup]) -> None:
 
 
 def _print_section(name: str, lines: Sequence[str]) -> None:
-    for index, line in enumerate(lines):
-        sys.stdout.write(f"{name if index == 0 else '':<12}{line}\n")
+    render.print_lines(
+        f"{name if index == 0 else '':<12}{line}" for index, line in enumerate(lines)
+    )
 
 
 def report_undo(group: ChangeGroup) -> None:
@@ -143,15 +149,14 @@ def report_undo(group: ChangeGroup) -> None:
     render.message(f"Undid `{one_line(group.command)}` (task {numbers})")
 
 
-def report_activity(outcome: Outcome, *, json: bool, verb: str, unchanged: str) -> None:
+def report_activity(outcome: Outcome, *, verb: str, unchanged: str) -> None:
     """A note per task on stderr; the tasks on stdout with --json (like `todo done`)."""
-    for task in outcome.tasks:
-        if task.number in outcome.unchanged:
-            render.message(f"task {task.number} is {unchanged}; left as it was")
-        elif not json:
-            render.message(f"{verb} task {task.number}: {one_line(task.title)}")
-    if json:
-        render.print_tasks_json(outcome.tasks)
+    render.report_changes(
+        outcome.tasks,
+        outcome.unchanged,
+        changed_note=lambda task: f"{verb} task {task.number}: {one_line(task.title)}",
+        unchanged_note=lambda task: f"task {task.number} is {unchanged}; left as it was",
+    )
 
 
 def scored_as_json(scored: Sequence[tuple[Task, float]]) -> list[dict[str, Any]]:
@@ -182,15 +187,16 @@ def print_tags(rows: Sequence[TagSummary]) -> None:
 
 def _print_columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     """Aligned, with a header, on a terminal; tab-separated lines when piped."""
-    if not render.stdout_is_terminal():
-        sys.stdout.writelines("\t".join(row) + "\n" for row in rows)
+    env = invocation()
+    if not env.stdout_is_terminal:
+        render.print_lines(("\t".join(row) for row in rows), env)
         return
     from rich.cells import cell_len
 
     table = [header, *rows]
     widths = [max(cell_len(row[index]) for row in table) for index in range(len(header))]
-    for row in table:
-        padded = [
-            cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True)
-        ]
-        sys.stdout.write("  ".join(padded).rstrip() + "\n")
+    padded = (
+        [cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True)]
+        for row in table
+    )
+    render.print_lines(("  ".join(cells).rstrip() for cells in padded), env)

@@ -78,11 +78,11 @@ def run_with_database(
     host = current_host()
 
     async def main() -> T:
+        from todo_cli.cli.environment import invocation
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
-        from todo_cli.settings import load_settings
 
-        settings = load_settings(**(overrides or {}))
+        settings = invocation().settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             with connection_errors(database.host):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import ConfirmationNeededError, StatusFilter, TaskFilter
@@ -106,7 +106,7 @@ def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str) -> T:
     try:
         return run_for_user(lambda session, user: work(session, user, where, yes))
     except ConfirmationNeededError as refused:
-        if not sys.stdin.isatty():
+        if not invocation().stdin_is_terminal:
             raise
         _ask(refused.picked, verb)
         numbers = tuple(number for number, _ in refused.picked)

@@ -14,7 +14,6 @@ and divides again): this stays linear.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,15 +77,16 @@ class TaskTable:
             yield newline
 
 
-def task_table(tasks: Sequence[Task], *, now: datetime, width: int) -> TaskTable:
-    """Aligned columns fitted to ``width``; overdue dates red, finished tasks dim."""
+def task_table(
+    tasks: Sequence[Task], *, now: datetime, width: int, styled: bool = True
+) -> TaskTable:
+    """Aligned columns fitted to ``width``; overdue dates red, finished tasks dim
+    (unless not ``styled``: NO_COLOR, a dumb terminal)."""
     with_status = any(task.status != "pending" for task in tasks)
     headers: tuple[str, ...] = ("ID", "Status", "Pri", "Due", "Project", "Tags")
     headers = headers if with_status else tuple(h for h in headers if h != "Status")
     rows = [_cells(task, now, with_status) for task in tasks]
     layout = _layout(headers, [(*headers, "Title"), *rows], width)
-    # NO_COLOR: Rich drops colours but keeps bold and dim; we promise no escapes.
-    styled = not os.environ.get("NO_COLOR")
     lines = _row_lines((*headers, "Title"), layout, "bold" if styled else "")
     for task, cells in zip(tasks, rows, strict=True):
         lines += _row_lines(cells, layout, *(_styles(task, now) if styled else ("", "")))

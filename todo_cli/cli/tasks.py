@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -11,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, state, word_args
+from todo_cli.cli import render, word_args
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
     Command,
@@ -82,13 +82,10 @@ def add(
     )
     task = run_for_user(
         lambda session, user: service.add_task(
-            session, user=user, task=new, command=state.current.command_line()
+            session, user=user, task=new, command=invocation().command_line()
         )
     )
-    if json:
-        render.print_task_json(task)
-    else:
-        render.message(f"Created task {task.number}: {task.title}")
+    render.print_task(task, f"Created task {task.number}: {task.title}")
 
 
 def list_(
@@ -201,7 +198,7 @@ def done(words: FilterArgument = None, yes: YesOption = False, json: JsonOption 
     from todo_cli.service import tasks as service
 
     where = picked(words, "done", StatusFilter.PENDING)
-    _change(service.complete_tasks, where, yes=yes, json=json, verb="Completed", name="done")
+    _change(service.complete_tasks, where, yes=yes, verb="Completed", name="done")
 
 
 def reopen(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -209,7 +206,7 @@ def reopen(words: FilterArgument = None, yes: YesOption = False, json: JsonOptio
     from todo_cli.service import tasks as service
 
     where = picked(words, "reopen", StatusFilter.DONE)
-    _change(service.reopen_tasks, where, yes=yes, json=json, verb="Reopened", name="reopen")
+    _change(service.reopen_tasks, where, yes=yes, verb="Reopened", name="reopen")
 
 
 def rm(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -217,7 +214,7 @@ def rm(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = 
     from todo_cli.service import tasks as service
 
     where = picked(words, "rm", StatusFilter.PENDING)
-    _change(service.remove_tasks, where, yes=yes, json=json, verb="Deleted", name="rm")
+    _change(service.remove_tasks, where, yes=yes, verb="Deleted", name="rm")
 
 
 def restore(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -225,7 +222,7 @@ def restore(words: FilterArgument = None, yes: YesOption = False, json: JsonOpti
     from todo_cli.service import tasks as service
 
     where = picked(words, "restore", StatusFilter.DELETED)
-    _change(service.restore_tasks, where, yes=yes, json=json, verb="Restored", name="restore")
+    _change(service.restore_tasks, where, yes=yes, verb="Restored", name="restore")
 
 
 def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -239,18 +236,18 @@ def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
         )
         if not doomed:
             render.message(NO_MATCH)
-            _report([], set(), json=json, verb="Purged")
+            _report([], set(), verb="Purged")
             return
         confirm(_purge_question(doomed))
         # Exactly the tasks named in the question, if they still match.
         where = replace(where, numbers=tuple(task.number for task in doomed))
-    command = state.current.command_line()
+    command = invocation().command_line()
     tasks = run_for_user(
         lambda session, user: service.purge_tasks(session, user=user, where=where, command=command)
     )
     if not tasks:
         render.message(NO_MATCH)
-    _report(tasks, set(), json=json, verb="Purged")
+    _report(tasks, set(), verb="Purged")
 
 
 def picked(words: list[str] | None, command: str, default: StatusFilter) -> TaskFilter:
@@ -309,7 +306,7 @@ def edit(
     fields |= _clearable("project", project, clear=no_project)
     fields = _with_words(fields, changes)
     tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
-    command = state.current.command_line()
+    command = invocation().command_line()
     edited = run_picked(
         lambda session, user, chosen, confirmed: service.edit_tasks(
             session,
@@ -324,7 +321,7 @@ def edit(
         yes=yes,
         verb="edit",
     )
-    _report_edit(edited, single=_one_id(words, selection), json=json)
+    _report_edit(edited, single=_one_id(words, selection))
 
 
 def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
@@ -348,19 +345,16 @@ def _one_id(words: list[str] | None, selection: Any) -> bool:
     )
 
 
-def _report_edit(outcome: Outcome, *, single: bool, json: bool) -> None:
-    tasks = outcome.tasks
-    if not tasks:
+def _report_edit(outcome: Outcome, *, single: bool) -> None:
+    if not outcome.tasks:
         render.message(NO_MATCH)
-    for task in tasks:
-        if task.number in outcome.unchanged:
-            render.message(f"task {task.number} unchanged: it already has those values")
-        elif not json:
-            render.message(f"Updated task {task.number}: {task.title}")
-    if json and single:
-        render.print_task_json(tasks[0])
-    elif json:
-        render.print_tasks_json(tasks)
+    render.report_changes(
+        outcome.tasks,
+        outcome.unchanged,
+        changed_note=lambda task: f"Updated task {task.number}: {task.title}",
+        unchanged_note=lambda task: f"task {task.number} unchanged: it already has those values",
+        single=single,
+    )
 
 
 def _once(name: str, option: Any, word: Any) -> Any:
@@ -380,7 +374,7 @@ def needs_confirmation(yes: bool) -> bool:
     """Whether to ask; off a terminal nothing asks, so without --yes it is exit 2."""
     if yes:
         return False
-    if not sys.stdin.isatty():
+    if not invocation().stdin_is_terminal:
         raise UsageError("refusing without --yes (stdin is not a terminal)")
     return True
 
@@ -404,7 +398,7 @@ def change_picked(
     verb_fn: Callable[..., Any], where: TaskFilter, *, yes: bool, name: str
 ) -> Outcome:
     """Run a verb on the tasks ``where`` picks (asking first when a filter picks many)."""
-    command = state.current.command_line()
+    command = invocation().command_line()
     outcome: Outcome = run_picked(
         lambda session, user, chosen, confirmed: verb_fn(
             session, user=user, where=chosen, confirmed=confirmed, command=command
@@ -423,23 +417,21 @@ def _change(
     where: TaskFilter,
     *,
     yes: bool,
-    json: bool,
     verb: str,
     name: str,
 ) -> None:
     outcome = change_picked(verb_fn, where, yes=yes, name=name)
-    _report(outcome.tasks, outcome.unchanged, json=json, verb=verb)
+    _report(outcome.tasks, outcome.unchanged, verb=verb)
 
 
-def _report(tasks: list[Task], unchanged: set[int], *, json: bool, verb: str) -> None:
+def _report(tasks: list[Task], unchanged: set[int], *, verb: str) -> None:
     """Notes on stderr for every task; the tasks themselves on stdout with --json."""
-    for task in tasks:
-        if task.number in unchanged:
-            render.message(f"task {task.number} is already {task.status}; left as it was")
-        elif not json:
-            render.message(f"{verb} task {task.number}: {task.title}")
-    if json:
-        render.print_tasks_json(tasks)
+    render.report_changes(
+        tasks,
+        unchanged,
+        changed_note=lambda task: f"{verb} task {task.number}: {task.title}",
+        unchanged_note=lambda task: f"task {task.number} is already {task.status}; left as it was",
+    )
 
 
 def _priority(text: str | None) -> Any:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, render_workflow, state, word_args
+from todo_cli.cli import render, render_workflow, word_args
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import selection_filter
@@ -64,7 +65,7 @@ def note(
     """Add a timestamped note to a task (`todo note 4 called, waiting`), or --delete N."""
     from todo_cli.service import notes
 
-    command = state.current.command_line()
+    command = invocation().command_line()
     if delete is not None:
         if words:
             raise UsageError("give a note's text or --delete N, not both")
@@ -82,10 +83,7 @@ def note(
             )
         )
         verb = f"Added note {len(task.notes)} to"
-    if json:
-        render.print_task_json(task)
-    else:
-        render.message(f"{verb} task {task.number}: {render_workflow.one_line(task.title)}")
+    render.print_task(task, f"{verb} task {task.number}: {render_workflow.one_line(task.title)}")
 
 
 def start(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -95,7 +93,7 @@ def start(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
 
     where = picked(words, "start", StatusFilter.PENDING)
     outcome: Outcome = change_picked(start_tasks, where, yes=yes, name="start")
-    render_workflow.report_activity(outcome, json=json, verb="Started", unchanged="already active")
+    render_workflow.report_activity(outcome, verb="Started", unchanged="already active")
 
 
 def stop(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
@@ -109,7 +107,7 @@ def stop(words: FilterArgument = None, yes: YesOption = False, json: JsonOption 
     if not where.numbers:
         where = replace(where, active=True)
     outcome: Outcome = change_picked(stop_tasks, where, yes=yes, name="stop")
-    render_workflow.report_activity(outcome, json=json, verb="Stopped", unchanged="not active")
+    render_workflow.report_activity(outcome, verb="Stopped", unchanged="not active")
 
 
 def next_(words: FilterArgument = None, limit: LimitOption = 10, json: JsonOption = False) -> None:
@@ -153,12 +151,18 @@ def tags(json: JsonOption = False) -> None:
         render_workflow.print_tags(rows)
 
 
+def help_when_bare(ctx: typer.Context) -> None:
+    """A bare `todo` runs the `default_command` setting (`next` unless set; `help` prints this)."""
+    if ctx.invoked_subcommand is None:
+        run_default_command(ctx)
+        raise typer.Exit()
+
+
 def run_default_command(ctx: typer.Context) -> None:
     """What a bare `todo` does: the `default_command` setting (next, list or help)."""
     from todo_cli.cli import tasks
-    from todo_cli.settings import load_settings
 
-    chosen = load_settings().default_command
+    chosen = invocation(ctx).settings().default_command
     if chosen == "help":
         typer.echo(ctx.get_help())
     elif chosen == "list":

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from todo_cli.db import migrations
 from todo_cli.db.database import database_revision, describe_mismatch
@@ -90,6 +90,13 @@ async def describe_current(database: Database) -> str:
     if revision is None:
         return EMPTY
     return f"{revision} (head)" if revision == Ladder.load().head else revision
+
+
+def history(stdout: TextIO) -> None:
+    """Alembic's listing of the migrations this todo carries, newest first, to ``stdout``."""
+    from alembic import command
+
+    command.history(migrations.alembic_config(stdout))
 
 
 def describe_revision(revision: str | None) -> str:
@@ -206,6 +213,24 @@ def _object_name(item: Any) -> str:
     name = getattr(item, "name", None) or type(item).__name__
     table = getattr(getattr(item, "table", None), "name", None)
     return f"{table}.{name}" if table and table != name else str(name)
+
+
+def status_without_asking(settings: Settings) -> dict[str, Any] | None:
+    """`todo db status` of a stopped embedded server, told without starting it;
+    None when there is a server to ask (a URL, or the embedded one running)."""
+    from todo_cli.db import embedded
+    from todo_cli.db.database import Location
+
+    if settings.database_url or embedded.running_pid(settings.data_dir) is not None:
+        return None
+    pgdata = str(embedded.pgdata_path(settings.data_dir))
+    stopped = Location("embedded", pgdata, server_pid=None, running=False)
+    return status_report(stopped, settings, None, known=False)
+
+
+async def status(database: Database, settings: Settings) -> dict[str, Any]:
+    """`todo db status`, asking the server for the revision (never migrating first)."""
+    return status_report(database.location, settings, await database_revision(database))
 
 
 def status_report(

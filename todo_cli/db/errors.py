@@ -71,8 +71,6 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
             return DatabaseUnreachableError(f"no answer from {host} in time (timed out)")
         if isinstance(cause, OSError):
             return DatabaseUnreachableError(f"cannot reach {host}: {_reason(cause)}")
-        if "password" in str(cause).lower() and "no password" in str(cause).lower():
-            return CredentialsError(f"{host} needs a password; {CREDENTIALS_HINT}")
     return None
 
 
