@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -153,25 +153,26 @@ def list_(
         active=active,
     )
     where = combined(from_options, from_words)
-    if json or not render.stdout_is_terminal():
-        _stream_list(where, json=json)
+    env = invocation()
+    if json or not env.stdout_is_terminal:
+        _stream_list(where, json=json, out=env.stdout)
         return
     tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
-    render.print_tasks(tasks, now=now)
+    render.print_tasks(tasks, now=now, env=env)
 
 
-def _stream_list(where: TaskFilter, *, json: bool) -> None:
+def _stream_list(where: TaskFilter, *, json: bool, out: TextIO) -> None:
     """Piped lines or JSON, written while the rows arrive (cli.stream)."""
     from todo_cli.cli import stream
     from todo_cli.service import listing
 
     columns = (listing.TASK_JSON,) if json else listing.PLAIN_COLUMNS
     write = stream.write_json_array if json else stream.write_plain_lines
-    sys.stdout.flush()
+    out.flush()
 
     async def work(session: AsyncSession, user: User) -> None:
         rows = listing.stream_rows(session, user=user, where=where, columns=columns)
-        await write(rows, sys.stdout.buffer)
+        await write(rows, out.buffer)
 
     run_for_user(work)
 
