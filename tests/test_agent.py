@@ -73,6 +73,22 @@ def workers(env) -> dict[int, dict]:
     return {worker["pid"]: worker for worker in found["workers"]}
 
 
+def settled_workers(env) -> dict[int, dict]:
+    """``workers`` once the pool is at rest: at least MIN_WORKERS, all idle.
+
+    Right after a request the agent may still be forking the spare that
+    replaces a busy or retired worker; a reading taken then misses the worker
+    that serves the next request.
+    """
+    deadline = time.monotonic() + AGENT_WAIT
+    while True:
+        found = workers(env)
+        if len(found) >= pool.MIN_WORKERS and not any(w["busy"] for w in found.values()):
+            return found
+        assert time.monotonic() < deadline, ("the pool never settled", found)
+        time.sleep(0.05)
+
+
 def agent_log(env) -> str:
     paths = runtime.paths(env)
     return Path(paths.log).read_text() if paths else ""
@@ -763,7 +779,7 @@ def test_a_worker_that_grew_too_much_is_replaced(env):
     env["TODO_AGENT_MEMORY_LIMIT"] = "0.001"  # MiB: every request grows a worker more than that
     agent = warm_agent(env)
     for title in ("grows", "again"):
-        before = set(workers(env))
+        before = set(settled_workers(env))
         assert todo(env, "add", title).returncode == ExitCode.OK
         deadline = time.monotonic() + AGENT_WAIT
         while not before - set(workers(env)):
