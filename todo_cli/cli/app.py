@@ -45,7 +45,7 @@ class TodoGroup(TyperGroup):
     ) -> Any:
         env = Environment.from_process(argv=sys.argv[1:] if args is None else args)
         configure_typer(env)
-        with interrupts.watching() as watch:
+        with interrupts.watching(env.interrupts) as watch:
             failure: BaseException | None = None
             try:
                 result = super().main(
@@ -55,6 +55,7 @@ class TodoGroup(TyperGroup):
                 env.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             except BaseException as exc:
                 failure = exc
+            watch.end()
             if watch.interrupted:  # however the libraries in between reported it
                 failure = KeyboardInterrupt()
             if failure is not None:
@@ -164,4 +165,7 @@ accounts.register(app, db.app)
 
 
 def main() -> None:
-    app(prog_name=PROG)
+    """The one-shot process: run the command, then exit with its code come what may."""
+    code = app(prog_name=PROG, standalone_mode=False)
+    interrupts.ignore()  # the outcome is decided; a late Ctrl-C must not overturn it
+    sys.exit(int(code))

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from todo_cli.cli.interrupts import InterruptWatch
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -43,6 +45,7 @@ class Environment:
     json: bool = False  # the command's --json
     warned: set[str] = field(default_factory=set)  # warnings already printed, printed once
     loaded: Settings | None = None
+    interrupts: InterruptWatch = field(default_factory=InterruptWatch)  # Ctrl-C, noted
 
     @classmethod
     def from_process(cls, argv: Sequence[str] = ()) -> Environment:

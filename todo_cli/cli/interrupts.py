@@ -5,6 +5,13 @@ libraries in the way may hide it: Typer turns it into a silent ``Exit(130)``,
 pydantic wraps it in a serialization error, and one raised inside a
 ``__del__`` is only printed ("Exception ignored in ..."). So the invocation
 notes the signal itself, and the error boundary asks whether it came.
+
+While an event loop runs the command's database work, Ctrl-C does not raise
+at all: it cancels that work, which stops at its next ``await`` (as
+``asyncio.run`` does by default). A KeyboardInterrupt raised wherever the loop
+happens to be can land inside asyncpg's protocol code, between a message and
+its bookkeeping, and the connection's cleanup then crashes the interpreter
+(SIGSEGV at exit, seen about once in a hundred interrupted `todo list`s).
 """
 
 from __future__ import annotations
@@ -16,28 +23,63 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from asyncio import Task
 
 
 @dataclass
 class InterruptWatch:
     interrupted: bool = False
     unraisable_hook: Callable[[Any], Any] = field(default=sys.__unraisablehook__)
+    work: Task[Any] | None = None  # the command's async work, while a loop runs it
+    over: bool = False  # the command has ended: its outcome stands
 
     def on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self.over:
+            return
         self.interrupted = True
-        raise KeyboardInterrupt
+        if self.work is None:
+            raise KeyboardInterrupt
+        if not self.work.done():  # else the loop is only winding down: noted is enough
+            self.work.cancel()
+            self.work.get_loop().call_soon_threadsafe(_wake)  # a loop asleep in select()
 
     def on_unraisable(self, unraisable: Any) -> None:
         # The interrupt is already noted; its traceback would be noise.
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             self.unraisable_hook(unraisable)
 
+    @contextmanager
+    def loop_running(self) -> Iterator[None]:
+        """Around a whole event-loop run: Ctrl-C cancels the task ``cancels`` named.
+
+        Kept until the loop has closed, so an interrupt during its shutdown
+        is noted rather than raised into it.
+        """
+        try:
+            yield
+        finally:
+            self.work = None
+
+    def end(self) -> None:
+        """The command has ended, one way or the other: a later Ctrl-C changes nothing."""
+        self.over = True
+
+    def cancels(self, work: Task[Any] | None) -> None:
+        """Ctrl-C cancels ``work`` (the running task) instead of raising."""
+        self.work = work
+
+
+def _wake() -> None:
+    """Nothing: a callback whose only job is to wake the loop up."""
+
 
 @contextmanager
-def watching() -> Iterator[InterruptWatch]:
+def watching(watch: InterruptWatch) -> Iterator[InterruptWatch]:
     """Note every SIGINT during the block (signal handlers exist only in the main thread)."""
-    watch = InterruptWatch(unraisable_hook=sys.unraisablehook)
+    watch.unraisable_hook = sys.unraisablehook
     if threading.current_thread() is not threading.main_thread():
         yield watch
         return
@@ -48,3 +90,13 @@ def watching() -> Iterator[InterruptWatch]:
     finally:
         signal.signal(signal.SIGINT, previous)
         sys.unraisablehook = watch.unraisable_hook
+
+
+def ignore() -> None:
+    """No Ctrl-C from here on: the process is only exiting with a code already decided.
+
+    Else one arriving in those last milliseconds kills it by SIGINT, and the
+    shell reports a failure for a command that succeeded.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

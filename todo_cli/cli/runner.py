@@ -75,17 +75,21 @@ def run_with_database(
 
     ``overrides`` replace settings for this run (migrations lift the statement timeout).
     """
+    from todo_cli.cli.environment import invocation
+
     host = current_host()
+    env = invocation()
 
     async def main() -> T:
-        from todo_cli.cli.environment import invocation
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
 
-        settings = invocation().settings(**(overrides or {}))
+        env.interrupts.cancels(asyncio.current_task())
+        settings = env.settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             with connection_errors(database.host):
                 return await work(database, settings)
 
-    return asyncio.run(main()) if host is None else host.run(main)
+    with env.interrupts.loop_running():
+        return asyncio.run(main()) if host is None else host.run(main)

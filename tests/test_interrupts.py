@@ -1,0 +1,78 @@
+"""Ctrl-C inside the process (cli.interrupts): where it may land and where it must not."""
+
+import asyncio
+import os
+import signal
+import threading
+
+import pytest
+
+from todo_cli.cli import interrupts
+from todo_cli.cli.interrupts import InterruptWatch
+
+LONG_SLEEP = 30  # seconds
+
+
+def ctrl_c() -> None:
+    """SIGINT to ourselves; Python runs the handler at its next bytecode check, within the loop."""
+    signal.raise_signal(signal.SIGINT)
+    for _ in range(1000):
+        pass
+
+
+def test_outside_an_event_loop_ctrl_c_raises_at_once():
+    watch = InterruptWatch()
+    with interrupts.watching(watch), pytest.raises(KeyboardInterrupt):
+        ctrl_c()
+    assert watch.interrupted
+
+
+def test_inside_an_event_loop_ctrl_c_cancels_the_work_and_never_cuts_a_callback():
+    """A callback stands for asyncpg's data_received: cut in half, it leaves the
+    connection corrupt (a segfault at exit). The work stops at its next await instead."""
+    watch = InterruptWatch()
+    callback_finished = []
+
+    def callback() -> None:
+        ctrl_c()
+        callback_finished.append(True)
+
+    async def work() -> None:
+        watch.cancels(asyncio.current_task())
+        asyncio.get_running_loop().call_soon(callback)
+        await asyncio.sleep(30)
+
+    with interrupts.watching(watch), watch.loop_running(), pytest.raises(asyncio.CancelledError):
+        asyncio.run(work())
+    assert callback_finished == [True]
+    assert watch.interrupted
+    assert watch.work is None
+
+
+def test_a_loop_asleep_in_select_wakes_up_for_ctrl_c():
+    """The signal comes from another thread while the loop waits for I/O."""
+    watch = InterruptWatch()
+    slept = []
+
+    async def work() -> None:
+        watch.cancels(asyncio.current_task())
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            await asyncio.sleep(LONG_SLEEP)
+        finally:
+            slept.append(loop.time() - start)
+
+    with interrupts.watching(watch), watch.loop_running(), pytest.raises(asyncio.CancelledError):
+        asyncio.run(work())
+    # Not a speed check: without the wake-up the select() sleeps out its whole timeout.
+    assert slept[0] < LONG_SLEEP / 2
+
+
+def test_once_the_command_has_ended_ctrl_c_changes_nothing():
+    watch = InterruptWatch()
+    with interrupts.watching(watch):
+        watch.end()
+        ctrl_c()
+    assert not watch.interrupted
