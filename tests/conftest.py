@@ -93,8 +93,12 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def template_database(server_url: str) -> str:
-    """A database migrated to head through the real Alembic env, once per session."""
+def template_database(server_url: str) -> Iterator[str]:
+    """A database migrated to head through the real Alembic env, once per session.
+
+    Dropped at the end: on a server of the machine's (TODO_TEST_DATABASE_URL)
+    every run would otherwise leave one behind.
+    """
     name = f"todo_test_template_{RUN_ID}"
     asyncio.run(
         admin_execute(server_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
@@ -108,7 +112,8 @@ def template_database(server_url: str) -> str:
             await engine.dispose()
 
     asyncio.run(migrate())
-    return name
+    yield name
+    drop_database(server_url, name)
 
 
 def create_database(server_url: str, *, template: str | None = None) -> str:

@@ -87,7 +87,9 @@ def todo_env(home: Path, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TODO_", "PG"))}
     env.pop("XDG_RUNTIME_DIR", None)
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"))
-    return {**env, "TODO_DATA_DIR": str(data_dir), **extra}
+    # In-process: with no XDG_RUNTIME_DIR an agent would settle in the account's
+    # real /tmp/todo-<uid> and outlive the test (the agent has tests of its own).
+    return {**env, "TODO_AGENT": "0", "TODO_DATA_DIR": str(data_dir), **extra}
 
 
 def run_todo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -62,7 +62,9 @@ def install():
 
 def todo_env(install: Install, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    return {**env, "TODO_DATA_DIR": str(install.data_dir), **extra}
+    # In-process: an agent the wheel's todo started (the module teardown runs outside
+    # the tests' environment) would outlive the venv it imports from.
+    return {**env, "TODO_AGENT": "0", "TODO_DATA_DIR": str(install.data_dir), **extra}
 
 
 def todo(install: Install, *args: str, **extra: str) -> subprocess.CompletedProcess:
