@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -73,14 +73,19 @@ async def add_task(
 
 async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
     """One indexed query; ordered as ``where.sort`` asks."""
-    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
-    statement = statement.order_by(*_order(where.sort)).limit(where.limit)
-    return list((await session.exec(statement)).all())
+    return list((await session.exec(_listed(select(Task), user, where))).all())
 
 
 def list_statement(user: User, where: TaskFilter, *columns: Any) -> Select[Any]:
     """The query `list_tasks` runs, for plain ``columns`` instead of ORM objects."""
-    statement = sa_select(*columns).select_from(Task)
+    return _listed(sa_select(*columns).select_from(Task), user, where)
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def _listed(statement: SelectT, user: User, where: TaskFilter) -> SelectT:
+    """``statement`` narrowed to the user's tasks ``where`` picks, in its order, up to its limit."""
     statement = statement.where(col(Task.user_id) == _id(user), *_conditions(where))
     return statement.order_by(*_order(where.sort)).limit(where.limit)
 
