@@ -79,7 +79,7 @@ def server_url() -> Iterator[str]:
     if external:
         yield external
         return
-    from todo_cli.db import embedded
+    from todo_cli import embedded
 
     embedded.quiet_library(debug=False)
     base = Path(tempfile.mkdtemp(prefix="todo-test-pg-"))

@@ -29,21 +29,22 @@ import psutil
 import pytest
 
 from tests.support import assert_fails
-from todo_cli.db import embedded, private_paths
-from todo_cli.db.cluster_auth import hba_is_private, password_path
-from todo_cli.db.postmaster import read_pid_file, running_postmaster
-from todo_cli.db.private_paths import (
+from todo_cli import embedded
+from todo_cli.embedded import private_paths
+from todo_cli.embedded.account import (
+    ServerAccount,
+    binaries_dir,
+    run_program,
+    server_account,
+)
+from todo_cli.embedded.auth import hba_is_private, password_path
+from todo_cli.embedded.postmaster import read_pid_file, running_postmaster
+from todo_cli.embedded.private_paths import (
     SOCKET_NAME,
     exclusive_lock,
     private_dir,
     require_reachable,
     socket_path_fits,
-)
-from todo_cli.db.server_account import (
-    ServerAccount,
-    binaries_dir,
-    run_program,
-    server_account,
 )
 from todo_cli.errors import ConfigError, ExitCode
 

@@ -157,7 +157,7 @@ def _generated(n: int, now: datetime) -> SeedTask:
 
 def database_url(data_dir: Path, env: dict[str, str]) -> str:
     """How to reach the embedded server, as the product finds it (an asyncpg DSN)."""
-    from todo_cli.db.embedded import ensure_running
+    from todo_cli.embedded import ensure_running
 
     with environ(env):
         url: str = ensure_running(data_dir).url

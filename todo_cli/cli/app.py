@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from todo_cli import __version__
 from todo_cli.cli import accounts, agent, config, db, interrupts, tasks, workflow
 from todo_cli.cli.environment import META_KEY, Environment, configure_typer, invocation
-from todo_cli.db.embedded import quiet_library
+from todo_cli.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
 PROG = "todo"

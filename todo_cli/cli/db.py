@@ -103,7 +103,7 @@ def status(json: JsonOption = False) -> None:
 @app.command()
 def stop() -> None:
     """Stop the embedded PostgreSQL server (it starts again on the next command)."""
-    from todo_cli.db import embedded
+    from todo_cli import embedded
 
     settings = invocation().settings()
     pid = embedded.stop(settings.data_dir)

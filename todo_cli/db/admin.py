@@ -218,7 +218,7 @@ def _object_name(item: Any) -> str:
 def status_without_asking(settings: Settings) -> dict[str, Any] | None:
     """`todo db status` of a stopped embedded server, told without starting it;
     None when there is a server to ask (a URL, or the embedded one running)."""
-    from todo_cli.db import embedded
+    from todo_cli import embedded
     from todo_cli.db.database import Location
 
     if settings.database_url or embedded.running_pid(settings.data_dir) is not None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from todo_cli.db import embedded, migrations, urls
+from todo_cli import embedded
+from todo_cli.db import migrations, urls
 from todo_cli.db.engine import build_engine, log_sql_to_stderr
 from todo_cli.db.errors import connection_errors
 from todo_cli.errors import CredentialsError, DatabaseUnreachableError, SchemaOutdatedError

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from todo_cli.db.server_account import ServerAccount
+from todo_cli.embedded.account import ServerAccount
 from todo_cli.errors import ConfigError
 
 SOCKET_NAME = ".s.PGSQL.5432"

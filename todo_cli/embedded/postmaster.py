@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from todo_cli.db.private_paths import SOCKET_NAME, read_text, remove_files
+from todo_cli.embedded.private_paths import SOCKET_NAME, read_text, remove_files
 from todo_cli.errors import DatabaseUnreachableError
 
 if TYPE_CHECKING:

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from todo_cli.db.cluster_auth import (
+from todo_cli.embedded.account import (
+    ServerAccount,
+    binaries_dir,
+    run_program,
+    server_account,
+    target_version,
+)
+from todo_cli.embedded.auth import (
     PRIVATE_HBA,
     SUPERUSER,
     ensure_password,
@@ -31,9 +38,8 @@ from todo_cli.db.cluster_auth import (
     read_password,
     set_password_sql,
 )
-from todo_cli.db.embedded import DATABASE, EmbeddedServer, pgdata_path
-from todo_cli.db.postmaster import Postmaster, clear_stale_files, running_postmaster
-from todo_cli.db.private_paths import (
+from todo_cli.embedded.postmaster import Postmaster, clear_stale_files, running_postmaster
+from todo_cli.embedded.private_paths import (
     create_data_dir,
     exclusive_lock,
     private_dir,
@@ -42,13 +48,7 @@ from todo_cli.db.private_paths import (
     socket_directory,
     write_atomically,
 )
-from todo_cli.db.server_account import (
-    ServerAccount,
-    binaries_dir,
-    run_program,
-    server_account,
-    target_version,
-)
+from todo_cli.embedded.server import DATABASE, EmbeddedServer, pgdata_path
 from todo_cli.errors import DatabaseUnreachableError
 
 PORT = 5432

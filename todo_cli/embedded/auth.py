@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from todo_cli.db.private_paths import read_text, write_atomically
-from todo_cli.db.server_account import ServerAccount
+from todo_cli.embedded.account import ServerAccount
+from todo_cli.embedded.private_paths import read_text, write_atomically
 
 SUPERUSER = "postgres"
 PASSWORD_FILE = "superuser.password"

