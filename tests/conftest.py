@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
+from tests.installed_guard import InstalledGuard
 from todo_cli.cli.app import app
 from todo_cli.db import migrations
 from todo_cli.db.engine import build_engine
@@ -195,6 +196,18 @@ def agent_runtime_dir() -> Iterator[Path]:
     yield directory
     control.stop_all(str(directory / "todo"))
     shutil.rmtree(directory, ignore_errors=True)
+
+
+_installed_guard = InstalledGuard()
+
+
+@pytest.fixture(autouse=True)
+def installed_marker_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that runs the installed ``todo`` must be marked ``installed`` (installed_guard)."""
+    marked = request.node.get_closest_marker("installed") is not None
+    _installed_guard.enter(request.node.nodeid, marked=marked)
+    yield
+    _installed_guard.leave()
 
 
 @pytest.fixture(autouse=True)

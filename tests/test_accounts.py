@@ -234,18 +234,18 @@ def test_shared_role_without_grant_is_told_to_ask_the_admin(
     assert "todo db grant" in message
 
 
+@pytest.mark.installed
 def test_print_token_never_writes_to_a_terminal(isolated_home):
     import os
     import pty
     import subprocess
-    import sys
-    from pathlib import Path
 
-    todo = Path(sys.executable).parent / "todo"
+    from tests.support import TODO
+
     controller, terminal = pty.openpty()
     try:
         done = subprocess.run(
-            [todo, "login", ALICE, "--password-stdin", "--print-token"],
+            [TODO, "login", ALICE, "--password-stdin", "--print-token"],
             input=b"alice-password\n",
             stdout=terminal,
             stderr=subprocess.PIPE,

@@ -45,6 +45,7 @@ def test_the_clis_engine_names_its_connection(
 
 
 @pytest.mark.parametrize(("configured", "expected"), [(None, "todo-cli"), ("watched", "watched")])
+@pytest.mark.installed
 def test_a_running_todo_shows_in_pg_stat_activity_under_its_name(
     cli, todo_env, configured, expected
 ):

@@ -6,18 +6,16 @@ import pty
 import select
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import assert_fails
+from tests.support import TODO, assert_fails
 from todo_cli.db.secrets import SERVICE
 from todo_cli.errors import ExitCode
 
 SECRET_URL = "postgresql://u:s3cret@h/db"
-TODO = Path(sys.executable).parent / "todo"
 SAFETY_TIMEOUT = 120  # seconds; only so a hung process cannot hang the suite
 
 
@@ -304,6 +302,7 @@ def test_set_password_with_the_null_keyring_is_refused(cli, monkeypatch):
     assert "null" in assert_fails(run, ExitCode.CONFIG)
 
 
+@pytest.mark.installed
 def test_set_password_at_a_real_terminal_without_keyring_never_prompts(isolated_home):
     """The installed executable on a pseudo-terminal: the error comes before any prompt."""
     environment = dict(

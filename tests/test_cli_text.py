@@ -6,15 +6,13 @@ import os
 import pty
 import select
 import subprocess
-import sys
 import unicodedata
-from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 
 from tests.rows import insert_task, snapshot
-from tests.support import assert_fails
+from tests.support import TODO, assert_fails
 from todo_cli.errors import ExitCode
 
 HOSTILE = {
@@ -35,7 +33,6 @@ SHOWN = {
 }
 # Characters that must never come out of `todo` outside JSON (newline ends a line).
 RAW = [chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(code) != "\n"]
-TODO = Path(sys.executable).parent / "todo"
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +152,7 @@ def test_created_message_is_escaped_too(cli):
     assert result.stderr == "Created task 1: title\n"
 
 
+@pytest.mark.installed
 def test_the_terminal_table_is_safe_and_fits_80_columns(database_url, isolated_home):
     """The installed `todo` on a real pseudo-terminal, 80 columns wide."""
     insert_task(database_url, "a\x1b]0;pwned", tags=["t" * 300], project="p" * 300)

@@ -10,6 +10,8 @@ import pytest
 from tests.support import SAFETY_TIMEOUT, TODO, run_todo
 from todo_cli.errors import ExitCode
 
+pytestmark = pytest.mark.installed
+
 
 @pytest.fixture
 def env(database_url, isolated_home):

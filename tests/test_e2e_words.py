@@ -9,6 +9,8 @@ import pytest
 from tests.test_e2e import todo
 from todo_cli.errors import ExitCode
 
+pytestmark = pytest.mark.installed
+
 
 @pytest.fixture
 def env(database_url, isolated_home):

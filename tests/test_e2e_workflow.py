@@ -7,6 +7,8 @@ import pytest
 from tests.test_e2e import todo, todo_json
 from todo_cli.errors import ExitCode
 
+pytestmark = pytest.mark.installed
+
 
 @pytest.fixture
 def env(database_url, isolated_home):

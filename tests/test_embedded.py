@@ -28,7 +28,7 @@ import asyncpg
 import psutil
 import pytest
 
-from tests.support import assert_fails
+from tests.support import TODO, assert_fails
 from todo_cli import embedded
 from todo_cli.embedded import private_paths
 from todo_cli.embedded.account import (
@@ -48,7 +48,6 @@ from todo_cli.embedded.private_paths import (
 )
 from todo_cli.errors import ConfigError, ExitCode
 
-TODO = Path(sys.executable).parent / "todo"
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="switches users: needs root")
 # An account with no passwd entry: "another local user" for a normal user's server.

@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.network import FreezingProxy
+from tests.support import TODO as INSTALLED_TODO
 from tests.support import assert_fails
 from tests.test_pgbouncer import PGBOUNCER, bouncer_url  # noqa: F401  (a fixture)
 from todo_cli.errors import ExitCode
 
-TODO = str(Path(sys.executable).parent / "todo")
+TODO = str(INSTALLED_TODO)
 
 
 def dsn(url: str) -> str:
@@ -132,6 +133,7 @@ def frozen_server(server_url: str, database_url: str) -> Iterator[str]:
     proxy.close()
 
 
+@pytest.mark.installed
 def test_a_server_that_stops_answering_is_unreachable_in_bounded_time(frozen_server):
     env = {
         "TODO_DATABASE_URL": frozen_server,
@@ -153,6 +155,7 @@ def test_the_sql_log_goes_to_stderr_and_json_stays_clean(cli, todo_env, monkeypa
     assert "SELECT" in run.stderr
 
 
+@pytest.mark.installed
 def test_a_closed_pipe_ends_quietly(cli, todo_env):
     seed_tasks(cli, todo_env, 20000)
     shell = f"'{TODO}' list | head -1; echo \"exit=${{PIPESTATUS[0]}}\" >&2"

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import select
 import subprocess
-import sys
 import time
-from pathlib import Path
+
+import pytest
 
 from tests.rows import insert_task
+from tests.support import TODO as INSTALLED_TODO
 from tests.support import assert_fails
 from todo_cli.errors import ExitCode
 
-TODO = str(Path(sys.executable).parent / "todo")
+pytestmark = pytest.mark.installed
+
+TODO = str(INSTALLED_TODO)
 
 
 class Terminal:
