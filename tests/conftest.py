@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from typer.testing import CliRunner
 
+from tests.databases import DatabaseSupply
 from tests.installed_guard import InstalledGuard
 from todo_cli.cli.app import app
 from todo_cli.db import migrations
@@ -63,14 +64,28 @@ def engine_for(url: str, **settings: Any) -> AsyncEngine:
     return build_engine(target, config)
 
 
+def admin_dsn(server_url: str) -> str:
+    return make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 async def admin_execute(server_url: str, *statements: str) -> None:
-    dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(admin_dsn(server_url))
     try:
         for statement in statements:
             await connection.execute(statement)
     finally:
         await connection.close()
+
+
+# The suite's own server is thrown away at the end: durability buys nothing and
+# every DROP DATABASE (a forced checkpoint) waits on fsync. Never on a server
+# of the machine's (TODO_TEST_DATABASE_URL): that one is left as it is.
+THROWAWAY_SERVER = (
+    "ALTER SYSTEM SET fsync = off",
+    "ALTER SYSTEM SET synchronous_commit = off",
+    "ALTER SYSTEM SET full_page_writes = off",
+    "SELECT pg_reload_conf()",
+)
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +103,9 @@ def server_url() -> Iterator[str]:
     # and todo never widens a directory it did not create: the test opens it.
     base.chmod(0o755)
     data_dir = base / "data"
-    yield embedded.ensure_running(data_dir).url
+    url = embedded.ensure_running(data_dir).url
+    asyncio.run(admin_execute(url, *THROWAWAY_SERVER))
+    yield url
     embedded.stop(data_dir)
     shutil.rmtree(base, ignore_errors=True)
 
@@ -118,7 +135,7 @@ def template_database(server_url: str) -> Iterator[str]:
 
 
 def create_database(server_url: str, *, template: str | None = None) -> str:
-    name = f"todo_test_{RUN_ID}_{next(_database_numbers)}"
+    name = next_database_name()
     clause = f" TEMPLATE {template}" if template else ""
     asyncio.run(admin_execute(server_url, f"CREATE DATABASE {name}{clause}"))
     return name
@@ -128,12 +145,24 @@ def drop_database(server_url: str, name: str) -> None:
     asyncio.run(admin_execute(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
+def next_database_name() -> str:
+    return f"todo_test_{RUN_ID}_{next(_database_numbers)}"
+
+
+@pytest.fixture(scope="session")
+def database_supply(server_url: str, template_database: str) -> Iterator[DatabaseSupply]:
+    """Copies of the template made ahead and dropped behind the tests (tests/databases.py)."""
+    supply = DatabaseSupply(admin_dsn(server_url), template_database, next_database_name)
+    yield supply
+    supply.close()
+
+
 @pytest.fixture
-def database_url(server_url: str, template_database: str) -> Iterator[str]:
+def database_url(server_url: str, database_supply: DatabaseSupply) -> Iterator[str]:
     """A database of this test's own, at head."""
-    name = create_database(server_url, template=template_database)
+    name = database_supply.take()
     yield test_url_for(server_url, name)
-    drop_database(server_url, name)
+    database_supply.give_back(name)
 
 
 @pytest.fixture
@@ -364,3 +393,19 @@ def shared_url(
     url = url_as(database_url, shared_role, SHARED_PASSWORD)
     monkeypatch.setenv("TODO_DATABASE_URL", url)
     return url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against a server named by TODO_TEST_DATABASE_URL, only the tests that use it run.
+
+    The rest (pure functions, and tests that start an embedded server of their
+    own) would do exactly what the embedded run already did.
+    """
+    if not os.environ.get("TODO_TEST_DATABASE_URL"):
+        return
+    uses_server, others = [], []
+    for item in items:
+        (uses_server if "server_url" in getattr(item, "fixturenames", ()) else others).append(item)
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = uses_server
