@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.cli.environment import Environment, invocation
+from todo_cli.cli.times import describe_due
 from todo_cli.text import json_safe, visible
 
 if TYPE_CHECKING:
@@ -157,31 +158,6 @@ def print_task_detail(task: Task, *, now: datetime) -> None:
 def _block(text: str) -> str:
     """Several lines under one key: later lines indented to the value column."""
     return visible(text, multiline=True).replace("\n", "\n" + " " * DETAIL_KEY_WIDTH)
-
-
-def describe_due(due: datetime, *, now: datetime) -> str:
-    return f"{due.astimezone():%Y-%m-%d %H:%M} ({relative(due, now=now)})"
-
-
-UNITS = (
-    ("year", 365 * 86400),
-    ("month", 30 * 86400),
-    ("week", 7 * 86400),
-    ("day", 86400),
-    ("hour", 3600),
-    ("minute", 60),
-)
-
-
-def relative(moment: datetime, *, now: datetime) -> str:
-    """'in 2 days', '3 days ago', 'now': the largest whole unit, arithmetic only."""
-    seconds = (moment - now).total_seconds()
-    for name, size in UNITS:
-        count = int(abs(seconds) // size)
-        if count >= (2 if name in ("year", "month", "week") else 1):
-            unit = name if count == 1 else name + "s"
-            return f"in {count} {unit}" if seconds > 0 else f"{count} {unit} ago"
-    return "now"
 
 
 def _timestamp(moment: datetime | None) -> str:
