@@ -247,7 +247,7 @@ def test_set_password_reads_one_line_from_stdin(cli, monkeypatch, memory_keyring
 
 def test_set_password_prompts_at_a_terminal(cli, monkeypatch, memory_keyring):
     monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
-    monkeypatch.setattr("todo_cli.cli.config.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("todo_cli.cli.prompts.stdin_is_terminal", lambda env: True)
     run = cli("config", "set-password", input="s3cret\n")
     assert run.exit_code == ExitCode.OK, run.stderr
     assert "Password for postgresql://u@h/db" in run.stderr
@@ -280,7 +280,7 @@ def test_set_password_without_keyring_says_what_to_do_before_asking(
     cli, monkeypatch, no_keyring, flags
 ):
     monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
-    monkeypatch.setattr("todo_cli.cli.config.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("todo_cli.cli.prompts.stdin_is_terminal", lambda env: True)
     # No input at all: asking for a password would end in "interrupted" (exit 130).
     error = assert_fails(cli("config", "set-password", *flags), ExitCode.CONFIG)
     assert "keyring" in error

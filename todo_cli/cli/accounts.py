@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.cli.runner import run_for_user, run_with_database
@@ -51,7 +51,8 @@ def register_(
     from todo_cli.service import accounts
 
     address = clean_email(email)
-    password = passwords.read_password(from_stdin=password_stdin, confirm=True)
+    typed = prompts.password(invocation(), from_stdin=password_stdin, twice=True)
+    password = passwords.check_new_password(typed)
     salt, params = passwords.new_salt(), passwords.DEFAULT_PARAMS
     key = passwords.derive_key(password, salt, params)
     done: Registration = _in_transaction(
@@ -80,7 +81,8 @@ def login(
     if print_token and invocation().stdout_is_terminal:
         raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
     address = clean_email(email)
-    password = passwords.read_password(from_stdin=password_stdin, confirm=False)
+    typed = prompts.password(invocation(), from_stdin=password_stdin)
+    password = passwords.check_new_password(typed)
 
     async def work(database: Database, settings: Settings) -> tuple[str, datetime]:
         token, expires = await _open_session(database, address, password, settings.session_days)

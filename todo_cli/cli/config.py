@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.errors import UsageError
@@ -110,20 +110,15 @@ def _configured_url() -> URL:
 
 
 def _read_password(target: str, *, from_stdin: bool) -> str:
-    if from_stdin:
-        # One line, as `docker login --password-stdin` reads it.
-        password = invocation().stdin.readline().removesuffix("\n").removesuffix("\r")
-    elif not stdin_is_terminal():
-        raise UsageError("stdin is not a terminal: pipe the password in with --password-stdin")
-    else:
-        password = typer.prompt(f"Password for {target}", hide_input=True, err=True)
+    password = prompts.password(
+        invocation(),
+        from_stdin=from_stdin,
+        label=f"Password for {target}",
+        off_terminal="stdin is not a terminal: pipe the password in with --password-stdin",
+    )
     if not password:
         raise UsageError("the password is empty; nothing was stored")
     return password
-
-
-def stdin_is_terminal() -> bool:
-    return invocation().stdin_is_terminal
 
 
 def _displayable(values: dict[str, Any]) -> dict[str, Any]:

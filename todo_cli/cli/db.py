@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption, YesOption
 from todo_cli.cli.runner import run_with_database
-from todo_cli.cli.tasks import confirm, needs_confirmation
 
 if TYPE_CHECKING:
     from todo_cli.db.database import Database
@@ -49,13 +48,13 @@ def downgrade(revision: RevisionArgument = "-1", yes: YesOption = False) -> None
     """Migrate the schema down to REVISION (default: one step); asks first unless --yes."""
     from todo_cli.db import admin
 
-    asking = needs_confirmation(yes)
+    asking = prompts.needs_confirmation(yes, invocation())
     plan = _run(lambda database: admin.plan_downgrade(database, revision))
     if plan.nothing_to_do:
         render.message(plan.unchanged)
         return
     if asking:
-        confirm(plan.question)
+        prompts.confirm(plan.question, invocation())
     reached = _run(lambda database: admin.downgrade(database, plan), migrating=True)
     render.message(f"{plan.consequence}; database schema now at {admin.describe_revision(reached)}")
 

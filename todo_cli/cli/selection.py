@@ -7,6 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from todo_cli.cli import prompts
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import UsageError
@@ -106,7 +107,7 @@ def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str) -> T:
     try:
         return run_for_user(lambda session, user: work(session, user, where, yes))
     except ConfirmationNeededError as refused:
-        if not invocation().stdin_is_terminal:
+        if not prompts.stdin_is_terminal(invocation()):
             raise
         _ask(refused.picked, verb)
         numbers = tuple(number for number, _ in refused.picked)
@@ -115,12 +116,12 @@ def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str) -> T:
 
 
 def _ask(picked: Sequence[tuple[int, str]], verb: str) -> None:
-    from todo_cli.cli.tasks import confirm
     from todo_cli.text import visible
 
     # Titles are untrusted text: no control character reaches the terminal.
     lines = "".join(f"  {number}  {visible(title)}\n" for number, title in picked)
-    confirm(f"The filter selects {len(picked)} tasks:\n{lines}`todo {verb}` all {len(picked)}?")
+    question = f"The filter selects {len(picked)} tasks:\n{lines}`todo {verb}` all {len(picked)}?"
+    prompts.confirm(question, invocation())
 
 
 def need_words(selection: Selection, command: str) -> None:

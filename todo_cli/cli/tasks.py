@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, word_args
+from todo_cli.cli import prompts, render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
@@ -28,7 +28,7 @@ from todo_cli.cli.options import (
 )
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import combined, need_words, run_picked, selection_filter
-from todo_cli.errors import ExitCode, UsageError
+from todo_cli.errors import UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.text import visible
 from todo_cli.words import read_changes, read_edit, read_filter
@@ -231,7 +231,7 @@ def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
     from todo_cli.service import tasks as service
 
     where = picked(words, "purge", StatusFilter.DELETED)
-    if needs_confirmation(yes):
+    if prompts.needs_confirmation(yes, invocation()):
         doomed = run_for_user(
             lambda session, user: service.select_tasks(session, user=user, where=where)
         )
@@ -239,7 +239,7 @@ def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption
             render.message(NO_MATCH)
             _report([], set(), verb="Purged")
             return
-        confirm(_purge_question(doomed))
+        prompts.confirm(_purge_question(doomed), invocation())
         # Exactly the tasks named in the question, if they still match.
         where = replace(where, numbers=tuple(task.number for task in doomed))
     command = invocation().command_line()
@@ -363,28 +363,6 @@ def _once(name: str, option: Any, word: Any) -> Any:
     if option is not None and word is not None:
         raise UsageError(f"the {name} is given twice (an option and a word); give it once")
     return word if option is None else option
-
-
-def confirm_or_refuse(yes: bool, question: str) -> None:
-    """Go on with --yes or a 'yes' typed at a terminal; refuse otherwise (exit 2)."""
-    if needs_confirmation(yes):
-        confirm(question)
-
-
-def needs_confirmation(yes: bool) -> bool:
-    """Whether to ask; off a terminal nothing asks, so without --yes it is exit 2."""
-    if yes:
-        return False
-    if not invocation().stdin_is_terminal:
-        raise UsageError("refusing without --yes (stdin is not a terminal)")
-    return True
-
-
-def confirm(question: str) -> None:
-    """Ask; declining is no error (DESIGN.md): "nothing changed" and exit 0."""
-    if not typer.confirm(question, err=True):
-        render.message("nothing changed")
-        raise typer.Exit(ExitCode.OK)
 
 
 def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
