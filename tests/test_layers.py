@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "todo_cli"
+BELOW_THE_AGENT = ("todo_cli.cli", "todo_cli.service", "todo_cli.db", "todo_cli.embedded")
 
 
 def module_name(path: Path) -> str:
@@ -65,3 +66,14 @@ def test_no_two_modules_import_each_other():
         and not within(second, first)
     )
     assert circles == []
+
+
+def test_nothing_below_the_agent_imports_it():
+    upward = sorted(
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name.startswith(BELOW_THE_AGENT)
+        for target in targets
+        if within(target, "todo_cli.agent")
+    )
+    assert upward == []

@@ -30,9 +30,10 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import helps, protocol, runtime
+from todo_cli.agent import helps
 from todo_cli.agent.host import WorkerHost
 from todo_cli.agent.slate import Slate
+from todo_cli.rendezvous import protocol, runtime
 
 if TYPE_CHECKING:
     from typer._click import Command

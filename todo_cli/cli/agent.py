@@ -25,7 +25,7 @@ def group(ctx: typer.Context) -> None:
 @app.command()
 def status(json: JsonOption = False) -> None:
     """Whether this install's agent runs: pid, socket, install hash, uptime, requests, workers."""
-    from todo_cli.agent import control
+    from todo_cli.rendezvous import control
 
     found = control.status(_paths())
     render.print_data(found, (f"{key} = {value}" for key, value in _displayable(found).items()))
@@ -34,7 +34,7 @@ def status(json: JsonOption = False) -> None:
 @app.command()
 def stop() -> None:
     """Stop the agent (and any left over from an older install); the next command starts one."""
-    from todo_cli.agent import control
+    from todo_cli.rendezvous import control
 
     stopped = control.stop_all(_paths().directory)
     if stopped:
@@ -44,7 +44,7 @@ def stop() -> None:
 
 
 def _paths() -> Any:
-    from todo_cli.agent import runtime
+    from todo_cli.rendezvous import runtime
 
     paths = runtime.paths()
     if paths is None:
