@@ -77,3 +77,15 @@ def test_nothing_below_the_agent_imports_it():
         if within(target, "todo_cli.agent")
     )
     assert upward == []
+
+
+def test_no_module_reaches_for_clicks_current_context():
+    """The Environment and the host are handed down as arguments, never found on a stack."""
+    reaching = sorted(
+        module_name(path)
+        for path in PACKAGE.rglob("*.py")
+        for target in imported(path)
+        if target.startswith(("typer._click.globals", "click.globals"))
+        or target.endswith(".get_current_context")
+    )
+    assert reaching == []

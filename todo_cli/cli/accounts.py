@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from todo_cli.cli.environment import Environment
     from todo_cli.db.database import Database
     from todo_cli.service.accounts import Registration
     from todo_cli.settings import Settings
@@ -39,6 +40,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
 
 
 def register_(
+    ctx: typer.Context,
     email: EmailArgument,
     password_stdin: PasswordStdinOption = False,
     adopt_local: Annotated[
@@ -50,20 +52,23 @@ def register_(
     from todo_cli.accounts import passwords
     from todo_cli.service import accounts
 
+    env = invocation(ctx)
     address = clean_email(email)
-    typed = prompts.password(invocation(), from_stdin=password_stdin, twice=True)
+    typed = prompts.password(env, from_stdin=password_stdin, twice=True)
     password = passwords.check_new_password(typed)
     salt, params = passwords.new_salt(), passwords.DEFAULT_PARAMS
     key = passwords.derive_key(password, salt, params)
     done: Registration = _in_transaction(
         lambda session: accounts.register(
             session, email=address, salt=salt, params=params, key=key, adopt_local=adopt_local
-        )
+        ),
+        env,
     )
-    _report_registration(address, done)
+    _report_registration(address, done, env)
 
 
 def login(
+    ctx: typer.Context,
     email: EmailArgument,
     password_stdin: PasswordStdinOption = False,
     print_token: Annotated[
@@ -78,10 +83,11 @@ def login(
     """Log in: a session for this database, kept in the system keyring."""
     from todo_cli.accounts import passwords
 
-    if print_token and invocation().stdout_is_terminal:
+    env = invocation(ctx)
+    if print_token and env.stdout_is_terminal:
         raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
     address = clean_email(email)
-    typed = prompts.password(invocation(), from_stdin=password_stdin)
+    typed = prompts.password(env, from_stdin=password_stdin)
     password = passwords.check_new_password(typed)
 
     async def work(database: Database, settings: Settings) -> tuple[str, datetime]:
@@ -90,13 +96,13 @@ def login(
             await _keep_in_keyring(database, token)
         return token, expires
 
-    token, expires = run_with_database(work)
+    token, expires = run_with_database(work, env)
     if print_token:
-        render.print_lines([token])
-    render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}")
+        render.print_lines([token], env)
+    render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}", env)
 
 
-def logout() -> None:
+def logout(ctx: typer.Context) -> None:
     """Log out: revoke the session in the database and forget it here."""
     from todo_cli.accounts import tokens
 
@@ -115,34 +121,41 @@ def logout() -> None:
             tokens.forget_token(account)
         return revoked, from_env is not None
 
-    revoked, from_env = run_with_database(work)
-    render.message("logged out" if revoked else "no live session here; nothing to revoke")
+    env = invocation(ctx)
+    revoked, from_env = run_with_database(work, env)
+    render.message("logged out" if revoked else "no live session here; nothing to revoke", env)
     if from_env:
-        render.message(f"{tokens.ENV_VARIABLE} is set: unset it too")
+        render.message(f"{tokens.ENV_VARIABLE} is set: unset it too", env)
 
 
-def whoami(json: JsonOption = False) -> None:
+def whoami(ctx: typer.Context, json: JsonOption = False) -> None:
     """Show who you are on this database."""
     from todo_cli.service import accounts
 
-    identity = run_for_user(lambda session, user: accounts.whoami(session))
+    env = invocation(ctx)
+    identity = run_for_user(lambda session, user: accounts.whoami(session), env)
     expires = identity.expires_at.isoformat() if identity.expires_at else None
     shown = "the local user (no accounts on this database)"
     render.print_data(
         {"email": identity.email, "local": identity.local, "expires_at": expires},
         [shown if identity.local else printable(identity.email)],
+        env,
     )
 
 
-def grant(role: Annotated[str, typer.Argument(help="The login role users connect as.")]) -> None:
+def grant(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(help="The login role users connect as.")],
+) -> None:
     """Give ROLE what users need (run as the admin who owns the schema)."""
     from todo_cli.db import policies
     from todo_cli.service import accounts
 
-    _in_transaction(lambda session: accounts.grant_access(session, role=role))
+    env = invocation(ctx)
+    _in_transaction(lambda session: accounts.grant_access(session, role=role), env)
     secret = ", ".join(policies.SECRET_TABLES)
     render.message(
-        f"granted {role} the task tables (row-level security applies); nothing on {secret}"
+        f"granted {role} the task tables (row-level security applies); nothing on {secret}", env
     )
 
 
@@ -195,24 +208,25 @@ async def _keep_in_keyring(database: Database, token: str) -> None:
         raise
 
 
-def _report_registration(email: str, done: Registration) -> None:
+def _report_registration(email: str, done: Registration, env: Environment) -> None:
     if done.adopted:
-        render.message(f"registered {email}; the local tasks are yours now")
+        render.message(f"registered {email}; the local tasks are yours now", env)
     else:
-        render.message(f"registered {email}")
+        render.message(f"registered {email}", env)
     if done.local_tasks_left:
         render.message(
             f"{done.local_tasks_left} task(s) made before accounts existed stay with the "
-            "local user, out of everyone's sight (`--adopt-local` on the first account takes them)"
+            "local user, out of everyone's sight (`--adopt-local` on the first account takes them)",
+            env,
         )
-    render.message(f"log in with `todo login {email}`")
+    render.message(f"log in with `todo login {email}`", env)
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]], env: Environment) -> T:
     async def run(database: Database, settings: Settings) -> T:
         from todo_cli.db.engine import session_scope
 
         async with session_scope(database.engine) as session:
             return await work(session)
 
-    return run_with_database(run)
+    return run_with_database(run, env)
