@@ -11,11 +11,9 @@ from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.cli.runner import run_for_user, run_with_database
-from todo_cli.errors import CredentialsError, UsageError
+from todo_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from todo_cli.cli.environment import Environment
@@ -24,7 +22,6 @@ if TYPE_CHECKING:
     from todo_cli.settings import Settings
 
 T = TypeVar("T")
-WRONG_LOGIN = "email or password is wrong"
 EMAIL_MAX_LENGTH = 320
 
 EmailArgument = Annotated[str, typer.Argument(help="Your email address.", show_default=False)]
@@ -82,6 +79,7 @@ def login(
 ) -> None:
     """Log in: a session for this database, kept in the system keyring."""
     from todo_cli.accounts import passwords
+    from todo_cli.service import sessions
 
     env = invocation(ctx)
     if print_token and env.stdout_is_terminal:
@@ -89,42 +87,30 @@ def login(
     address = clean_email(email)
     typed = prompts.password(env, from_stdin=password_stdin)
     password = passwords.check_new_password(typed)
-
-    async def work(database: Database, settings: Settings) -> tuple[str, datetime]:
-        token, expires = await _open_session(database, address, password, settings.session_days)
-        if not print_token:
-            await _keep_in_keyring(database, token)
-        return token, expires
-
-    token, expires = run_with_database(work, env)
+    opened = run_with_database(
+        lambda database, settings: sessions.log_in(
+            database,
+            email=address,
+            password=password,
+            days=settings.session_days,
+            keep=not print_token,
+        ),
+        env,
+    )
     if print_token:
-        render.print_lines([token], env)
-    render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}", env)
+        render.print_lines([opened.token], env)
+    render.message(f"logged in as {address} until {opened.expires:%Y-%m-%d %H:%M %Z}", env)
 
 
 def logout(ctx: typer.Context) -> None:
     """Log out: revoke the session in the database and forget it here."""
     from todo_cli.accounts import tokens
-
-    async def work(database: Database, settings: Settings) -> tuple[bool, bool]:
-        from todo_cli.db.engine import session_scope
-        from todo_cli.service import accounts
-
-        account = tokens.keyring_account(database.location)
-        from_env = tokens.token_from_env()
-        token = from_env or tokens.stored_token(account)
-        if token is None:
-            return False, False
-        async with session_scope(database.engine) as session:
-            revoked = await accounts.logout(session, token=token)
-        if from_env is None:
-            tokens.forget_token(account)
-        return revoked, from_env is not None
+    from todo_cli.service import sessions
 
     env = invocation(ctx)
-    revoked, from_env = run_with_database(work, env)
-    render.message("logged out" if revoked else "no live session here; nothing to revoke", env)
-    if from_env:
+    done = run_with_database(lambda database, settings: sessions.log_out(database), env)
+    render.message("logged out" if done.revoked else "no live session here; nothing to revoke", env)
+    if done.from_env:
         render.message(f"{tokens.ENV_VARIABLE} is set: unset it too", env)
 
 
@@ -172,40 +158,6 @@ def clean_email(email: str) -> str:
 def printable(text: str) -> str:
     """Text from the database (any writer) with control characters replaced."""
     return "".join(char if char.isprintable() else "?" for char in text)
-
-
-async def _open_session(
-    database: Database, email: str, password: str, days: int
-) -> tuple[str, datetime]:
-    from todo_cli.accounts import passwords, tokens
-    from todo_cli.db.engine import session_scope
-    from todo_cli.service import accounts
-
-    async with session_scope(database.engine) as session:
-        salt, params = await accounts.login_params(session, email=email)
-    if not params.reasonable():
-        raise CredentialsError(WRONG_LOGIN)
-    key, token = passwords.derive_key(password, salt, params), tokens.new_token()
-    async with session_scope(database.engine) as session:
-        expires = await accounts.login(session, email=email, key=key, token=token, days=days)
-    if expires is None:
-        raise CredentialsError(WRONG_LOGIN)
-    return token, expires
-
-
-async def _keep_in_keyring(database: Database, token: str) -> None:
-    """Into the keyring, read back; if it cannot be kept, the session is revoked again."""
-    from todo_cli.accounts import tokens
-    from todo_cli.db.engine import session_scope
-    from todo_cli.errors import ConfigError
-    from todo_cli.service import accounts
-
-    try:
-        tokens.store_token(tokens.keyring_account(database.location), token)
-    except ConfigError:
-        async with session_scope(database.engine) as session:
-            await accounts.logout(session, token=token)
-        raise
 
 
 def _report_registration(email: str, done: Registration, env: Environment) -> None:
