@@ -269,6 +269,13 @@ def test_set_password_refuses_an_empty_password(cli, monkeypatch, memory_keyring
     assert memory_keyring.passwords == {}
 
 
+def test_set_password_refuses_a_password_that_is_not_utf8(cli, monkeypatch, memory_keyring):
+    monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
+    run = cli("config", "set-password", "--password-stdin", input=b"caf\xe9\n")
+    assert "UTF-8" in assert_fails(run, ExitCode.USAGE)
+    assert memory_keyring.passwords == {}
+
+
 def test_set_password_without_database_url_is_usage_error(cli, memory_keyring):
     run = cli("config", "set-password", "--password-stdin", input="s3cret\n")
     assert_fails(run, ExitCode.USAGE)

@@ -53,7 +53,19 @@ def password(
     """One line of stdin (as `docker login --password-stdin` reads it), or a hidden
     prompt at a terminal (asked ``twice`` to confirm); ``off_terminal`` refuses otherwise."""
     if from_stdin:
-        return env.stdin.readline().removesuffix("\n").removesuffix("\r")
+        return _stdin_line(env)
     if not stdin_is_terminal(env):
         raise UsageError(off_terminal)
     return str(typer.prompt(label, hide_input=True, confirmation_prompt=twice, err=True))
+
+
+def _stdin_line(env: Environment) -> str:
+    """One line of stdin without its line end; it must be UTF-8 (the password is
+    stretched as UTF-8 bytes), whether the stream fails to decode it or, under the C
+    locale, smuggles the bad bytes in as surrogates."""
+    try:
+        line = env.stdin.readline().removesuffix("\n").removesuffix("\r")
+        line.encode("utf-8")
+    except UnicodeError:
+        raise UsageError("the password on stdin is not valid UTF-8") from None
+    return line
