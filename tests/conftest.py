@@ -219,7 +219,7 @@ def agent_runtime_dir() -> Iterator[Path]:
     ``TODO_TEST_AGENT=1`` runs the installed ``todo`` through the resident agent
     (default: in-process); either way no agent outlives the run.
     """
-    from todo_cli.agent import control
+    from todo_cli.rendezvous import control
 
     directory = Path(tempfile.mkdtemp(prefix="todo-run-"))
     yield directory

@@ -277,3 +277,46 @@ def test_no_password_or_token_reaches_a_file(cli, shared_url, memory_keyring, is
     assert written, "the config file at least"
     for path in written:
         assert not any(secret in path.read_bytes() for secret in secrets), path
+
+
+def test_a_short_password_at_login_is_just_a_wrong_password(cli, shared_url, memory_keyring):
+    """The length rule is registration's; at login a short password is wrong like any other."""
+    assert register(cli, ALICE).exit_code == ExitCode.OK
+    short = cli("login", ALICE, "--password-stdin", input="short\n")
+    wrong = cli("login", ALICE, "--password-stdin", input="not-her-password\n")
+    assert assert_fails(short, ExitCode.CREDENTIALS) == assert_fails(wrong, ExitCode.CREDENTIALS)
+    assert memory_keyring.passwords == {}
+
+
+NOT_UTF8 = b"caf\xe9-password\n"  # Latin-1 bytes
+
+
+@pytest.mark.parametrize("command", [("login", ALICE), ("register", ALICE)])
+def test_a_password_on_stdin_that_is_not_utf8_is_a_usage_error(cli, shared_url, command):
+    message = assert_fails(cli(*command, "--password-stdin", input=NOT_UTF8), ExitCode.USAGE)
+    assert "UTF-8" in message
+
+
+@pytest.mark.installed
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_the_installed_todo_refuses_a_password_that_is_not_utf8(isolated_home, locale):
+    """Under the C locale Python reads stdin with surrogateescape instead of failing:
+    refused all the same, before any database is asked (this one is unreachable)."""
+    import os
+    import subprocess
+
+    from tests.support import SAFETY_TIMEOUT, TODO
+
+    unreachable = {"TODO_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "LC_ALL": locale}
+    done = subprocess.run(
+        [TODO, "login", ALICE, "--password-stdin"],
+        input=NOT_UTF8,
+        capture_output=True,
+        env={**os.environ, **unreachable},
+        timeout=SAFETY_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert done.stdout == b""
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert b"UTF-8" in done.stderr

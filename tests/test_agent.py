@@ -26,8 +26,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.support import SAFETY_TIMEOUT, TODO, run_todo
-from todo_cli.agent import control, pool, runtime, server, worker
+from todo_cli.agent import pool, server, worker
 from todo_cli.errors import ExitCode
+from todo_cli.rendezvous import control, runtime
 
 pytestmark = pytest.mark.installed
 

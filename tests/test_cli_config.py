@@ -245,7 +245,7 @@ def test_set_password_reads_one_line_from_stdin(cli, monkeypatch, memory_keyring
 
 def test_set_password_prompts_at_a_terminal(cli, monkeypatch, memory_keyring):
     monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
-    monkeypatch.setattr("todo_cli.cli.config.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("todo_cli.cli.prompts.stdin_is_terminal", lambda env: True)
     run = cli("config", "set-password", input="s3cret\n")
     assert run.exit_code == ExitCode.OK, run.stderr
     assert "Password for postgresql://u@h/db" in run.stderr
@@ -267,6 +267,13 @@ def test_set_password_refuses_an_empty_password(cli, monkeypatch, memory_keyring
     assert memory_keyring.passwords == {}
 
 
+def test_set_password_refuses_a_password_that_is_not_utf8(cli, monkeypatch, memory_keyring):
+    monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
+    run = cli("config", "set-password", "--password-stdin", input=b"caf\xe9\n")
+    assert "UTF-8" in assert_fails(run, ExitCode.USAGE)
+    assert memory_keyring.passwords == {}
+
+
 def test_set_password_without_database_url_is_usage_error(cli, memory_keyring):
     run = cli("config", "set-password", "--password-stdin", input="s3cret\n")
     assert_fails(run, ExitCode.USAGE)
@@ -278,7 +285,7 @@ def test_set_password_without_keyring_says_what_to_do_before_asking(
     cli, monkeypatch, no_keyring, flags
 ):
     monkeypatch.setenv("TODO_DATABASE_URL", "postgresql://u@h/db")
-    monkeypatch.setattr("todo_cli.cli.config.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("todo_cli.cli.prompts.stdin_is_terminal", lambda env: True)
     # No input at all: asking for a password would end in "interrupted" (exit 130).
     error = assert_fails(cli("config", "set-password", *flags), ExitCode.CONFIG)
     assert "keyring" in error

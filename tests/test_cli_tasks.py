@@ -9,8 +9,8 @@ from rich.console import Console
 
 from tests.support import assert_fails
 from todo_cli.cli.environment import wants_colour
-from todo_cli.cli.render import relative
 from todo_cli.cli.table import task_table
+from todo_cli.cli.times import relative
 from todo_cli.errors import ExitCode
 from todo_cli.models import Task
 

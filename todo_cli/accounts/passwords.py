@@ -9,7 +9,6 @@ slow hash runs here and the database only compares.
 from __future__ import annotations
 
 import secrets
-import sys
 from dataclasses import dataclass
 
 from todo_cli.errors import UsageError
@@ -57,18 +56,8 @@ def derive_key(password: str, salt: bytes, params: KdfParams) -> bytes:
     )
 
 
-def read_password(*, from_stdin: bool, confirm: bool) -> str:
-    """One line of stdin, or a hidden prompt at a terminal (twice when ``confirm``)."""
-    if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    elif sys.stdin.isatty():
-        import typer
-
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True)
-    else:
-        raise UsageError(
-            "no terminal to ask for the password; give it on stdin with --password-stdin"
-        )
+def check_new_password(password: str) -> str:
+    """Registration's policy for a new password (login never applies it)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UsageError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     return password

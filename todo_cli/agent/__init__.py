@@ -27,6 +27,9 @@ Pieces:
 - ``worker``: a forked worker serving one request after another.
 - ``host``: a worker's event loop and engines, lent to each command.
 - ``slate``: what a request may change in the process, put back after it.
-- ``runtime``: the private directory, the install hash, the file names.
-- ``protocol``: length-prefixed ``marshal`` frames over a Unix socket.
+
+Where the agent lives and how one talks to it (the private directory and
+install hash, the wire protocol, status and stop) is ``todo_cli.rendezvous``,
+below this package and the commands both: ``todo agent status|stop`` needs
+nothing from here.
 """

@@ -1,8 +1,8 @@
 """The ``todo`` entry point: hand the command to the agent, or run it here.
 
 Imports only interpreter built-ins (``_socket``, ``_signal``, ``marshal``,
-``_struct``) plus ``todo_cli.agent.runtime``: interpreter start-up is the floor
-of every command, so this module must add next to nothing to it.
+``_struct``) plus ``todo_cli.rendezvous``'s runtime and protocol: interpreter
+start-up is the floor of every command, so this module must add next to nothing to it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import _socket
 import os
 import sys
 
-from todo_cli.agent import protocol, runtime
+from todo_cli.rendezvous import protocol, runtime
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

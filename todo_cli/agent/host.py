@@ -1,8 +1,9 @@
 """The worker's event loop and engines, lent to every invocation it serves.
 
-Passed to the command as the root Click context's ``obj``; ``cli.runner``
-finds it there (``runner.Host``). The loop lives as long as the worker, so
-the engines (their pools, their compiled-statement caches) do too.
+Passed to the command as the root Click context's ``obj``; the invocation's
+``Environment`` keeps it (``environment.Host``) and hands it to ``cli.runner``
+with everything else. The loop lives as long as the worker, so the engines
+(their pools, their compiled-statement caches) do too.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from todo_cli.agent import protocol, runtime
+from todo_cli.rendezvous import protocol, runtime
 
 MAX_WORKERS = 8
 MIN_WORKERS = 2  # the one serving and the one ready: a lone user never waits for a fork

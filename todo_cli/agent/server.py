@@ -27,9 +27,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import protocol, runtime, worker
+from todo_cli.agent import worker
 from todo_cli.agent.pool import Pool
-from todo_cli.agent.runtime import log
+from todo_cli.rendezvous import protocol, runtime
+from todo_cli.rendezvous.runtime import log
 
 if TYPE_CHECKING:
     from typer._click import Command

@@ -5,7 +5,7 @@ requests it waits on its channel to the agent, which hands it a client's
 connection and the client's stdin, stdout and stderr (SCM_RIGHTS). For each
 request it takes on the request's environment, directory, umask, time zone
 and streams, runs the same Click command ``todo`` runs in-process with
-itself as the ``runner.Host`` (its event loop and engines: the pool stays
+itself as the ``environment.Host`` (its event loop and engines: the pool stays
 warm), answers the exit code, waits for the client to hang up (so no late
 signal of that client can reach the next request), restores its clean
 slate (``slate``) and tells the agent it is free again.
@@ -30,9 +30,10 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from todo_cli.agent import helps, protocol, runtime
+from todo_cli.agent import helps
 from todo_cli.agent.host import WorkerHost
 from todo_cli.agent.slate import Slate
+from todo_cli.rendezvous import protocol, runtime
 
 if TYPE_CHECKING:
     from typer._click import Command

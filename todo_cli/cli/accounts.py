@@ -7,23 +7,21 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.cli.runner import run_for_user, run_with_database
-from todo_cli.errors import CredentialsError, UsageError
+from todo_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from todo_cli.cli.environment import Environment
     from todo_cli.db.database import Database
     from todo_cli.service.accounts import Registration
     from todo_cli.settings import Settings
 
 T = TypeVar("T")
-WRONG_LOGIN = "email or password is wrong"
 EMAIL_MAX_LENGTH = 320
 
 EmailArgument = Annotated[str, typer.Argument(help="Your email address.", show_default=False)]
@@ -39,6 +37,7 @@ def register(app: typer.Typer, db_app: typer.Typer) -> None:
 
 
 def register_(
+    ctx: typer.Context,
     email: EmailArgument,
     password_stdin: PasswordStdinOption = False,
     adopt_local: Annotated[
@@ -50,19 +49,23 @@ def register_(
     from todo_cli.accounts import passwords
     from todo_cli.service import accounts
 
+    env = invocation(ctx)
     address = clean_email(email)
-    password = passwords.read_password(from_stdin=password_stdin, confirm=True)
+    typed = prompts.password(env, from_stdin=password_stdin, twice=True)
+    password = passwords.check_new_password(typed)
     salt, params = passwords.new_salt(), passwords.DEFAULT_PARAMS
     key = passwords.derive_key(password, salt, params)
     done: Registration = _in_transaction(
         lambda session: accounts.register(
             session, email=address, salt=salt, params=params, key=key, adopt_local=adopt_local
-        )
+        ),
+        env,
     )
-    _report_registration(address, done)
+    _report_registration(address, done, env)
 
 
 def login(
+    ctx: typer.Context,
     email: EmailArgument,
     password_stdin: PasswordStdinOption = False,
     print_token: Annotated[
@@ -75,72 +78,69 @@ def login(
     ] = False,
 ) -> None:
     """Log in: a session for this database, kept in the system keyring."""
-    from todo_cli.accounts import passwords
+    from todo_cli.service import sessions
 
-    if print_token and invocation().stdout_is_terminal:
+    env = invocation(ctx)
+    if print_token and env.stdout_is_terminal:
         raise UsageError("--print-token never writes to a terminal; capture it: $(todo login …)")
     address = clean_email(email)
-    password = passwords.read_password(from_stdin=password_stdin, confirm=False)
-
-    async def work(database: Database, settings: Settings) -> tuple[str, datetime]:
-        token, expires = await _open_session(database, address, password, settings.session_days)
-        if not print_token:
-            await _keep_in_keyring(database, token)
-        return token, expires
-
-    token, expires = run_with_database(work)
+    # No length rule here: that is registration's; a short password is just wrong (exit 8).
+    password = prompts.password(env, from_stdin=password_stdin)
+    opened = run_with_database(
+        lambda database, settings: sessions.log_in(
+            database,
+            email=address,
+            password=password,
+            days=settings.session_days,
+            keep=not print_token,
+        ),
+        env,
+    )
     if print_token:
-        render.print_lines([token])
-    render.message(f"logged in as {address} until {expires:%Y-%m-%d %H:%M %Z}")
+        render.print_lines([opened.token], env)
+    render.message(f"logged in as {address} until {opened.expires:%Y-%m-%d %H:%M %Z}", env)
 
 
-def logout() -> None:
+def logout(ctx: typer.Context) -> None:
     """Log out: revoke the session in the database and forget it here."""
     from todo_cli.accounts import tokens
+    from todo_cli.service import sessions
 
-    async def work(database: Database, settings: Settings) -> tuple[bool, bool]:
-        from todo_cli.db.engine import session_scope
-        from todo_cli.service import accounts
-
-        account = tokens.keyring_account(database.location)
-        from_env = tokens.token_from_env()
-        token = from_env or tokens.stored_token(account)
-        if token is None:
-            return False, False
-        async with session_scope(database.engine) as session:
-            revoked = await accounts.logout(session, token=token)
-        if from_env is None:
-            tokens.forget_token(account)
-        return revoked, from_env is not None
-
-    revoked, from_env = run_with_database(work)
-    render.message("logged out" if revoked else "no live session here; nothing to revoke")
-    if from_env:
-        render.message(f"{tokens.ENV_VARIABLE} is set: unset it too")
+    env = invocation(ctx)
+    done = run_with_database(lambda database, settings: sessions.log_out(database), env)
+    render.message("logged out" if done.revoked else "no live session here; nothing to revoke", env)
+    if done.from_env:
+        render.message(f"{tokens.ENV_VARIABLE} is set: unset it too", env)
 
 
-def whoami(json: JsonOption = False) -> None:
+def whoami(ctx: typer.Context, json: JsonOption = False) -> None:
     """Show who you are on this database."""
     from todo_cli.service import accounts
 
-    identity = run_for_user(lambda session, user: accounts.whoami(session))
+    env = invocation(ctx)
+    identity = run_for_user(lambda session, user: accounts.whoami(session), env)
     expires = identity.expires_at.isoformat() if identity.expires_at else None
     shown = "the local user (no accounts on this database)"
     render.print_data(
         {"email": identity.email, "local": identity.local, "expires_at": expires},
         [shown if identity.local else printable(identity.email)],
+        env,
     )
 
 
-def grant(role: Annotated[str, typer.Argument(help="The login role users connect as.")]) -> None:
+def grant(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Argument(help="The login role users connect as.")],
+) -> None:
     """Give ROLE what users need (run as the admin who owns the schema)."""
     from todo_cli.db import policies
     from todo_cli.service import accounts
 
-    _in_transaction(lambda session: accounts.grant_access(session, role=role))
+    env = invocation(ctx)
+    _in_transaction(lambda session: accounts.grant_access(session, role=role), env)
     secret = ", ".join(policies.SECRET_TABLES)
     render.message(
-        f"granted {role} the task tables (row-level security applies); nothing on {secret}"
+        f"granted {role} the task tables (row-level security applies); nothing on {secret}", env
     )
 
 
@@ -159,58 +159,25 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)
 
 
-async def _open_session(
-    database: Database, email: str, password: str, days: int
-) -> tuple[str, datetime]:
-    from todo_cli.accounts import passwords, tokens
-    from todo_cli.db.engine import session_scope
-    from todo_cli.service import accounts
-
-    async with session_scope(database.engine) as session:
-        salt, params = await accounts.login_params(session, email=email)
-    if not params.reasonable():
-        raise CredentialsError(WRONG_LOGIN)
-    key, token = passwords.derive_key(password, salt, params), tokens.new_token()
-    async with session_scope(database.engine) as session:
-        expires = await accounts.login(session, email=email, key=key, token=token, days=days)
-    if expires is None:
-        raise CredentialsError(WRONG_LOGIN)
-    return token, expires
-
-
-async def _keep_in_keyring(database: Database, token: str) -> None:
-    """Into the keyring, read back; if it cannot be kept, the session is revoked again."""
-    from todo_cli.accounts import tokens
-    from todo_cli.db.engine import session_scope
-    from todo_cli.errors import ConfigError
-    from todo_cli.service import accounts
-
-    try:
-        tokens.store_token(tokens.keyring_account(database.location), token)
-    except ConfigError:
-        async with session_scope(database.engine) as session:
-            await accounts.logout(session, token=token)
-        raise
-
-
-def _report_registration(email: str, done: Registration) -> None:
+def _report_registration(email: str, done: Registration, env: Environment) -> None:
     if done.adopted:
-        render.message(f"registered {email}; the local tasks are yours now")
+        render.message(f"registered {email}; the local tasks are yours now", env)
     else:
-        render.message(f"registered {email}")
+        render.message(f"registered {email}", env)
     if done.local_tasks_left:
         render.message(
             f"{done.local_tasks_left} task(s) made before accounts existed stay with the "
-            "local user, out of everyone's sight (`--adopt-local` on the first account takes them)"
+            "local user, out of everyone's sight (`--adopt-local` on the first account takes them)",
+            env,
         )
-    render.message(f"log in with `todo login {email}`")
+    render.message(f"log in with `todo login {email}`", env)
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]], env: Environment) -> T:
     async def run(database: Database, settings: Settings) -> T:
         from todo_cli.db.engine import session_scope
 
         async with session_scope(database.engine) as session:
             return await work(session)
 
-    return run_with_database(run)
+    return run_with_database(run, env)

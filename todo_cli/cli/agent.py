@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from todo_cli.cli import render
+from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.errors import ConfigError
 
@@ -23,28 +24,30 @@ def group(ctx: typer.Context) -> None:
 
 
 @app.command()
-def status(json: JsonOption = False) -> None:
+def status(ctx: typer.Context, json: JsonOption = False) -> None:
     """Whether this install's agent runs: pid, socket, install hash, uptime, requests, workers."""
-    from todo_cli.agent import control
+    from todo_cli.rendezvous import control
 
     found = control.status(_paths())
-    render.print_data(found, (f"{key} = {value}" for key, value in _displayable(found).items()))
+    lines = (f"{key} = {value}" for key, value in _displayable(found).items())
+    render.print_data(found, lines, invocation(ctx))
 
 
 @app.command()
-def stop() -> None:
+def stop(ctx: typer.Context) -> None:
     """Stop the agent (and any left over from an older install); the next command starts one."""
-    from todo_cli.agent import control
+    from todo_cli.rendezvous import control
 
+    env = invocation(ctx)
     stopped = control.stop_all(_paths().directory)
     if stopped:
-        render.message(f"stopped the agent (pid {', '.join(map(str, stopped))})")
+        render.message(f"stopped the agent (pid {', '.join(map(str, stopped))})", env)
     else:
-        render.message("no agent was running")
+        render.message("no agent was running", env)
 
 
 def _paths() -> Any:
-    from todo_cli.agent import runtime
+    from todo_cli.rendezvous import runtime
 
     paths = runtime.paths()
     if paths is None:

@@ -43,7 +43,8 @@ class TodoGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        env = Environment.from_process(argv=sys.argv[1:] if args is None else args)
+        argv = sys.argv[1:] if args is None else args
+        env = Environment.from_process(argv=argv, host=extra.get("obj"))
         configure_typer(env)
         with interrupts.watching(env.interrupts) as watch:
             failure: BaseException | None = None

@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption
 from todo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
+
+    from todo_cli.cli.environment import Environment
 
 KeyArgument = Annotated[
     str, typer.Argument(help="Setting name, as `todo config show` prints it.", show_default=False)
@@ -30,24 +32,27 @@ def group(ctx: typer.Context) -> None:
 
 
 @app.command()
-def show(json: JsonOption = False) -> None:
+def show(ctx: typer.Context, json: JsonOption = False) -> None:
     """Every setting in effect (the database password masked)."""
     from todo_cli.cli.plain import plain_value
 
-    values = _displayable(invocation().settings().model_dump())
-    render.print_data(values, (f"{key} = {plain_value(value)}" for key, value in values.items()))
+    env = invocation(ctx)
+    values = _displayable(env.settings().model_dump())
+    lines = (f"{key} = {plain_value(value)}" for key, value in values.items())
+    render.print_data(values, lines, env)
 
 
 @app.command()
-def path() -> None:
+def path(ctx: typer.Context) -> None:
     """Print the config file's path (it may not exist yet)."""
     from todo_cli.config_file import config_file_path
 
-    render.print_lines([str(config_file_path())])
+    render.print_lines([str(config_file_path())], invocation(ctx))
 
 
 @app.command("set")
 def set_(
+    ctx: typer.Context,
     key: KeyArgument,
     value: Annotated[str, typer.Argument(help="New value.")],
 ) -> None:
@@ -59,26 +64,28 @@ def set_(
     if key == "database_url":
         _refuse_password_in_url(value)
     path = set_in_config_file(key, typed)
-    render.message(f"{key} set in {path}")
+    render.message(f"{key} set in {path}", invocation(ctx))
 
 
 @app.command()
-def unset(key: KeyArgument) -> None:
+def unset(ctx: typer.Context, key: KeyArgument) -> None:
     """Remove a setting from the config file, so its default applies again."""
     from todo_cli.config_file import config_file_path, read_config_file, remove_from_config_file
     from todo_cli.settings import check_setting_name
 
+    env = invocation(ctx)
     # A misspelt key the warnings named can be removed too.
     if key not in read_config_file():
         check_setting_name(key)
-        render.message(f"{key} is not set in {config_file_path()}; nothing changed")
+        render.message(f"{key} is not set in {config_file_path()}; nothing changed", env)
         return
     remove_from_config_file(key)
-    render.message(f"{key} removed from {config_file_path()}")
+    render.message(f"{key} removed from {config_file_path()}", env)
 
 
 @app.command("set-password")
 def set_password(
+    ctx: typer.Context,
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -93,37 +100,33 @@ def set_password(
     from todo_cli.db.secrets import require_keyring, store_password
     from todo_cli.db.urls import mask_url
 
-    url = _configured_url()
+    env = invocation(ctx)
+    url = _configured_url(env)
     require_keyring()  # before anyone types a password that could not be kept
-    password = _read_password(mask_url(url), from_stdin=password_stdin)
+    password = _read_password(mask_url(url), from_stdin=password_stdin, env=env)
     store_password(url, password)
-    render.message(f"password stored in the system keyring for {mask_url(url)}")
+    render.message(f"password stored in the system keyring for {mask_url(url)}", env)
 
 
-def _configured_url() -> URL:
+def _configured_url(env: Environment) -> URL:
     from todo_cli.db.urls import parse_url
 
-    settings = invocation().settings()
+    settings = env.settings()
     if not settings.database_url:
         raise UsageError("no database_url is set; the embedded server needs no password")
     return parse_url(settings.database_url)
 
 
-def _read_password(target: str, *, from_stdin: bool) -> str:
-    if from_stdin:
-        # One line, as `docker login --password-stdin` reads it.
-        password = invocation().stdin.readline().removesuffix("\n").removesuffix("\r")
-    elif not stdin_is_terminal():
-        raise UsageError("stdin is not a terminal: pipe the password in with --password-stdin")
-    else:
-        password = typer.prompt(f"Password for {target}", hide_input=True, err=True)
+def _read_password(target: str, *, from_stdin: bool, env: Environment) -> str:
+    password = prompts.password(
+        env,
+        from_stdin=from_stdin,
+        label=f"Password for {target}",
+        off_terminal="stdin is not a terminal: pipe the password in with --password-stdin",
+    )
     if not password:
         raise UsageError("the password is empty; nothing was stored")
     return password
-
-
-def stdin_is_terminal() -> bool:
-    return invocation().stdin_is_terminal
 
 
 def _displayable(values: dict[str, Any]) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from todo_cli.cli import render
+from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption, YesOption
 from todo_cli.cli.runner import run_with_database
-from todo_cli.cli.tasks import confirm, needs_confirmation
 
 if TYPE_CHECKING:
+    from todo_cli.cli.environment import Environment
     from todo_cli.db.database import Database
     from todo_cli.settings import Settings
 
@@ -36,56 +36,62 @@ RevisionArgument = Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @app.command()
-def upgrade(revision: RevisionArgument = "head") -> None:
+def upgrade(ctx: typer.Context, revision: RevisionArgument = "head") -> None:
     """Migrate the schema up to REVISION (default: head)."""
     from todo_cli.db import admin
 
-    reached = _run(lambda database: admin.upgrade(database, revision), migrating=True)
-    render.message(f"database schema now at {admin.describe_revision(reached)}")
+    env = invocation(ctx)
+    reached = _run(lambda database: admin.upgrade(database, revision), env, migrating=True)
+    render.message(f"database schema now at {admin.describe_revision(reached)}", env)
 
 
 @app.command()
-def downgrade(revision: RevisionArgument = "-1", yes: YesOption = False) -> None:
+def downgrade(
+    ctx: typer.Context, revision: RevisionArgument = "-1", yes: YesOption = False
+) -> None:
     """Migrate the schema down to REVISION (default: one step); asks first unless --yes."""
     from todo_cli.db import admin
 
-    asking = needs_confirmation(yes)
-    plan = _run(lambda database: admin.plan_downgrade(database, revision))
+    env = invocation(ctx)
+    asking = prompts.needs_confirmation(yes, env)
+    plan = _run(lambda database: admin.plan_downgrade(database, revision), env)
     if plan.nothing_to_do:
-        render.message(plan.unchanged)
+        render.message(plan.unchanged, env)
         return
     if asking:
-        confirm(plan.question)
-    reached = _run(lambda database: admin.downgrade(database, plan), migrating=True)
-    render.message(f"{plan.consequence}; database schema now at {admin.describe_revision(reached)}")
+        prompts.confirm(plan.question, env)
+    reached = _run(lambda database: admin.downgrade(database, plan), env, migrating=True)
+    reached_text = admin.describe_revision(reached)
+    render.message(f"{plan.consequence}; database schema now at {reached_text}", env)
 
 
 @app.command()
-def history() -> None:
+def history(ctx: typer.Context) -> None:
     """List the migrations this todo carries, newest first."""
     from todo_cli.db import admin
 
-    admin.history(invocation().stdout)
+    admin.history(invocation(ctx).stdout)
 
 
 @app.command()
-def current() -> None:
+def current(ctx: typer.Context) -> None:
     """Print the database's schema revision, Alembic style (e.g. `0001 (head)`)."""
     from todo_cli.db import admin
 
-    render.print_lines([_run(admin.describe_current)])
+    env = invocation(ctx)
+    render.print_lines([_run(admin.describe_current, env)], env)
 
 
 @app.command()
-def check() -> None:
+def check(ctx: typer.Context) -> None:
     """Fail (exit 4) when the models and the migrations disagree."""
     from todo_cli.db import admin
 
-    _run(admin.check)
+    _run(admin.check, invocation(ctx))
 
 
 @app.command()
-def status(json: JsonOption = False) -> None:
+def status(ctx: typer.Context, json: JsonOption = False) -> None:
     """Where the database is, whether its schema is current, and the pool settings.
 
     A stopped embedded server is reported as stopped, not started to be asked;
@@ -94,26 +100,31 @@ def status(json: JsonOption = False) -> None:
     from todo_cli.cli.plain import plain_value
     from todo_cli.db import admin
 
-    report = admin.status_without_asking(invocation().settings())
+    env = invocation(ctx)
+    report = admin.status_without_asking(env.settings())
     if report is None:
-        report = run_with_database(admin.status, check_schema=False)
-    render.print_data(report, (f"{key:<20}{plain_value(value)}" for key, value in report.items()))
+        report = run_with_database(admin.status, env, check_schema=False)
+    lines = (f"{key:<20}{plain_value(value)}" for key, value in report.items())
+    render.print_data(report, lines, env)
 
 
 @app.command()
-def stop() -> None:
+def stop(ctx: typer.Context) -> None:
     """Stop the embedded PostgreSQL server (it starts again on the next command)."""
     from todo_cli import embedded
 
-    settings = invocation().settings()
+    env = invocation(ctx)
+    settings = env.settings()
     pid = embedded.stop(settings.data_dir)
     if pid is None:
-        render.message(f"the embedded server in {settings.data_dir} is not running")
+        render.message(f"the embedded server in {settings.data_dir} is not running", env)
     else:
-        render.message(f"stopped the embedded server (pid {pid})")
+        render.message(f"stopped the embedded server (pid {pid})", env)
 
 
-def _run(step: Callable[[Database], Awaitable[T]], *, migrating: bool = False) -> T:
+def _run(
+    step: Callable[[Database], Awaitable[T]], env: Environment, *, migrating: bool = False
+) -> T:
     """One admin step on the database as it is (never migrated first)."""
     from todo_cli.db.admin import MIGRATION_SETTINGS
 
@@ -121,4 +132,4 @@ def _run(step: Callable[[Database], Awaitable[T]], *, migrating: bool = False) -
         return await step(database)
 
     overrides = MIGRATION_SETTINGS if migrating else None
-    return run_with_database(run, check_schema=False, overrides=overrides)
+    return run_with_database(run, env, check_schema=False, overrides=overrides)

@@ -3,9 +3,11 @@
 Built once per invocation by the root (``TodoGroup.main``) from the process as
 it is then: in the agent that is the request's environment and streams, so
 nothing one request saw can serve another. It travels in the root Click
-context's ``meta`` (the context's ``obj`` is the agent's ``Host``) and dies
-with the invocation: streams, whether they are terminals, colour and width,
-``--json`` and ``--debug``, the warnings already shown, the settings.
+context's ``meta``; each command takes it from its context once and hands it
+down as an argument (as httpie hands ``env`` down), and it dies with the
+invocation: streams, whether they are terminals, colour and width, ``--json``
+and ``--debug``, the warnings already shown, the settings, and the ``Host``
+(the agent's worker) that lends the invocation its event loop and engines.
 """
 
 from __future__ import annotations
@@ -14,20 +16,33 @@ import os
 import shlex
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar, runtime_checkable
 
 from todo_cli.cli.interrupts import InterruptWatch
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Coroutine, Mapping, Sequence
 
     from rich.console import Console
     from typer._click import Context
 
+    from todo_cli.db.database import Databases
     from todo_cli.settings import Settings
 
 META_KEY = "todo_cli.environment"
 DEFAULT_WIDTH = 80
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Host(Protocol):
+    """What a long-lived process lends an invocation: its event loop and its engines."""
+
+    databases: Databases
+
+    def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run ``main()`` to completion in the host's event loop."""
+        ...
 
 
 @dataclass
@@ -46,10 +61,12 @@ class Environment:
     warned: set[str] = field(default_factory=set)  # warnings already printed, printed once
     loaded: Settings | None = None
     interrupts: InterruptWatch = field(default_factory=InterruptWatch)  # Ctrl-C, noted
+    host: Host | None = None  # the agent's worker; None in a one-shot process
 
     @classmethod
-    def from_process(cls, argv: Sequence[str] = ()) -> Environment:
-        """The environment of the invocation starting now, read from ``sys`` and ``os``."""
+    def from_process(cls, argv: Sequence[str] = (), host: object = None) -> Environment:
+        """The environment of the invocation starting now, read from ``sys`` and ``os``;
+        ``host`` is what the caller passed as the root context's ``obj``, if a ``Host``."""
         environ = dict(os.environ)
         stdout_is_terminal = _isatty(sys.stdout)
         return cls(
@@ -62,6 +79,7 @@ class Environment:
             width=terminal_width(environ, sys.stdout),
             environ=environ,
             argv=tuple(argv),
+            host=host if isinstance(host, Host) else None,
         )
 
     def command_line(self) -> str:
@@ -123,13 +141,10 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def invocation(context: Context | None = None) -> Environment:
-    """This invocation's environment; outside a command (library use, tests) one read now."""
-    if context is None:
-        from typer._click.globals import get_current_context
-
-        context = get_current_context(silent=True)
-    found = None if context is None else context.meta.get(META_KEY)
+def invocation(context: Context) -> Environment:
+    """The environment of the invocation ``context`` belongs to (any context in it: they
+    share ``meta``); outside ``TodoGroup.main`` (a bare Click call) one read now."""
+    found = context.meta.get(META_KEY)
     return found if isinstance(found, Environment) else Environment.from_process()
 
 

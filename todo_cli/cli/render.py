@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from todo_cli.cli.environment import Environment, invocation
+from todo_cli.cli.environment import Environment
+from todo_cli.cli.times import describe_due
 from todo_cli.text import json_safe, visible
 
 if TYPE_CHECKING:
@@ -21,37 +22,35 @@ if TYPE_CHECKING:
 NONE = "-"
 
 
-def message(text: str, env: Environment | None = None) -> None:
+def message(text: str, env: Environment) -> None:
     """A note for the person at the terminal: always stderr, never mixed with data.
 
     Shown through ``visible``: a message that quotes a title quotes it harmlessly.
     """
-    (env or invocation()).stderr.write(visible(text) + "\n")
+    env.stderr.write(visible(text) + "\n")
 
 
-def print_json(data: Any, env: Environment | None = None) -> None:
+def print_json(data: Any, env: Environment) -> None:
     """UTF-8 as UTF-8, compact, one document per line."""
     document = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    _write_bytes(document, env or invocation())
+    _write_bytes(document, env)
 
 
-def print_lines(lines: Iterable[str], env: Environment | None = None) -> None:
+def print_lines(lines: Iterable[str], env: Environment) -> None:
     """Plain data lines on stdout."""
-    (env or invocation()).stdout.writelines(line + "\n" for line in lines)
+    env.stdout.writelines(line + "\n" for line in lines)
 
 
-def print_data(data: Any, lines: Iterable[str]) -> None:
+def print_data(data: Any, lines: Iterable[str], env: Environment) -> None:
     """``data`` as JSON with --json, else ``lines`` (a generator: not built for JSON)."""
-    env = invocation()
     if env.json:
         print_json(data, env)
     else:
         print_lines(lines, env)
 
 
-def print_task(task: Task, text: str) -> None:
+def print_task(task: Task, text: str, env: Environment) -> None:
     """What a command that made or changed one task prints: the task with --json, else ``text``."""
-    env = invocation()
     if env.json:
         print_task_json(task, env)
     else:
@@ -65,10 +64,10 @@ def report_changes(
     changed_note: Callable[[Task], str],
     unchanged_note: Callable[[Task], str],
     single: bool = False,
+    env: Environment,
 ) -> None:
     """A note per task on stderr (with --json only for those left as they were);
     with --json the tasks on stdout, one object when ``single``, else an array."""
-    env = invocation()
     for task in tasks:
         if task.number in unchanged:
             message(unchanged_note(task), env)
@@ -90,14 +89,14 @@ def tasks_as_json(tasks: Sequence[Task]) -> bytes:
     return adapter.dump_json(adapter.validate_python(tasks, from_attributes=True))
 
 
-def print_task_json(task: Task, env: Environment | None = None) -> None:
+def print_task_json(task: Task, env: Environment) -> None:
     from todo_cli.models import TaskRead
 
-    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode(), env or invocation())
+    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode(), env)
 
 
-def print_tasks_json(tasks: Sequence[Task], env: Environment | None = None) -> None:
-    _write_bytes(tasks_as_json(tasks), env or invocation())
+def print_tasks_json(tasks: Sequence[Task], env: Environment) -> None:
+    _write_bytes(tasks_as_json(tasks), env)
 
 
 def _write_bytes(document: bytes, env: Environment) -> None:
@@ -106,9 +105,8 @@ def _write_bytes(document: bytes, env: Environment) -> None:
     env.stdout.buffer.flush()
 
 
-def print_tasks(tasks: Sequence[Task], *, now: datetime, env: Environment | None = None) -> None:
+def print_tasks(tasks: Sequence[Task], *, now: datetime, env: Environment) -> None:
     """A table on a terminal; one stable tab-separated line per task when piped."""
-    env = env or invocation()
     if env.stdout_is_terminal:
         from todo_cli.cli.table import task_table
 
@@ -135,7 +133,7 @@ def plain_line(task: Task) -> str:
 DETAIL_KEY_WIDTH = 12
 
 
-def print_task_detail(task: Task, *, now: datetime) -> None:
+def print_task_detail(task: Task, *, now: datetime, env: Environment) -> None:
     rows = {
         "id": str(task.number),
         "title": visible(task.title),
@@ -151,37 +149,12 @@ def print_task_detail(task: Task, *, now: datetime) -> None:
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
-    print_lines(f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items())
+    print_lines((f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items()), env)
 
 
 def _block(text: str) -> str:
     """Several lines under one key: later lines indented to the value column."""
     return visible(text, multiline=True).replace("\n", "\n" + " " * DETAIL_KEY_WIDTH)
-
-
-def describe_due(due: datetime, *, now: datetime) -> str:
-    return f"{due.astimezone():%Y-%m-%d %H:%M} ({relative(due, now=now)})"
-
-
-UNITS = (
-    ("year", 365 * 86400),
-    ("month", 30 * 86400),
-    ("week", 7 * 86400),
-    ("day", 86400),
-    ("hour", 3600),
-    ("minute", 60),
-)
-
-
-def relative(moment: datetime, *, now: datetime) -> str:
-    """'in 2 days', '3 days ago', 'now': the largest whole unit, arithmetic only."""
-    seconds = (moment - now).total_seconds()
-    for name, size in UNITS:
-        count = int(abs(seconds) // size)
-        if count >= (2 if name in ("year", "month", "week") else 1):
-            unit = name if count == 1 else name + "s"
-            return f"in {count} {unit}" if seconds > 0 else f"{count} {unit} ago"
-    return "now"
 
 
 def _timestamp(moment: datetime | None) -> str:

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from todo_cli.cli import render
-from todo_cli.cli.environment import invocation
 from todo_cli.text import visible
 
 if TYPE_CHECKING:
+    from todo_cli.cli.environment import Environment
     from todo_cli.models import Task
     from todo_cli.service.journal import Change, ChangeGroup, Snapshot
     from todo_cli.service.summaries import ProjectSummary, TagSummary
@@ -59,8 +59,8 @@ def changes_as_json(groups: Sequence[ChangeGroup]) -> list[dict[str, Any]]:
     ]
 
 
-def print_changes(groups: Sequence[ChangeGroup], *, indent: str = "") -> None:
-    render.print_lines(
+def print_changes(groups: Sequence[ChangeGroup], env: Environment, *, indent: str = "") -> None:
+    lines = (
         line
         for group in groups
         for line in (
@@ -68,6 +68,7 @@ def print_changes(groups: Sequence[ChangeGroup], *, indent: str = "") -> None:
             *(f"{indent}  {entry}" for entry in describe_entries(group.entries)),
         )
     )
+    render.print_lines(lines, env)
 
 
 def describe_group(group: ChangeGroup) -> str:
@@ -119,7 +120,7 @@ def _local(moment: datetime) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}"
 
 
-def print_notes_and_history(task: Task, history: Sequence[ChangeGroup]) -> None:
+def print_notes_and_history(task: Task, history: Sequence[ChangeGroup], env: Environment) -> None:
     """The lines `todo show` adds under the task, in its column layout: notes, then history."""
     notes = [
         f"{position}. {_local(note.created_at)}  {one_line(note.text)}"
@@ -134,28 +135,29 @@ def print_notes_and_history(task: Task, history: Sequence[ChangeGroup]) -> None:
         )
         for group in history
     ]
-    _print_section("notes", notes)
-    _print_section("history", changes)
+    _print_section("notes", notes, env)
+    _print_section("history", changes, env)
 
 
-def _print_section(name: str, lines: Sequence[str]) -> None:
+def _print_section(name: str, lines: Sequence[str], env: Environment) -> None:
     render.print_lines(
-        f"{name if index == 0 else '':<12}{line}" for index, line in enumerate(lines)
+        (f"{name if index == 0 else '':<12}{line}" for index, line in enumerate(lines)), env
     )
 
 
-def report_undo(group: ChangeGroup) -> None:
+def report_undo(group: ChangeGroup, env: Environment) -> None:
     numbers = ", ".join(str(entry.number) for entry in group.entries)
-    render.message(f"Undid `{one_line(group.command)}` (task {numbers})")
+    render.message(f"Undid `{one_line(group.command)}` (task {numbers})", env)
 
 
-def report_activity(outcome: Outcome, *, verb: str, unchanged: str) -> None:
+def report_activity(outcome: Outcome, *, verb: str, unchanged: str, env: Environment) -> None:
     """A note per task on stderr; the tasks on stdout with --json (like `todo done`)."""
     render.report_changes(
         outcome.tasks,
         outcome.unchanged,
         changed_note=lambda task: f"{verb} task {task.number}: {one_line(task.title)}",
         unchanged_note=lambda task: f"task {task.number} is {unchanged}; left as it was",
+        env=env,
     )
 
 
@@ -176,18 +178,20 @@ def projects_as_json(rows: Sequence[ProjectSummary]) -> list[dict[str, Any]]:
     ]
 
 
-def print_projects(rows: Sequence[ProjectSummary]) -> None:
+def print_projects(rows: Sequence[ProjectSummary], env: Environment) -> None:
     cells = [(one_line(r.project), str(r.pending), str(r.done), f"{r.percent}%") for r in rows]
-    _print_columns(("Project", "Pending", "Done", "Complete"), cells)
+    _print_columns(("Project", "Pending", "Done", "Complete"), cells, env)
 
 
-def print_tags(rows: Sequence[TagSummary]) -> None:
-    _print_columns(("Tag", "Pending"), [(one_line(row.tag), str(row.pending)) for row in rows])
+def print_tags(rows: Sequence[TagSummary], env: Environment) -> None:
+    cells = [(one_line(row.tag), str(row.pending)) for row in rows]
+    _print_columns(("Tag", "Pending"), cells, env)
 
 
-def _print_columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+def _print_columns(
+    header: tuple[str, ...], rows: Sequence[tuple[str, ...]], env: Environment
+) -> None:
     """Aligned, with a header, on a terminal; tab-separated lines when piped."""
-    env = invocation()
     if not env.stdout_is_terminal:
         render.print_lines(("\t".join(row) for row in rows), env)
         return

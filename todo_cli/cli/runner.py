@@ -3,47 +3,34 @@
 In a one-shot process each call gets a fresh event loop and an engine that
 is disposed before the loop closes. A long-lived process that serves many
 invocations (the agent's worker) passes itself as the root Click context's
-``obj``: a ``Host`` whose event loop and engines outlive the invocation, so
-the pool and the compiled-statement cache are warm for the next one.
+``obj``, which the invocation's ``Environment`` keeps as its ``host``: a
+``Host`` whose event loop and engines outlive the invocation, so the pool and
+the compiled-statement cache are warm for the next one. Commands hand their
+Environment to these functions; without one (library use, tests) the
+process's environment is read and no host lends anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from todo_cli.cli.environment import Environment
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from todo_cli.db.database import Database, Databases
+    from todo_cli.db.database import Database
     from todo_cli.models import User
     from todo_cli.settings import Settings
 
 T = TypeVar("T")
 
 
-@runtime_checkable
-class Host(Protocol):
-    """What a long-lived process lends an invocation: its event loop and its engines."""
-
-    databases: Databases
-
-    def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        """Run ``main()`` to completion in the host's event loop."""
-        ...
-
-
-def current_host() -> Host | None:
-    """The host serving this invocation, or None in a one-shot process."""
-    from typer._click.globals import get_current_context
-
-    context = get_current_context(silent=True)
-    found = None if context is None else context.find_root().obj
-    return found if isinstance(found, Host) else None
-
-
-def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
+def run_for_user(
+    work: Callable[[AsyncSession, User], Awaitable[T]], env: Environment | None = None
+) -> T:
     """Run ``work`` in one transaction as the session's user, on an up-to-date schema.
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
@@ -62,11 +49,12 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
             )
             return await work(session, user)
 
-    return run_with_database(with_user)
+    return run_with_database(with_user, env)
 
 
 def run_with_database(
     work: Callable[[Database, Settings], Awaitable[T]],
+    env: Environment | None = None,
     *,
     check_schema: bool = True,
     overrides: dict[str, Any] | None = None,
@@ -75,21 +63,19 @@ def run_with_database(
 
     ``overrides`` replace settings for this run (migrations lift the statement timeout).
     """
-    from todo_cli.cli.environment import invocation
-
-    host = current_host()
-    env = invocation()
+    environment = env or Environment.from_process()
+    host = environment.host
 
     async def main() -> T:
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
 
-        env.interrupts.cancels(asyncio.current_task())
-        settings = env.settings(**(overrides or {}))
+        environment.interrupts.cancels(asyncio.current_task())
+        settings = environment.settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             with connection_errors(database.host):
                 return await work(database, settings)
 
-    with env.interrupts.loop_running():
+    with environment.interrupts.loop_running():
         return asyncio.run(main()) if host is None else host.run(main)

@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from todo_cli.cli.environment import invocation
+from todo_cli.cli import prompts
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import ConfirmationNeededError, StatusFilter, TaskFilter
@@ -16,6 +16,7 @@ from todo_cli.words import Selection
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from todo_cli.cli.environment import Environment
     from todo_cli.models import User
 
 T = TypeVar("T")
@@ -96,7 +97,7 @@ def _merge(name: str, first: Any, second: Any) -> Any:
     raise UsageError(f"the {label} is given twice ({first}, {second}); give it once")
 
 
-def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str) -> T:
+def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str, env: Environment) -> T:
     """Run ``work`` in one transaction on what ``where`` picks.
 
     A filter picking more than BULK_LIMIT tasks refuses (exit 2) unless --yes;
@@ -104,23 +105,23 @@ def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str) -> T:
     listed that still match.
     """
     try:
-        return run_for_user(lambda session, user: work(session, user, where, yes))
+        return run_for_user(lambda session, user: work(session, user, where, yes), env)
     except ConfirmationNeededError as refused:
-        if not invocation().stdin_is_terminal:
+        if not prompts.stdin_is_terminal(env):
             raise
-        _ask(refused.picked, verb)
+        _ask(refused.picked, verb, env)
         numbers = tuple(number for number, _ in refused.picked)
         chosen = replace(where, numbers=numbers)
-        return run_for_user(lambda session, user: work(session, user, chosen, True))
+        return run_for_user(lambda session, user: work(session, user, chosen, True), env)
 
 
-def _ask(picked: Sequence[tuple[int, str]], verb: str) -> None:
-    from todo_cli.cli.tasks import confirm
+def _ask(picked: Sequence[tuple[int, str]], verb: str, env: Environment) -> None:
     from todo_cli.text import visible
 
     # Titles are untrusted text: no control character reaches the terminal.
     lines = "".join(f"  {number}  {visible(title)}\n" for number, title in picked)
-    confirm(f"The filter selects {len(picked)} tasks:\n{lines}`todo {verb}` all {len(picked)}?")
+    question = f"The filter selects {len(picked)} tasks:\n{lines}`todo {verb}` all {len(picked)}?"
+    prompts.confirm(question, env)
 
 
 def need_words(selection: Selection, command: str) -> None:

@@ -23,7 +23,7 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from todo_cli.cli.render import relative
+from todo_cli.cli.times import relative
 from todo_cli.text import visible
 
 if TYPE_CHECKING:

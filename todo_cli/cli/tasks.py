@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli import clock
-from todo_cli.cli import render, word_args
+from todo_cli.cli import prompts, render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
@@ -28,7 +28,7 @@ from todo_cli.cli.options import (
 )
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import combined, need_words, run_picked, selection_filter
-from todo_cli.errors import ExitCode, UsageError
+from todo_cli.errors import UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.text import visible
 from todo_cli.words import read_changes, read_edit, read_filter
@@ -38,6 +38,7 @@ NO_MATCH = "no tasks match; nothing changed"
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from todo_cli.cli.environment import Environment
     from todo_cli.models import Task, User
     from todo_cli.service.tasks import Outcome
     from todo_cli.words import Changes
@@ -51,6 +52,7 @@ def register(app: typer.Typer) -> None:
 
 
 def add(
+    ctx: typer.Context,
     words: Annotated[
         list[str] | None,
         typer.Argument(
@@ -71,6 +73,7 @@ def add(
     from todo_cli.models import TaskCreate
     from todo_cli.service import tasks as service
 
+    env = invocation(ctx)
     changes = read_changes(word_args.words(words), adding=True)
     new = TaskCreate(
         title=changes.title_text,
@@ -80,15 +83,15 @@ def add(
         tags=[*(tag or []), *changes.tags],
         project=_once("project", project, changes.project),
     )
+    command = env.command_line()
     task = run_for_user(
-        lambda session, user: service.add_task(
-            session, user=user, task=new, command=invocation().command_line()
-        )
+        lambda session, user: service.add_task(session, user=user, task=new, command=command), env
     )
-    render.print_task(task, f"Created task {task.number}: {task.title}")
+    render.print_task(task, f"Created task {task.number}: {task.title}", env)
 
 
 def list_(
+    ctx: typer.Context,
     words: FilterArgument = None,
     status: Annotated[
         StatusFilter | None,
@@ -153,102 +156,140 @@ def list_(
         active=active,
     )
     where = combined(from_options, from_words)
-    env = invocation()
+    env = invocation(ctx)
     if json or not env.stdout_is_terminal:
-        _stream_list(where, json=json, out=env.stdout)
+        _stream_list(where, json=json, env=env)
         return
-    tasks = run_for_user(lambda session, user: service.list_tasks(session, user=user, where=where))
+    tasks = run_for_user(
+        lambda session, user: service.list_tasks(session, user=user, where=where), env
+    )
     render.print_tasks(tasks, now=now, env=env)
 
 
-def _stream_list(where: TaskFilter, *, json: bool, out: TextIO) -> None:
+def _stream_list(where: TaskFilter, *, json: bool, env: Environment) -> None:
     """Piped lines or JSON, written while the rows arrive (cli.stream)."""
     from todo_cli.cli import stream
     from todo_cli.service import listing
 
     columns = (listing.TASK_JSON,) if json else listing.PLAIN_COLUMNS
     write = stream.write_json_array if json else stream.write_plain_lines
+    out = env.stdout
     out.flush()
 
     async def work(session: AsyncSession, user: User) -> None:
         rows = listing.stream_rows(session, user=user, where=where, columns=columns)
         await write(rows, out.buffer)
 
-    run_for_user(work)
+    run_for_user(work, env)
 
 
-def show(number: IdArgument, json: JsonOption = False) -> None:
+def show(ctx: typer.Context, number: IdArgument, json: JsonOption = False) -> None:
     """Show one task in full."""
     from todo_cli.cli import render_workflow
     from todo_cli.service import history
 
+    env = invocation(ctx)
     task, changes = run_for_user(
         lambda session, user: history.task_with_history(
             session, user=user, number=number, with_history=not json
-        )
+        ),
+        env,
     )
     if json:
-        render.print_task_json(task)
+        render.print_task_json(task, env)
     else:
-        render.print_task_detail(task, now=clock.now())
-        render_workflow.print_notes_and_history(task, changes)
+        render.print_task_detail(task, now=clock.now(), env=env)
+        render_workflow.print_notes_and_history(task, changes, env)
 
 
-def done(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def done(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Mark tasks done: `todo done 4`, `todo done 1-3,7`, `todo done +errand`."""
     from todo_cli.service import tasks as service
 
     where = picked(words, "done", StatusFilter.PENDING)
-    _change(service.complete_tasks, where, yes=yes, verb="Completed", name="done")
+    _change(
+        service.complete_tasks, where, yes=yes, verb="Completed", name="done", env=invocation(ctx)
+    )
 
 
-def reopen(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def reopen(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Mark done tasks pending again (a filter picks among done tasks)."""
     from todo_cli.service import tasks as service
 
     where = picked(words, "reopen", StatusFilter.DONE)
-    _change(service.reopen_tasks, where, yes=yes, verb="Reopened", name="reopen")
+    _change(
+        service.reopen_tasks, where, yes=yes, verb="Reopened", name="reopen", env=invocation(ctx)
+    )
 
 
-def rm(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def rm(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Delete tasks (recoverable with `todo restore`)."""
     from todo_cli.service import tasks as service
 
     where = picked(words, "rm", StatusFilter.PENDING)
-    _change(service.remove_tasks, where, yes=yes, verb="Deleted", name="rm")
+    _change(service.remove_tasks, where, yes=yes, verb="Deleted", name="rm", env=invocation(ctx))
 
 
-def restore(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def restore(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Bring deleted tasks back (a filter picks among deleted tasks)."""
     from todo_cli.service import tasks as service
 
     where = picked(words, "restore", StatusFilter.DELETED)
-    _change(service.restore_tasks, where, yes=yes, verb="Restored", name="restore")
+    _change(
+        service.restore_tasks, where, yes=yes, verb="Restored", name="restore", env=invocation(ctx)
+    )
 
 
-def purge(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def purge(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Delete deleted tasks for good (asks first, naming them, unless --yes)."""
     from todo_cli.service import tasks as service
 
+    env = invocation(ctx)
     where = picked(words, "purge", StatusFilter.DELETED)
-    if needs_confirmation(yes):
+    if prompts.needs_confirmation(yes, env):
         doomed = run_for_user(
-            lambda session, user: service.select_tasks(session, user=user, where=where)
+            lambda session, user: service.select_tasks(session, user=user, where=where), env
         )
         if not doomed:
-            render.message(NO_MATCH)
-            _report([], set(), verb="Purged")
+            render.message(NO_MATCH, env)
+            _report([], set(), verb="Purged", env=env)
             return
-        confirm(_purge_question(doomed))
+        prompts.confirm(_purge_question(doomed), env)
         # Exactly the tasks named in the question, if they still match.
         where = replace(where, numbers=tuple(task.number for task in doomed))
-    command = invocation().command_line()
+    command = env.command_line()
     tasks = run_for_user(
-        lambda session, user: service.purge_tasks(session, user=user, where=where, command=command)
+        lambda session, user: service.purge_tasks(session, user=user, where=where, command=command),
+        env,
     )
     if not tasks:
-        render.message(NO_MATCH)
-    _report(tasks, set(), verb="Purged")
+        render.message(NO_MATCH, env)
+    _report(tasks, set(), verb="Purged", env=env)
 
 
 def picked(words: list[str] | None, command: str, default: StatusFilter) -> TaskFilter:
@@ -265,6 +306,7 @@ def _purge_question(tasks: list[Task]) -> str:
 
 
 def edit(
+    ctx: typer.Context,
     words: Annotated[
         list[str] | None,
         typer.Argument(
@@ -307,7 +349,8 @@ def edit(
     fields |= _clearable("project", project, clear=no_project)
     fields = _with_words(fields, changes)
     tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
-    command = invocation().command_line()
+    env = invocation(ctx)
+    command = env.command_line()
     edited = run_picked(
         lambda session, user, chosen, confirmed: service.edit_tasks(
             session,
@@ -321,8 +364,9 @@ def edit(
         where,
         yes=yes,
         verb="edit",
+        env=env,
     )
-    _report_edit(edited, single=_one_id(words, selection))
+    _report_edit(edited, single=_one_id(words, selection), env=env)
 
 
 def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
@@ -346,15 +390,16 @@ def _one_id(words: list[str] | None, selection: Any) -> bool:
     )
 
 
-def _report_edit(outcome: Outcome, *, single: bool) -> None:
+def _report_edit(outcome: Outcome, *, single: bool, env: Environment) -> None:
     if not outcome.tasks:
-        render.message(NO_MATCH)
+        render.message(NO_MATCH, env)
     render.report_changes(
         outcome.tasks,
         outcome.unchanged,
         changed_note=lambda task: f"Updated task {task.number}: {task.title}",
         unchanged_note=lambda task: f"task {task.number} unchanged: it already has those values",
         single=single,
+        env=env,
     )
 
 
@@ -363,28 +408,6 @@ def _once(name: str, option: Any, word: Any) -> Any:
     if option is not None and word is not None:
         raise UsageError(f"the {name} is given twice (an option and a word); give it once")
     return word if option is None else option
-
-
-def confirm_or_refuse(yes: bool, question: str) -> None:
-    """Go on with --yes or a 'yes' typed at a terminal; refuse otherwise (exit 2)."""
-    if needs_confirmation(yes):
-        confirm(question)
-
-
-def needs_confirmation(yes: bool) -> bool:
-    """Whether to ask; off a terminal nothing asks, so without --yes it is exit 2."""
-    if yes:
-        return False
-    if not invocation().stdin_is_terminal:
-        raise UsageError("refusing without --yes (stdin is not a terminal)")
-    return True
-
-
-def confirm(question: str) -> None:
-    """Ask; declining is no error (DESIGN.md): "nothing changed" and exit 0."""
-    if not typer.confirm(question, err=True):
-        render.message("nothing changed")
-        raise typer.Exit(ExitCode.OK)
 
 
 def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
@@ -396,10 +419,10 @@ def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
 
 
 def change_picked(
-    verb_fn: Callable[..., Any], where: TaskFilter, *, yes: bool, name: str
+    verb_fn: Callable[..., Any], where: TaskFilter, *, yes: bool, name: str, env: Environment
 ) -> Outcome:
     """Run a verb on the tasks ``where`` picks (asking first when a filter picks many)."""
-    command = invocation().command_line()
+    command = env.command_line()
     outcome: Outcome = run_picked(
         lambda session, user, chosen, confirmed: verb_fn(
             session, user=user, where=chosen, confirmed=confirmed, command=command
@@ -407,9 +430,10 @@ def change_picked(
         where,
         yes=yes,
         verb=name,
+        env=env,
     )
     if not outcome.tasks:
-        render.message(NO_MATCH)
+        render.message(NO_MATCH, env)
     return outcome
 
 
@@ -420,18 +444,20 @@ def _change(
     yes: bool,
     verb: str,
     name: str,
+    env: Environment,
 ) -> None:
-    outcome = change_picked(verb_fn, where, yes=yes, name=name)
-    _report(outcome.tasks, outcome.unchanged, verb=verb)
+    outcome = change_picked(verb_fn, where, yes=yes, name=name, env=env)
+    _report(outcome.tasks, outcome.unchanged, verb=verb, env=env)
 
 
-def _report(tasks: list[Task], unchanged: set[int], *, verb: str) -> None:
+def _report(tasks: list[Task], unchanged: set[int], *, verb: str, env: Environment) -> None:
     """Notes on stderr for every task; the tasks themselves on stdout with --json."""
     render.report_changes(
         tasks,
         unchanged,
         changed_note=lambda task: f"{verb} task {task.number}: {task.title}",
         unchanged_note=lambda task: f"task {task.number} is already {task.status}; left as it was",
+        env=env,
     )
 
 

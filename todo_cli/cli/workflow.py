@@ -29,28 +29,33 @@ def register(app: typer.Typer) -> None:
         app.command(selecting.__name__.rstrip("_"), cls=word_args.WordsCommand)(selecting)
 
 
-def undo(json: JsonOption = False) -> None:
+def undo(ctx: typer.Context, json: JsonOption = False) -> None:
     """Revert your most recent change (again: the one before). Exit 4 if nothing can be undone."""
     from todo_cli.service.undo import undo_last
 
-    undone = run_for_user(lambda session, user: undo_last(session, user=user))
-    render_workflow.report_undo(undone.group)
+    env = invocation(ctx)
+    undone = run_for_user(lambda session, user: undo_last(session, user=user), env)
+    render_workflow.report_undo(undone.group, env)
     if json:
-        render.print_tasks_json(undone.tasks)
+        render.print_tasks_json(undone.tasks, env)
 
 
-def log(limit: LimitOption = 20, json: JsonOption = False) -> None:
+def log(ctx: typer.Context, limit: LimitOption = 20, json: JsonOption = False) -> None:
     """Recent changes, newest first: when, which command, what changed."""
     from todo_cli.service.journal import recent_changes
 
-    groups = run_for_user(lambda session, user: recent_changes(session, user=user, limit=limit))
+    env = invocation(ctx)
+    groups = run_for_user(
+        lambda session, user: recent_changes(session, user=user, limit=limit), env
+    )
     if json:
-        render.print_json(render_workflow.changes_as_json(groups))
+        render.print_json(render_workflow.changes_as_json(groups), env)
     else:
-        render_workflow.print_changes(groups)
+        render_workflow.print_changes(groups, env)
 
 
 def note(
+    ctx: typer.Context,
     number: IdArgument,
     words: Annotated[
         list[str] | None,
@@ -65,14 +70,16 @@ def note(
     """Add a timestamped note to a task (`todo note 4 called, waiting`), or --delete N."""
     from todo_cli.service import notes
 
-    command = invocation().command_line()
+    env = invocation(ctx)
+    command = env.command_line()
     if delete is not None:
         if words:
             raise UsageError("give a note's text or --delete N, not both")
         task = run_for_user(
             lambda session, user: notes.delete_note(
                 session, user=user, number=number, position=delete, command=command
-            )
+            ),
+            env,
         )
         verb = f"Deleted note {delete} from"
     else:
@@ -80,37 +87,56 @@ def note(
         task = run_for_user(
             lambda session, user: notes.add_note(
                 session, user=user, number=number, text=text, command=command
-            )
+            ),
+            env,
         )
         verb = f"Added note {len(task.notes)} to"
-    render.print_task(task, f"{verb} task {task.number}: {render_workflow.one_line(task.title)}")
+    text = f"{verb} task {task.number}: {render_workflow.one_line(task.title)}"
+    render.print_task(task, text, env)
 
 
-def start(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def start(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Mark pending tasks active (`todo list --active`, `todo list +ACTIVE`)."""
     from todo_cli.cli.tasks import change_picked, picked
     from todo_cli.service.activity import start_tasks
 
+    env = invocation(ctx)
     where = picked(words, "start", StatusFilter.PENDING)
-    outcome: Outcome = change_picked(start_tasks, where, yes=yes, name="start")
-    render_workflow.report_activity(outcome, verb="Started", unchanged="already active")
+    outcome: Outcome = change_picked(start_tasks, where, yes=yes, name="start", env=env)
+    render_workflow.report_activity(outcome, verb="Started", unchanged="already active", env=env)
 
 
-def stop(words: FilterArgument = None, yes: YesOption = False, json: JsonOption = False) -> None:
+def stop(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    yes: YesOption = False,
+    json: JsonOption = False,
+) -> None:
     """Mark active tasks inactive again (a filter picks among active tasks)."""
     from dataclasses import replace
 
     from todo_cli.cli.tasks import change_picked, picked
     from todo_cli.service.activity import stop_tasks
 
+    env = invocation(ctx)
     where = picked(words, "stop", StatusFilter.PENDING)
     if not where.numbers:
         where = replace(where, active=True)
-    outcome: Outcome = change_picked(stop_tasks, where, yes=yes, name="stop")
-    render_workflow.report_activity(outcome, verb="Stopped", unchanged="not active")
+    outcome: Outcome = change_picked(stop_tasks, where, yes=yes, name="stop", env=env)
+    render_workflow.report_activity(outcome, verb="Stopped", unchanged="not active", env=env)
 
 
-def next_(words: FilterArgument = None, limit: LimitOption = 10, json: JsonOption = False) -> None:
+def next_(
+    ctx: typer.Context,
+    words: FilterArgument = None,
+    limit: LimitOption = 10,
+    json: JsonOption = False,
+) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
     from todo_cli.service.urgency import next_tasks
 
@@ -120,35 +146,39 @@ def next_(words: FilterArgument = None, limit: LimitOption = 10, json: JsonOptio
         hint = f"try `todo list status:{selection.status}`"
         raise UsageError(f"next lists pending tasks only; {hint}")
     where = selection_filter(selection, now=now, default=StatusFilter.PENDING)
+    env = invocation(ctx)
     scored = run_for_user(
-        lambda session, user: next_tasks(session, user=user, now=now, limit=limit, where=where)
+        lambda session, user: next_tasks(session, user=user, now=now, limit=limit, where=where),
+        env,
     )
     if json:
-        render.print_json(render_workflow.scored_as_json(scored))
+        render.print_json(render_workflow.scored_as_json(scored), env)
     else:
-        render.print_tasks([task for task, _ in scored], now=now)
+        render.print_tasks([task for task, _ in scored], now=now, env=env)
 
 
-def projects(json: JsonOption = False) -> None:
+def projects(ctx: typer.Context, json: JsonOption = False) -> None:
     """Pending and done tasks per project, sub-projects counted in their parents too."""
     from todo_cli.service.summaries import project_summaries
 
-    rows = run_for_user(lambda session, user: project_summaries(session, user=user))
+    env = invocation(ctx)
+    rows = run_for_user(lambda session, user: project_summaries(session, user=user), env)
     if json:
-        render.print_json(render_workflow.projects_as_json(rows))
+        render.print_json(render_workflow.projects_as_json(rows), env)
     else:
-        render_workflow.print_projects(rows)
+        render_workflow.print_projects(rows, env)
 
 
-def tags(json: JsonOption = False) -> None:
+def tags(ctx: typer.Context, json: JsonOption = False) -> None:
     """How many pending tasks carry each tag."""
     from todo_cli.service.summaries import tag_summaries
 
-    rows = run_for_user(lambda session, user: tag_summaries(session, user=user))
+    env = invocation(ctx)
+    rows = run_for_user(lambda session, user: tag_summaries(session, user=user), env)
     if json:
-        render.print_json([{"tag": row.tag, "pending": row.pending} for row in rows])
+        render.print_json([{"tag": row.tag, "pending": row.pending} for row in rows], env)
     else:
-        render_workflow.print_tags(rows)
+        render_workflow.print_tags(rows, env)
 
 
 def help_when_bare(ctx: typer.Context) -> None:
@@ -166,6 +196,6 @@ def run_default_command(ctx: typer.Context) -> None:
     if chosen == "help":
         typer.echo(ctx.get_help())
     elif chosen == "list":
-        tasks.list_()
+        tasks.list_(ctx)
     else:
-        next_()
+        next_(ctx)

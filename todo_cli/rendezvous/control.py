@@ -7,7 +7,7 @@ import os
 import socket
 from typing import Any
 
-from todo_cli.agent import protocol, runtime
+from todo_cli.rendezvous import protocol, runtime
 
 TIMEOUT = 5.0  # seconds
 
