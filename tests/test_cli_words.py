@@ -197,6 +197,27 @@ def test_done_a_range(cli, board):
     ]
 
 
+def test_a_range_acts_on_the_tasks_that_exist_in_it(cli):
+    for title in ("one", "two", "three", "four"):
+        ok(cli, "add", title)
+    ok(cli, "undo")  # 4 is gone, and its number is never reused
+    ok(cli, "add", "five")
+    started = run_json(cli, "start", "3-5")
+    assert [task["id"] for task in started] == [3, 5]
+    assert ids(cli, "+ACTIVE") == [3, 5]
+
+
+def test_a_range_with_nothing_in_it_changes_nothing(cli, board):
+    result = ok(cli, "done", "40-50", "--json")
+    assert json.loads(result.stdout) == []
+    assert "no tasks match" in result.stderr
+
+
+@pytest.mark.parametrize("words", ["6", "1,6", "1-3,6", "6 5-7", "5-7 6"])
+def test_an_id_named_on_its_own_must_exist(cli, board, words):
+    assert "no task 6" in fails(cli, ExitCode.NOT_FOUND, "start", *words.split())
+
+
 def test_done_a_filter_of_three_needs_no_yes(cli, board):
     result = ok(cli, "done", "+phone")
     assert result.stderr.splitlines() == [

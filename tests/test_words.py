@@ -60,6 +60,22 @@ def test_several_id_words_add_up_without_repeats():
     assert read_filter(words("1", "2", "5-6", "2")).numbers == (1, 2, 5, 6)
 
 
+@pytest.mark.parametrize(
+    ("plain", "in_ranges"),
+    [
+        (("3-5",), {3, 4, 5}),
+        (("4",), set()),
+        (("1-3,7",), {1, 2, 3}),
+        (("3-5", "4"), {3, 5}),  # named on its own too: it must exist
+        (("4", "3-5"), {3, 5}),
+        (("2,3-4", "9-9"), {3, 4, 9}),
+    ],
+)
+def test_ids_named_only_through_a_range_may_be_missing(plain, in_ranges):
+    assert read_filter(words(*plain)).in_ranges == in_ranges
+    assert read_edit(words(*plain, "pri:H"))[0].in_ranges == in_ranges
+
+
 def test_ids_across_words_are_capped_too():
     half = MAX_IDS // 2 + 1
     with pytest.raises(UsageError, match="more than"):
@@ -205,7 +221,7 @@ def test_change_mistakes(plain, mentions):
 
 def test_edit_with_ids_changes_with_every_other_word():
     selection, changes = read_edit(words("1-3", "5", "+urgent", "-old", "project:work", "Renamed"))
-    assert selection == Selection(numbers=(1, 2, 3, 5))
+    assert selection == Selection(numbers=(1, 2, 3, 5), in_ranges=frozenset({1, 2, 3}))
     assert changes == Changes(title=("Renamed",), tags=("urgent",), untags=("old",), project="work")
 
 

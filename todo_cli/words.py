@@ -72,6 +72,8 @@ class Selection:
     """A filter as typed; dates are still text (``due_before``), resolved by the caller."""
 
     numbers: tuple[int, ...] = ()
+    # IDs named only through a range (`3-5`): picked when they exist, no error when not.
+    in_ranges: frozenset[int] = frozenset()
     tags: tuple[str, ...] = ()
     without_tags: tuple[str, ...] = ()
     project: str | None = None
@@ -87,7 +89,7 @@ class Selection:
     @property
     def filters(self) -> bool:
         """Whether anything but IDs selects: such a selection may grow, so it can need --yes."""
-        return self != Selection(numbers=self.numbers)
+        return self != Selection(numbers=self.numbers, in_ranges=self.in_ranges)
 
 
 @dataclass(frozen=True)
@@ -138,16 +140,23 @@ def attribute(word: str) -> tuple[str, str]:
 
 def read_ids(word: str) -> list[int]:
     """``1-3,7`` as ``[1, 2, 3, 7]``; refuses 0, backwards ranges and absurd sizes."""
-    numbers: list[int] = []
+    return [number for numbers, _ in _id_parts(word) for number in numbers]
+
+
+def _id_parts(word: str) -> list[tuple[range, bool]]:
+    """Each comma-separated part of an ID word, and whether it was written as a range."""
+    parts: list[tuple[range, bool]] = []
+    count = 0
     for part in word.split(","):
-        first, _, last = part.partition("-")
+        first, dash, last = part.partition("-")
         start, end = _id(first), _id(last or first)
         if end < start:
             raise UsageError(f"the range {part} runs backwards; write {end}-{start}")
-        if len(numbers) + end - start >= MAX_IDS:
+        count += end - start + 1
+        if count > MAX_IDS:
             raise UsageError(f"{word} names more than {MAX_IDS} tasks")
-        numbers.extend(range(start, end + 1))
-    return numbers
+        parts.append((range(start, end + 1), bool(dash)))
+    return parts
 
 
 def _id(text: str) -> int:
@@ -169,16 +178,17 @@ def _unique(values: list[int]) -> tuple[int, ...]:
 def read_filter(words: Words) -> Selection:
     """The filter the words describe; words after ``--`` are text to search for."""
     found: dict[str, object] = {}
-    numbers: list[int] = []
+    ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
     for word in words.plain:
-        _read_filter_word(word, found, numbers, lists)
+        _read_filter_word(word, found, ids, lists)
     lists["text"] += words.literal
-    if len(numbers) > MAX_IDS:
+    if sum(len(part) for part, _ in ids) > MAX_IDS:
         raise UsageError(f"the words name more than {MAX_IDS} tasks")
     text = tuple(unicodedata.normalize("NFC", word) for word in lists["text"])
     return Selection(
-        numbers=_unique(numbers),
+        numbers=_unique([number for part, _ in ids for number in part]),
+        in_ranges=_only_in_ranges(ids),
         tags=tuple(lists["tags"]),
         without_tags=tuple(lists["without_tags"]),
         text=text,
@@ -187,11 +197,14 @@ def read_filter(words: Words) -> Selection:
 
 
 def _read_filter_word(
-    word: str, found: dict[str, object], numbers: list[int], lists: dict[str, list[str]]
+    word: str,
+    found: dict[str, object],
+    ids: list[tuple[range, bool]],
+    lists: dict[str, list[str]],
 ) -> None:
     sort = kind(word)
     if sort == "ids":
-        numbers.extend(read_ids(word))
+        ids.extend(_id_parts(word))
     elif sort == "tag":
         _read_filter_tag(word[1:], found, lists["tags"])
     elif sort == "untag":
@@ -202,6 +215,13 @@ def _read_filter_word(
         _once(found, *_filter_attribute(*attribute(word)), word)
     else:
         lists["text"].append(word)
+
+
+def _only_in_ranges(ids: list[tuple[range, bool]]) -> frozenset[int]:
+    """The IDs named only through a range: `todo start 3-5` starts the tasks that exist
+    in 3-5 (as Taskwarrior does), but `todo start 4` needs task 4 (exit 3 without it)."""
+    ranged = {number for part, is_range in ids if is_range for number in part}
+    return frozenset(ranged.difference(*(part for part, is_range in ids if not is_range)))
 
 
 def _read_filter_tag(tag: str, found: dict[str, object], tags: list[str]) -> None:
@@ -328,9 +348,8 @@ def read_edit(words: Words) -> tuple[Selection, Changes]:
     """
     leading = _leading_ids(words.plain)
     if leading:
-        numbers = _unique([n for word in words.plain[:leading] for n in read_ids(word)])
         rest = Words(words.plain[leading:], words.literal)
-        return Selection(numbers=numbers), read_changes(rest, adding=False)
+        return read_filter(Words(words.plain[:leading])), read_changes(rest, adding=False)
     selecting = tuple(word for word in words.plain if not _changes_on_a_filter(word))
     changing = tuple(word for word in words.plain if _changes_on_a_filter(word))
     return read_filter(Words(selecting)), read_changes(Words(changing, words.literal), adding=False)

@@ -49,7 +49,8 @@ class TaskFilter:
     sort: Sort | None = None  # None: overdue first, then due, then priority
     limit: int | None = None
     active: bool = False  # only started tasks (`todo start`)
-    numbers: Sequence[int] = ()  # only these short IDs; each must exist (NotFoundError)
+    numbers: Sequence[int] = ()  # only these short IDs; each must exist (NotFoundError)...
+    in_ranges: frozenset[int] = frozenset()  # ...but these, from a range (`3-5`), may not
     without_tags: Sequence[str] = ()  # none of these tags (`-tag`)
     no_project: bool = False  # `project:`
     no_priority: bool = False  # `pri:none`

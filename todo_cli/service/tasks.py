@@ -113,7 +113,8 @@ async def get_tasks(
 async def select_tasks(
     session: AsyncSession, *, user: User, where: TaskFilter, lock: bool = False
 ) -> list[Task]:
-    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order.
+    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order,
+    except those named only through a range (``where.in_ranges``).
 
     One indexed query; a second one only to tell a missing ID from one the
     other conditions left out.
@@ -126,7 +127,8 @@ async def select_tasks(
     if not where.numbers:
         return tasks
     found = {task.number: task for task in tasks}
-    await _require(session, user, [number for number in where.numbers if number not in found])
+    named = (n for n in where.numbers if n not in found and n not in where.in_ranges)
+    await _require(session, user, list(named))
     return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
 
 
