@@ -368,6 +368,34 @@ def test_edit_word_errors(cli, board, args, mentions):
     assert mentions in fails(cli, code, *args)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "Water", "the", "plants", "recur:weekly"],
+        ["add", "Water", "the", "plants", "wait:monday"],
+        ["add", "Water", "the", "plants", "sched:friday"],
+        ["add", "Water", "the", "plants", "until:eom"],
+        ["add", "Water", "the", "plants", "dep:1"],
+        ["edit", "1", "wait:monday"],
+        ["edit", "+phone", "recur:weekly"],
+        ["list", "wait:monday"],
+        ["done", "+phone", "scheduled:today"],
+    ],
+)
+def test_taskwarrior_attributes_not_built_yet_are_refused_naming_them(cli, board, args):
+    message = fails(cli, ExitCode.USAGE, *args)
+    attribute = args[-1].partition(":")[0]
+    assert f"{attribute}:" in message
+    assert "not supported yet" in message
+
+
+def test_after_double_dash_a_taskwarrior_attribute_is_title_text(cli):
+    added = json.loads(
+        ok(cli, "add", "--json", "Water", "the", "plants", "--", "recur:weekly").stdout
+    )
+    assert added["title"] == "Water the plants recur:weekly"
+
+
 # --- hostile words ------------------------------------------------------------------------
 
 HOSTILE = st.lists(

@@ -156,6 +156,64 @@ def test_filter_mistakes(plain, mentions):
         read_filter(words(*plain))
 
 
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [
+        ("recur:weekly", "recur"),
+        ("wait:monday", "wait"),
+        ("scheduled:friday", "scheduled"),
+        ("sched:friday", "scheduled"),  # Taskwarrior's abbreviations, two letters at least
+        ("sc:friday", "scheduled"),
+        ("until:eom", "until"),
+        ("depends:3", "depends"),
+        ("dep:3", "depends"),
+        ("recu:daily", "recur"),
+        ("Recur:daily", "recur"),
+        ("uuid:0b6f", "uuid"),
+        ("entry:today", "entry"),
+        ("description:milk", "description"),
+        ("tags:phone", "tags"),
+        ("limit:5", "limit"),
+        ("wait:", "wait"),
+        ("due.by:friday", "due.by"),  # a modifier todo does not read
+        ("project.not:home", "project.not"),
+    ],
+)
+def test_taskwarrior_attributes_todo_does_not_act_on_are_refused_by_name(word, name):
+    for read in (
+        read_filter,
+        read_edit,
+        lambda typed: read_changes(typed, adding=True),
+        lambda typed: read_edit(Words(("4", *typed.plain))),
+    ):
+        with pytest.raises(UsageError, match=f"Taskwarrior's {name}: is not supported yet"):
+            read(words("Plan", word))
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("proj:home", Changes(project="home")),
+        ("prior:H", Changes(priority="high")),
+        ("du:friday", Changes(due="friday")),
+        ("DUE:friday", Changes(due="friday")),
+        ("st:x", Changes(title=("st:x",))),  # start or status: Taskwarrior reads it as a word
+        ("pr:x", Changes(title=("pr:x",))),  # priority or project
+        ("p:x", Changes(title=("p:x",))),  # shorter than two letters
+        ("note:x", Changes(title=("note:x",))),  # no attribute of Taskwarrior's
+        ("https://example.com", Changes(title=("https://example.com",))),
+    ],
+)
+def test_attribute_names_abbreviate_as_in_taskwarrior(word, expected):
+    assert read_changes(words(word), adding=True) == expected
+
+
+def test_after_double_dash_taskwarrior_attributes_are_text():
+    changes = read_changes(words("Plan", literal=("recur:weekly", "wait:monday")), adding=True)
+    assert changes.title_text == "Plan recur:weekly wait:monday"
+    assert read_filter(words(literal=("recur:weekly",))).text == ("recur:weekly",)
+
+
 def test_only_ids_is_no_filter():
     assert not read_filter(words("1-3")).filters
     assert read_filter(words("1-3", "+a")).filters

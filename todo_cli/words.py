@@ -20,9 +20,14 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``status:S``           (refused)                        pending, done, deleted or all
 ``+ACTIVE``            (refused)                        started (`todo start`)
 ``+OVERDUE``           (refused)                        pending and past due
+``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
+Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
+at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
+Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
 
@@ -38,18 +43,16 @@ from todo_cli.errors import UsageError
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
 ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
 ATTRIBUTE = re.compile(r"([A-Za-z.]+):(.*)", re.DOTALL)
-ATTRIBUTES = {
-    "project": "project",
-    "proj": "project",
-    "pro": "project",
-    "priority": "priority",
-    "prio": "priority",
-    "pri": "priority",
-    "due": "due",
-    "due.before": "due.before",
-    "due.after": "due.after",
-    "status": "status",
-}
+# Taskwarrior 2.6's attribute names (its src/columns, the `priority` UDA of its
+# default taskrc and the `limit` pseudo-attribute), and the shortest abbreviation it
+# takes (rc.abbreviation.minimum): `name:value` with one of these is never text.
+TASKWARRIOR_ATTRIBUTES = (
+    *("depends", "description", "due", "end", "entry", "id", "imask", "last", "limit"),
+    *("mask", "modified", "parent", "priority", "project", "recur", "rtype", "scheduled"),
+    *("start", "status", "tags", "template", "until", "urgency", "uuid", "wait"),
+)
+ABBREVIATION_MINIMUM = 2
+ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
 VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
@@ -118,9 +121,21 @@ def kind(word: str) -> Kind:
     if len(word) > 1 and word[0] == "-" and not _spaced(word):
         return "untag"
     match = ATTRIBUTE.fullmatch(word)
-    if match and match.group(1).lower() in ATTRIBUTES:
+    if match and _canonical(match.group(1)) is not None:
         return "attribute"
     return "text"
+
+
+def _canonical(name: str) -> str | None:
+    """``pri`` as ``priority``, ``du.before`` as ``due.before``: the Taskwarrior name a word's
+    attribute name stands for (in full or a prefix of only one), or None: not an attribute."""
+    base, dot, modifier = name.lower().partition(".")
+    if base in TASKWARRIOR_ATTRIBUTES:
+        return name.lower()
+    starting = [full for full in TASKWARRIOR_ATTRIBUTES if full.startswith(base)]
+    if len(base) < ABBREVIATION_MINIMUM or len(starting) != 1:
+        return None
+    return starting[0] + dot + modifier
 
 
 def _spaced(word: str) -> bool:
@@ -129,10 +144,20 @@ def _spaced(word: str) -> bool:
 
 
 def attribute(word: str) -> tuple[str, str]:
-    """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed."""
+    """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed.
+
+    A Taskwarrior attribute todo does not act on yet (``recur:weekly``) is refused by
+    name rather than kept as text nobody asked for."""
     match = ATTRIBUTE.fullmatch(word)
     assert match is not None, word
-    return ATTRIBUTES[match.group(1).lower()], match.group(2)
+    name = _canonical(match.group(1))
+    assert name is not None, word
+    if name not in ATTRIBUTES:
+        raise UsageError(
+            f"{word}: Taskwarrior's {name}: is not supported yet;"
+            " to keep the word as text, put it after --"
+        )
+    return name, match.group(2)
 
 
 # --- IDs ---------------------------------------------------------------------------
