@@ -350,6 +350,50 @@ def test_edit_a_filter_matching_nothing(cli, board):
     assert (result.stdout, result.stderr) == ("[]\n", "no tasks match; nothing changed\n")
 
 
+@pytest.fixture
+def tyres(cli):
+    ok(cli, "add", "Check", "tyre", "and", "spare", "tyre", "+car", "-d", "the tyre gauge")
+    ok(cli, "add", "Pump", "up", "+car", "-d", "front tyre, rear tyre")
+
+
+def test_edit_substitutes_the_first_match_as_taskwarrior_does(cli, tyres):
+    edited = run_json(cli, "edit", "1", "/tyre/tire/")
+    assert (edited["title"], edited["description"]) == (
+        "Check tire and spare tyre",
+        "the tyre gauge",
+    )
+    edited = run_json(cli, "edit", "2", "/tyre/tire/")  # not in the title: the description
+    assert (edited["title"], edited["description"]) == ("Pump up", "front tire, rear tyre")
+
+
+def test_edit_substitutes_every_match_with_g_on_a_filter_too(cli, tyres):
+    edited = run_json(cli, "edit", "+car", "/tyre/tire/g")
+    assert [(task["title"], task["description"]) for task in edited] == [
+        ("Check tire and spare tire", "the tire gauge"),
+        ("Pump up", "front tire, rear tire"),
+    ]
+    ok(cli, "undo")
+    assert every_task(cli)[0]["title"] == "Check tyre and spare tyre"
+
+
+def test_a_substitution_that_matches_nothing_changes_nothing(cli, tyres):
+    result = ok(cli, "edit", "1", "/wheel/rim/")
+    assert "unchanged" in result.stderr
+    assert every_task(cli)[0]["title"] == "Check tyre and spare tyre"
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (["edit", "1", "/Check tyre and spare tyre//"], "title is empty"),
+        (["edit", "1", "/tyre/tire/", "New", "title"], "not both"),
+        (["edit", "1", "/tyre/tire/", "--title", "New"], "not both"),
+    ],
+)
+def test_substitution_mistakes(cli, tyres, args, mentions):
+    assert mentions in fails(cli, ExitCode.USAGE, *args)
+
+
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [

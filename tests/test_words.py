@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import Substitution
 from todo_cli.words import (
     MAX_IDS,
     Changes,
@@ -305,6 +306,44 @@ def test_edit_title_after_double_dash_on_a_filter():
     selection, changes = read_edit(words("+typo", literal=("Fixed", "+title")))
     assert selection == Selection(tags=("typo",))
     assert changes.title_text == "Fixed +title"
+
+
+@pytest.mark.parametrize(
+    ("word", "substitution"),
+    [
+        ("/tyre/tire/", Substitution("tyre", "tire")),
+        ("/tyre/tire/g", Substitution("tyre", "tire", every=True)),
+        ("/ and spare//", Substitution(" and spare", "")),
+        ("/a\\/b/c/", Substitution("a/b", "c")),
+    ],
+)
+def test_edit_reads_taskwarrior_substitutions(word, substitution):
+    assert read_edit(words("9", word)) == (
+        Selection(numbers=(9,)),
+        Changes(substitutions=(substitution,)),
+    )
+    assert read_edit(words("+car", word)) == (
+        Selection(tags=("car",)),
+        Changes(substitutions=(substitution,)),
+    )
+
+
+@pytest.mark.parametrize("word", ["/tyre/tire", "//tire/", "/tyre/tire/x", "/a/b/c/"])
+def test_what_is_not_a_substitution_stays_a_word(word):
+    assert read_edit(words("9", word))[1] == Changes(title=(word,))
+
+
+def test_on_add_a_substitution_is_title_text():
+    assert read_changes(words("/tyre/tire/"), adding=True) == Changes(title=("/tyre/tire/",))
+
+
+def test_a_substitution_replaces_the_first_match_in_the_title_else_the_description():
+    first = Substitution("tyre", "tire")
+    assert first.apply("tyre, tyre", "tyre") == ("tire, tyre", "tyre")
+    assert first.apply("wheel", "tyre, tyre") == ("wheel", "tire, tyre")
+    assert first.apply("wheel", None) == ("wheel", None)
+    every = Substitution("tyre", "tire", every=True)
+    assert every.apply("tyre, tyre", "Tyre tyre") == ("tire, tire", "Tyre tire")
 
 
 # --- properties ----------------------------------------------------------------------

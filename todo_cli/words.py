@@ -20,6 +20,7 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``status:S``           (refused)                        pending, done, deleted or all
 ``+ACTIVE``            (refused)                        started (`todo start`)
 ``+OVERDUE``           (refused)                        pending and past due
+``/old/new/[g]``       (title text on add) substitute   (text)
 ``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
 ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
@@ -52,6 +54,8 @@ TASKWARRIOR_ATTRIBUTES = (
     *("start", "status", "tags", "template", "until", "urgency", "uuid", "wait"),
 )
 ABBREVIATION_MINIMUM = 2
+# Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
+SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
 ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
 VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
@@ -106,6 +110,7 @@ class Changes:
     priority: str | None = None  # high, medium or low
     due: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
+    substitutions: tuple[Substitution, ...] = ()
 
     @property
     def title_text(self) -> str:
@@ -307,16 +312,31 @@ def read_changes(words: Words, *, adding: bool) -> Changes:
     found: dict[str, object] = {}
     lists: dict[str, list[str]] = {"title": [], "tags": [], "untags": []}
     cleared: set[str] = set()
+    substitutions: list[Substitution] = []
     for word in words.plain:
-        _read_change_word(word, found, lists, cleared, adding=adding)
+        if not adding and SUBSTITUTION.fullmatch(word):
+            substitutions.append(read_substitution(word))
+        else:
+            _read_change_word(word, found, lists, cleared, adding=adding)
     lists["title"] += words.literal
     return Changes(
         title=tuple(lists["title"]),
         tags=tuple(lists["tags"]),
         untags=tuple(lists["untags"]),
         cleared=frozenset(cleared),
+        substitutions=tuple(substitutions),
         **found,  # type: ignore[arg-type]
     )
+
+
+def read_substitution(word: str) -> Substitution:
+    """``/tyre/tire/`` as ``Substitution("tyre", "tire")``; a trailing ``g``: every match."""
+    match = SUBSTITUTION.fullmatch(word)
+    assert match is not None, word
+    old, new = (
+        unicodedata.normalize("NFC", part.replace("\\/", "/")) for part in match.groups()[:2]
+    )
+    return Substitution(old, new, every=bool(match.group(3)))
 
 
 def _read_change_word(
@@ -368,8 +388,9 @@ def read_edit(words: Words) -> tuple[Selection, Changes]:
 
     Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
     is a change. Without leading IDs the words are a filter, except ``pri:`` and
-    ``due:`` words, which change; other changes go through options (``-t``,
-    ``--untag``, ``-P``, ``--title``). Words after ``--`` are the new title.
+    ``due:`` words and ``/old/new/`` substitutions, which change; other changes go
+    through options (``-t``, ``--untag``, ``-P``, ``--title``). Words after ``--``
+    are the new title.
     """
     leading = _leading_ids(words.plain)
     if leading:
@@ -388,4 +409,6 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 
 
 def _changes_on_a_filter(word: str) -> bool:
+    if SUBSTITUTION.fullmatch(word):
+        return True
     return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")
