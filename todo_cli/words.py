@@ -189,6 +189,17 @@ def _id_parts(word: str) -> list[tuple[range, bool]]:
     return parts
 
 
+def read_task_id(text: str) -> int:
+    """One task ID, as `todo show` and `todo note` take it; anything else is a usage
+    error in todo's words, with the command that reads filter words."""
+    if not text.isascii() or not text.strip().isdigit():
+        raise UsageError(
+            f"{text!r} is not a task ID (a number such as 4); "
+            f"to pick tasks by IDs or filter words, try `todo list {text}`"
+        )
+    return _id(text.strip())
+
+
 def _id(text: str) -> int:
     # A number past any stored one is a well-formed ID that names no task: the
     # service reports it as not found (exit 3), as `todo show` does.

@@ -33,8 +33,15 @@ JsonOption = Annotated[
         "--json", help="Print JSON on stdout for scripts.", metavar="", callback=_json_chosen
     ),
 ]
+def _task_id(text: str) -> int:
+    from todo_cli.words import read_task_id
+
+    return read_task_id(text)
+
+
 IdArgument = Annotated[
-    int, typer.Argument(min=1, help="The task's short ID.", metavar="ID", show_default=False)
+    int,
+    typer.Argument(parser=_task_id, help="The task's short ID.", metavar="ID", show_default=False),
 ]
 FilterArgument = Annotated[
     list[str] | None,
