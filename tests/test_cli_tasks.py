@@ -801,7 +801,7 @@ def test_limit_at_its_maximum(cli):
     [
         ("add", ["WORDS...", "TEXT", "PRIO", "WHEN", "TAG", "PROJECT"]),
         ("list", ["TAG", "PROJECT", "PRIO", "WHEN", "TEXT", "N"]),
-        ("edit", ["[ID|FILTER...", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
+        ("edit", ["ID|FILTER...", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
         ("show", ["ID"]),
         ("done", ["[ID|FILTER]..."]),
         ("purge", ["[ID|FILTER]..."]),

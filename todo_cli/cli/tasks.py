@@ -14,7 +14,6 @@ from todo_cli.cli import render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
-    Command,
     DescriptionOption,
     DueOption,
     FilterArgument,
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
         name = command.__name__.rstrip("_")
-        cls = Command if command is show else word_args.WordsCommand
+        cls = None if command is show else word_args.WordsCommand
         app.command(name, cls=cls)(command)
 
 
@@ -93,7 +92,7 @@ def list_(
     status: Annotated[
         StatusFilter | None,
         typer.Option(
-            help="Which tasks [default: pending; any status for IDs].", show_default=False
+            help="Which tasks (default: pending; any status for IDs).", show_default=False
         ),
     ] = None,
     tag: TagOption = None,

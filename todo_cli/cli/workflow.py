@@ -54,7 +54,9 @@ def note(
     number: IdArgument,
     words: Annotated[
         list[str] | None,
-        typer.Argument(help="The note: every word after the ID.", show_default=False),
+        typer.Argument(
+            metavar="[TEXT]...", help="The note: every word after the ID.", show_default=False
+        ),
     ] = None,
     delete: Annotated[
         int | None,
