@@ -75,7 +75,8 @@ DueOption = Annotated[
     str | None,
     typer.Option(
         "--due",
-        help="2026-12-01, 'tomorrow 5pm', 'in 3 days', eod. A date alone is end of day.",
+        help="2026-12-01, 'tomorrow 5pm', 'in 3 days', 'dec 31', eod. Numeric dates are "
+        "YYYY-MM-DD only. A date alone is end of day.",
         metavar="WHEN",
         show_default=False,
     ),
