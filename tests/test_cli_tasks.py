@@ -355,6 +355,17 @@ def test_show_needs_a_positive_number(cli, value):
     fails(cli, ExitCode.USAGE, "show", value)
 
 
+@pytest.mark.parametrize(("command", "word"), [("show", "+phone"), ("show", "3-5"), ("note", "x")])
+def test_a_word_that_is_not_an_id_is_told_in_todos_words(cli, command, word):
+    add(cli, "a", "-t", "phone")
+    note = ["text"] if command == "note" else []
+    line = fails(cli, ExitCode.USAGE, command, word, *note)
+    assert line == (
+        f"todo: error: {word!r} is not a task ID (a number such as 4); "
+        f"to pick tasks by IDs or filter words, try `todo list {word}`"
+    )
+
+
 # --- done / reopen / rm / restore ---------------------------------------------
 
 
@@ -790,7 +801,7 @@ def test_limit_at_its_maximum(cli):
     [
         ("add", ["WORDS...", "TEXT", "PRIO", "WHEN", "TAG", "PROJECT"]),
         ("list", ["TAG", "PROJECT", "PRIO", "WHEN", "TEXT", "N"]),
-        ("edit", ["[ID|FILTER...", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
+        ("edit", ["ID|FILTER...", "TITLE", "TEXT", "WHEN", "TAG", "PROJECT"]),
         ("show", ["ID"]),
         ("done", ["[ID|FILTER]..."]),
         ("purge", ["[ID|FILTER]..."]),

@@ -197,6 +197,27 @@ def test_done_a_range(cli, board):
     ]
 
 
+def test_a_range_acts_on_the_tasks_that_exist_in_it(cli):
+    for title in ("one", "two", "three", "four"):
+        ok(cli, "add", title)
+    ok(cli, "undo")  # 4 is gone, and its number is never reused
+    ok(cli, "add", "five")
+    started = run_json(cli, "start", "3-5")
+    assert [task["id"] for task in started] == [3, 5]
+    assert ids(cli, "+ACTIVE") == [3, 5]
+
+
+def test_a_range_with_nothing_in_it_changes_nothing(cli, board):
+    result = ok(cli, "done", "40-50", "--json")
+    assert json.loads(result.stdout) == []
+    assert "no tasks match" in result.stderr
+
+
+@pytest.mark.parametrize("words", ["6", "1,6", "1-3,6", "6 5-7", "5-7 6"])
+def test_an_id_named_on_its_own_must_exist(cli, board, words):
+    assert "no task 6" in fails(cli, ExitCode.NOT_FOUND, "start", *words.split())
+
+
 def test_done_a_filter_of_three_needs_no_yes(cli, board):
     result = ok(cli, "done", "+phone")
     assert result.stderr.splitlines() == [
@@ -329,6 +350,50 @@ def test_edit_a_filter_matching_nothing(cli, board):
     assert (result.stdout, result.stderr) == ("[]\n", "no tasks match; nothing changed\n")
 
 
+@pytest.fixture
+def tyres(cli):
+    ok(cli, "add", "Check", "tyre", "and", "spare", "tyre", "+car", "-d", "the tyre gauge")
+    ok(cli, "add", "Pump", "up", "+car", "-d", "front tyre, rear tyre")
+
+
+def test_edit_substitutes_the_first_match_as_taskwarrior_does(cli, tyres):
+    edited = run_json(cli, "edit", "1", "/tyre/tire/")
+    assert (edited["title"], edited["description"]) == (
+        "Check tire and spare tyre",
+        "the tyre gauge",
+    )
+    edited = run_json(cli, "edit", "2", "/tyre/tire/")  # not in the title: the description
+    assert (edited["title"], edited["description"]) == ("Pump up", "front tire, rear tyre")
+
+
+def test_edit_substitutes_every_match_with_g_on_a_filter_too(cli, tyres):
+    edited = run_json(cli, "edit", "+car", "/tyre/tire/g")
+    assert [(task["title"], task["description"]) for task in edited] == [
+        ("Check tire and spare tire", "the tire gauge"),
+        ("Pump up", "front tire, rear tire"),
+    ]
+    ok(cli, "undo")
+    assert every_task(cli)[0]["title"] == "Check tyre and spare tyre"
+
+
+def test_a_substitution_that_matches_nothing_changes_nothing(cli, tyres):
+    result = ok(cli, "edit", "1", "/wheel/rim/")
+    assert "unchanged" in result.stderr
+    assert every_task(cli)[0]["title"] == "Check tyre and spare tyre"
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (["edit", "1", "/Check tyre and spare tyre//"], "title is empty"),
+        (["edit", "1", "/tyre/tire/", "New", "title"], "not both"),
+        (["edit", "1", "/tyre/tire/", "--title", "New"], "not both"),
+    ],
+)
+def test_substitution_mistakes(cli, tyres, args, mentions):
+    assert mentions in fails(cli, ExitCode.USAGE, *args)
+
+
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [
@@ -345,6 +410,34 @@ def test_edit_a_filter_matching_nothing(cli, board):
 def test_edit_word_errors(cli, board, args, mentions):
     code = ExitCode.NOT_FOUND if "no task" in mentions else ExitCode.USAGE
     assert mentions in fails(cli, code, *args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "Water", "the", "plants", "recur:weekly"],
+        ["add", "Water", "the", "plants", "wait:monday"],
+        ["add", "Water", "the", "plants", "sched:friday"],
+        ["add", "Water", "the", "plants", "until:eom"],
+        ["add", "Water", "the", "plants", "dep:1"],
+        ["edit", "1", "wait:monday"],
+        ["edit", "+phone", "recur:weekly"],
+        ["list", "wait:monday"],
+        ["done", "+phone", "scheduled:today"],
+    ],
+)
+def test_taskwarrior_attributes_not_built_yet_are_refused_naming_them(cli, board, args):
+    message = fails(cli, ExitCode.USAGE, *args)
+    attribute = args[-1].partition(":")[0]
+    assert f"{attribute}:" in message
+    assert "not supported yet" in message
+
+
+def test_after_double_dash_a_taskwarrior_attribute_is_title_text(cli):
+    added = json.loads(
+        ok(cli, "add", "--json", "Water", "the", "plants", "--", "recur:weekly").stdout
+    )
+    assert added["title"] == "Water the plants recur:weekly"
 
 
 # --- hostile words ------------------------------------------------------------------------

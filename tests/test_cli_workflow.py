@@ -250,6 +250,19 @@ def test_an_unknown_default_command_is_a_config_error(cli, monkeypatch):
     assert "default_command" in assert_fails(cli(), ExitCode.CONFIG)
 
 
+@pytest.mark.parametrize(
+    ("group", "commands"),
+    [("db", ["upgrade", "stop", "grant"]), ("config", ["show", "set"]), ("agent", ["status"])],
+)
+def test_a_group_without_its_subcommand_prints_the_groups_help(cli, group, commands):
+    ok(cli, "add", "Not the next list")
+    shown = ok(cli, group)
+    assert f"Usage: todo {group} [OPTIONS] COMMAND" in shown.stdout
+    assert all(command in shown.stdout for command in commands)
+    assert "Not the next list" not in shown.stdout
+    assert shown.stdout == ok(cli, group, "--help").stdout
+
+
 # --- projects / tags -------------------------------------------------------------------
 
 

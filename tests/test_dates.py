@@ -171,6 +171,70 @@ def test_unparseable_is_a_usage_error_naming_the_value(text):
     assert repr(text) in raised.value.message
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31/12/2026",  # dateparser read this day-first...
+        "3/4",  # ...and this month-first
+        "12/31/2026",
+        "2026/12/31",
+        "3.4",
+        "3.4.2026",
+        "12-31",
+        "03-04-2026",
+        "2026-12",
+        "12/2026",
+        "3,4",
+        "31/12/2026 17:00",
+        "17.00",
+        "in 3.5 days",  # read as 3 days
+        "12",
+        "1231",  # read as the year 1231
+        "1764748800",
+        "3 4",
+        "31 12 2026",
+        "31 12 2026 5pm",
+        "friday 3",  # read as March 3
+        "at 5",  # read as May 3
+        "the 4th",  # read as April 3
+    ],
+)
+def test_numbers_that_could_be_read_more_than_one_way_are_refused(text):
+    with pytest.raises(UsageError) as raised:
+        parse_when(text, now=NOW)
+    assert raised.value.exit_code == ExitCode.USAGE
+    assert repr(text) in raised.value.message
+    assert "YYYY-MM-DD" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20261231", eod(2026, 12, 31)),  # ISO 8601 basic format
+        ("2026-12-31 5pm", local(2026, 12, 31, 17, 0)),
+        ("dec 31", eod(2026, 12, 31)),
+        ("31 december 2026", eod(2026, 12, 31)),
+        ("december 31, 2026", eod(2026, 12, 31)),
+        ("dec 4th", eod(2026, 12, 4)),
+        ("friday 5pm", local(2026, 11, 27, 17, 0)),
+        ("tomorrow 17:00", local(2026, 11, 27, 17, 0)),
+        ("5.30pm", local(2026, 11, 26, 17, 30)),
+        ("2 pm", local(2026, 11, 26, 14, 0)),
+        ("3 weeks 2 days", eod(2026, 12, 19)),
+        ("in 3 days", eod(2026, 11, 29)),
+    ],
+)
+def test_numbers_with_a_month_a_unit_or_am_pm_still_read(text, expected):
+    assert parse_when(text, now=NOW) == expected
+
+
+def test_the_cli_refuses_a_day_first_date(cli, todo_env):
+    message = assert_fails(cli("add", "Pay rent", "due:31/12/2026"), ExitCode.USAGE)
+    assert "'31/12/2026'" in message
+    assert "YYYY-MM-DD" in message
+    assert cli("list", "--json").stdout == "[]\n"
+
+
 @pytest.fixture
 def zone(monkeypatch):
     """Run with TZ set to a value; time.tzset() makes the C library read it."""

@@ -96,3 +96,35 @@ def test_a_bulk_filter_without_yes_is_refused_off_a_terminal(env):
         "todo: error: the filter selects 4 tasks; add --yes to change them all (nothing changed)\n"
     )
     assert [task["status"] for task in as_json(env, "list status:all")] == ["pending"] * 4
+
+
+@pytest.mark.installed
+def test_a_newcomers_first_day_trust_round_two(env):
+    """The issue's newcomer defects, through the installed todo, typed without quotes."""
+    assert "Usage: todo db [OPTIONS] COMMAND" in typed(env, "db").stdout  # not `next`
+
+    for title in ("Check tyre pressure", "Call the garage", "Added by mistake"):
+        typed(env, f"add {title}")
+    typed(env, "undo")  # task 3 is gone for good
+    typed(env, "add Pump the spare tyre")
+    assert [task["id"] for task in as_json(env, "start 1-4")] == [1, 2, 4]
+
+    refused = todo(env, *shlex.split("add Pay rent due:31/12/2026"))
+    assert refused.returncode == ExitCode.USAGE
+    assert "YYYY-MM-DD" in refused.stderr
+
+    refused = todo(env, *shlex.split("add Water the plants recur:weekly"))
+    assert (refused.returncode, refused.stdout) == (ExitCode.USAGE, "")
+    assert "recur:" in refused.stderr
+
+    assert as_json(env, "edit 4 /tyre/tire/")["title"] == "Pump the spare tire"
+
+    refused = todo(env, "show", "+phone")
+    assert refused.returncode == ExitCode.USAGE
+    assert refused.stderr.count("\n") == 1
+    assert "'+phone' is not a task ID" in refused.stderr
+    assert [task["title"] for task in as_json(env, "list")] == [
+        "Check tyre pressure",
+        "Call the garage",
+        "Pump the spare tire",
+    ]

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import Substitution
 from todo_cli.words import (
     MAX_IDS,
     Changes,
@@ -58,6 +59,22 @@ def test_bad_ids_are_usage_errors(word, mentions):
 
 def test_several_id_words_add_up_without_repeats():
     assert read_filter(words("1", "2", "5-6", "2")).numbers == (1, 2, 5, 6)
+
+
+@pytest.mark.parametrize(
+    ("plain", "in_ranges"),
+    [
+        (("3-5",), {3, 4, 5}),
+        (("4",), set()),
+        (("1-3,7",), {1, 2, 3}),
+        (("3-5", "4"), {3, 5}),  # named on its own too: it must exist
+        (("4", "3-5"), {3, 5}),
+        (("2,3-4", "9-9"), {3, 4, 9}),
+    ],
+)
+def test_ids_named_only_through_a_range_may_be_missing(plain, in_ranges):
+    assert read_filter(words(*plain)).in_ranges == in_ranges
+    assert read_edit(words(*plain, "pri:H"))[0].in_ranges == in_ranges
 
 
 def test_ids_across_words_are_capped_too():
@@ -140,6 +157,64 @@ def test_filter_mistakes(plain, mentions):
         read_filter(words(*plain))
 
 
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [
+        ("recur:weekly", "recur"),
+        ("wait:monday", "wait"),
+        ("scheduled:friday", "scheduled"),
+        ("sched:friday", "scheduled"),  # Taskwarrior's abbreviations, two letters at least
+        ("sc:friday", "scheduled"),
+        ("until:eom", "until"),
+        ("depends:3", "depends"),
+        ("dep:3", "depends"),
+        ("recu:daily", "recur"),
+        ("Recur:daily", "recur"),
+        ("uuid:0b6f", "uuid"),
+        ("entry:today", "entry"),
+        ("description:milk", "description"),
+        ("tags:phone", "tags"),
+        ("limit:5", "limit"),
+        ("wait:", "wait"),
+        ("due.by:friday", "due.by"),  # a modifier todo does not read
+        ("project.not:home", "project.not"),
+    ],
+)
+def test_taskwarrior_attributes_todo_does_not_act_on_are_refused_by_name(word, name):
+    for read in (
+        read_filter,
+        read_edit,
+        lambda typed: read_changes(typed, adding=True),
+        lambda typed: read_edit(Words(("4", *typed.plain))),
+    ):
+        with pytest.raises(UsageError, match=f"Taskwarrior's {name}: is not supported yet"):
+            read(words("Plan", word))
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("proj:home", Changes(project="home")),
+        ("prior:H", Changes(priority="high")),
+        ("du:friday", Changes(due="friday")),
+        ("DUE:friday", Changes(due="friday")),
+        ("st:x", Changes(title=("st:x",))),  # start or status: Taskwarrior reads it as a word
+        ("pr:x", Changes(title=("pr:x",))),  # priority or project
+        ("p:x", Changes(title=("p:x",))),  # shorter than two letters
+        ("note:x", Changes(title=("note:x",))),  # no attribute of Taskwarrior's
+        ("https://example.com", Changes(title=("https://example.com",))),
+    ],
+)
+def test_attribute_names_abbreviate_as_in_taskwarrior(word, expected):
+    assert read_changes(words(word), adding=True) == expected
+
+
+def test_after_double_dash_taskwarrior_attributes_are_text():
+    changes = read_changes(words("Plan", literal=("recur:weekly", "wait:monday")), adding=True)
+    assert changes.title_text == "Plan recur:weekly wait:monday"
+    assert read_filter(words(literal=("recur:weekly",))).text == ("recur:weekly",)
+
+
 def test_only_ids_is_no_filter():
     assert not read_filter(words("1-3")).filters
     assert read_filter(words("1-3", "+a")).filters
@@ -205,7 +280,7 @@ def test_change_mistakes(plain, mentions):
 
 def test_edit_with_ids_changes_with_every_other_word():
     selection, changes = read_edit(words("1-3", "5", "+urgent", "-old", "project:work", "Renamed"))
-    assert selection == Selection(numbers=(1, 2, 3, 5))
+    assert selection == Selection(numbers=(1, 2, 3, 5), in_ranges=frozenset({1, 2, 3}))
     assert changes == Changes(title=("Renamed",), tags=("urgent",), untags=("old",), project="work")
 
 
@@ -231,6 +306,44 @@ def test_edit_title_after_double_dash_on_a_filter():
     selection, changes = read_edit(words("+typo", literal=("Fixed", "+title")))
     assert selection == Selection(tags=("typo",))
     assert changes.title_text == "Fixed +title"
+
+
+@pytest.mark.parametrize(
+    ("word", "substitution"),
+    [
+        ("/tyre/tire/", Substitution("tyre", "tire")),
+        ("/tyre/tire/g", Substitution("tyre", "tire", every=True)),
+        ("/ and spare//", Substitution(" and spare", "")),
+        ("/a\\/b/c/", Substitution("a/b", "c")),
+    ],
+)
+def test_edit_reads_taskwarrior_substitutions(word, substitution):
+    assert read_edit(words("9", word)) == (
+        Selection(numbers=(9,)),
+        Changes(substitutions=(substitution,)),
+    )
+    assert read_edit(words("+car", word)) == (
+        Selection(tags=("car",)),
+        Changes(substitutions=(substitution,)),
+    )
+
+
+@pytest.mark.parametrize("word", ["/tyre/tire", "//tire/", "/tyre/tire/x", "/a/b/c/"])
+def test_what_is_not_a_substitution_stays_a_word(word):
+    assert read_edit(words("9", word))[1] == Changes(title=(word,))
+
+
+def test_on_add_a_substitution_is_title_text():
+    assert read_changes(words("/tyre/tire/"), adding=True) == Changes(title=("/tyre/tire/",))
+
+
+def test_a_substitution_replaces_the_first_match_in_the_title_else_the_description():
+    first = Substitution("tyre", "tire")
+    assert first.apply("tyre, tyre", "tyre") == ("tire, tyre", "tyre")
+    assert first.apply("wheel", "tyre, tyre") == ("wheel", "tire, tyre")
+    assert first.apply("wheel", None) == ("wheel", None)
+    every = Substitution("tyre", "tire", every=True)
+    assert every.apply("tyre, tyre", "Tyre tyre") == ("tire, tire", "Tyre tire")
 
 
 # --- properties ----------------------------------------------------------------------

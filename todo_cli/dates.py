@@ -6,6 +6,11 @@ of the current day, week (Monday to Sunday), month and year: ``sod eod sow
 eow som eom soy eoy``; a weekday name (``friday``, ``fri``) is the next such
 day, never today. ISO input and keywords never import dateparser; other
 words load it on first use.
+
+Numeric dates are ISO only (YYYY-MM-DD, Taskwarrior's default ``dateformat``):
+``31/12/2026`` and ``3/4`` mean different days to different people, and
+dateparser guesses (day-first for one, month-first for the other), so text
+it could misread is refused before it gets there (``ambiguous``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,18 @@ LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 _NAME = r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)"
 _OFFSET = r"[+-]?\d{1,2}(?::\d{2}){0,2}"
 _RULE = rf"(?:J\d{{1,3}}|\d{{1,3}}|M\d{{1,2}}\.\d\.\d)(?:/{_OFFSET})?"
+# Numbers joined by / . , or - (3/4, 12-31, 3.4, 31/12/2026): only YYYY-MM-DD is allowed.
+JOINED_NUMBERS = re.compile(r"(?<![\w:/.,-])\d+(?:[/.,-]\d+)+(?![\w:/.,-])")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A number standing alone (12, the 4th) and the word after it: dateparser reads a lone
+# number as a month or a day as it sees fit, unless a unit, am/pm or a month name anchors it.
+LONE_NUMBER = re.compile(r"(?<![\w:/.,-])\d+(?:st|nd|rd|th)?(?![\w:/.,-])\s*([a-z]*)")
+ANCHORS = {"am", "pm", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute"}
+ANCHORS |= {"minutes", "h", "hr", "hrs", "hour", "hours", "d", "day", "days", "w", "wk", "wks"}
+ANCHORS |= {"week", "weeks", "fortnight", "fortnights", "mo", "month", "months", "y", "yr"}
+ANCHORS |= {"yrs", "year", "years"}
+MONTH_NAMES = {name.lower() for name in calendar.month_name[1:]}
+MONTH_NAMES |= {name.lower()[:3] for name in calendar.month_name[1:]} | {"sept"}
 POSIX_TZ = re.compile(rf"{_NAME}{_OFFSET}(?:{_NAME}(?:{_OFFSET})?(?:,{_RULE},{_RULE})?)?")
 
 
@@ -66,7 +83,25 @@ def _parse(text: str, now: datetime) -> datetime | None:
     if keyword is not None:
         return keyword
     # ISO before lowercasing: week dates need their capital W (2026-W49-2).
-    return _parse_iso(spaced) or _parse_words(cleaned, now)
+    iso = _parse_iso(spaced)
+    if iso is not None:
+        return iso
+    if ambiguous(cleaned):
+        raise UsageError(
+            f"cannot read {text!r} unambiguously: write a date as YYYY-MM-DD (2026-12-31) "
+            "or with a month name (dec 31), a time as 17:00 or 5pm, a span as 3 days"
+        )
+    return _parse_words(cleaned, now)
+
+
+def ambiguous(text: str) -> bool:
+    """Whether lower-case ``text`` holds a number dateparser could read more than one way:
+    numbers joined as a date but not YYYY-MM-DD (3/4, 12-31, 3.4), or a lone number
+    (12, friday 3, the 4th) with no unit, am/pm or month name to say what it counts."""
+    if any(not ISO_DATE.fullmatch(found) for found in JOINED_NUMBERS.findall(text)):
+        return True
+    with_month = not MONTH_NAMES.isdisjoint(re.findall(r"[a-z]+", text))
+    return any(word not in ANCHORS and not with_month for word in LONE_NUMBER.findall(text))
 
 
 def _keyword(word: str, today: date) -> datetime | None:

@@ -20,9 +20,15 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``status:S``           (refused)                        pending, done, deleted or all
 ``+ACTIVE``            (refused)                        started (`todo start`)
 ``+OVERDUE``           (refused)                        pending and past due
+``/old/new/[g]``       (title text on add) substitute   (text)
+``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
+Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
+at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
+Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
 
@@ -34,22 +40,23 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
+from todo_cli.service.filters import Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
 ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
 ATTRIBUTE = re.compile(r"([A-Za-z.]+):(.*)", re.DOTALL)
-ATTRIBUTES = {
-    "project": "project",
-    "proj": "project",
-    "pro": "project",
-    "priority": "priority",
-    "prio": "priority",
-    "pri": "priority",
-    "due": "due",
-    "due.before": "due.before",
-    "due.after": "due.after",
-    "status": "status",
-}
+# Taskwarrior 2.6's attribute names (its src/columns, the `priority` UDA of its
+# default taskrc and the `limit` pseudo-attribute), and the shortest abbreviation it
+# takes (rc.abbreviation.minimum): `name:value` with one of these is never text.
+TASKWARRIOR_ATTRIBUTES = (
+    *("depends", "description", "due", "end", "entry", "id", "imask", "last", "limit"),
+    *("mask", "modified", "parent", "priority", "project", "recur", "rtype", "scheduled"),
+    *("start", "status", "tags", "template", "until", "urgency", "uuid", "wait"),
+)
+ABBREVIATION_MINIMUM = 2
+# Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
+SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
+ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
 VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
@@ -72,6 +79,8 @@ class Selection:
     """A filter as typed; dates are still text (``due_before``), resolved by the caller."""
 
     numbers: tuple[int, ...] = ()
+    # IDs named only through a range (`3-5`): picked when they exist, no error when not.
+    in_ranges: frozenset[int] = frozenset()
     tags: tuple[str, ...] = ()
     without_tags: tuple[str, ...] = ()
     project: str | None = None
@@ -87,7 +96,7 @@ class Selection:
     @property
     def filters(self) -> bool:
         """Whether anything but IDs selects: such a selection may grow, so it can need --yes."""
-        return self != Selection(numbers=self.numbers)
+        return self != Selection(numbers=self.numbers, in_ranges=self.in_ranges)
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class Changes:
     priority: str | None = None  # high, medium or low
     due: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
+    substitutions: tuple[Substitution, ...] = ()
 
     @property
     def title_text(self) -> str:
@@ -116,9 +126,21 @@ def kind(word: str) -> Kind:
     if len(word) > 1 and word[0] == "-" and not _spaced(word):
         return "untag"
     match = ATTRIBUTE.fullmatch(word)
-    if match and match.group(1).lower() in ATTRIBUTES:
+    if match and _canonical(match.group(1)) is not None:
         return "attribute"
     return "text"
+
+
+def _canonical(name: str) -> str | None:
+    """``pri`` as ``priority``, ``du.before`` as ``due.before``: the Taskwarrior name a word's
+    attribute name stands for (in full or a prefix of only one), or None: not an attribute."""
+    base, dot, modifier = name.lower().partition(".")
+    if base in TASKWARRIOR_ATTRIBUTES:
+        return name.lower()
+    starting = [full for full in TASKWARRIOR_ATTRIBUTES if full.startswith(base)]
+    if len(base) < ABBREVIATION_MINIMUM or len(starting) != 1:
+        return None
+    return starting[0] + dot + modifier
 
 
 def _spaced(word: str) -> bool:
@@ -127,10 +149,20 @@ def _spaced(word: str) -> bool:
 
 
 def attribute(word: str) -> tuple[str, str]:
-    """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed."""
+    """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed.
+
+    A Taskwarrior attribute todo does not act on yet (``recur:weekly``) is refused by
+    name rather than kept as text nobody asked for."""
     match = ATTRIBUTE.fullmatch(word)
     assert match is not None, word
-    return ATTRIBUTES[match.group(1).lower()], match.group(2)
+    name = _canonical(match.group(1))
+    assert name is not None, word
+    if name not in ATTRIBUTES:
+        raise UsageError(
+            f"{word}: Taskwarrior's {name}: is not supported yet;"
+            " to keep the word as text, put it after --"
+        )
+    return name, match.group(2)
 
 
 # --- IDs ---------------------------------------------------------------------------
@@ -138,16 +170,34 @@ def attribute(word: str) -> tuple[str, str]:
 
 def read_ids(word: str) -> list[int]:
     """``1-3,7`` as ``[1, 2, 3, 7]``; refuses 0, backwards ranges and absurd sizes."""
-    numbers: list[int] = []
+    return [number for numbers, _ in _id_parts(word) for number in numbers]
+
+
+def _id_parts(word: str) -> list[tuple[range, bool]]:
+    """Each comma-separated part of an ID word, and whether it was written as a range."""
+    parts: list[tuple[range, bool]] = []
+    count = 0
     for part in word.split(","):
-        first, _, last = part.partition("-")
+        first, dash, last = part.partition("-")
         start, end = _id(first), _id(last or first)
         if end < start:
             raise UsageError(f"the range {part} runs backwards; write {end}-{start}")
-        if len(numbers) + end - start >= MAX_IDS:
+        count += end - start + 1
+        if count > MAX_IDS:
             raise UsageError(f"{word} names more than {MAX_IDS} tasks")
-        numbers.extend(range(start, end + 1))
-    return numbers
+        parts.append((range(start, end + 1), bool(dash)))
+    return parts
+
+
+def read_task_id(text: str) -> int:
+    """One task ID, as `todo show` and `todo note` take it; anything else is a usage
+    error in todo's words, with the command that reads filter words."""
+    if not text.isascii() or not text.strip().isdigit():
+        raise UsageError(
+            f"{text!r} is not a task ID (a number such as 4); "
+            f"to pick tasks by IDs or filter words, try `todo list {text}`"
+        )
+    return _id(text.strip())
 
 
 def _id(text: str) -> int:
@@ -169,16 +219,17 @@ def _unique(values: list[int]) -> tuple[int, ...]:
 def read_filter(words: Words) -> Selection:
     """The filter the words describe; words after ``--`` are text to search for."""
     found: dict[str, object] = {}
-    numbers: list[int] = []
+    ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
     for word in words.plain:
-        _read_filter_word(word, found, numbers, lists)
+        _read_filter_word(word, found, ids, lists)
     lists["text"] += words.literal
-    if len(numbers) > MAX_IDS:
+    if sum(len(part) for part, _ in ids) > MAX_IDS:
         raise UsageError(f"the words name more than {MAX_IDS} tasks")
     text = tuple(unicodedata.normalize("NFC", word) for word in lists["text"])
     return Selection(
-        numbers=_unique(numbers),
+        numbers=_unique([number for part, _ in ids for number in part]),
+        in_ranges=_only_in_ranges(ids),
         tags=tuple(lists["tags"]),
         without_tags=tuple(lists["without_tags"]),
         text=text,
@@ -187,11 +238,14 @@ def read_filter(words: Words) -> Selection:
 
 
 def _read_filter_word(
-    word: str, found: dict[str, object], numbers: list[int], lists: dict[str, list[str]]
+    word: str,
+    found: dict[str, object],
+    ids: list[tuple[range, bool]],
+    lists: dict[str, list[str]],
 ) -> None:
     sort = kind(word)
     if sort == "ids":
-        numbers.extend(read_ids(word))
+        ids.extend(_id_parts(word))
     elif sort == "tag":
         _read_filter_tag(word[1:], found, lists["tags"])
     elif sort == "untag":
@@ -202,6 +256,13 @@ def _read_filter_word(
         _once(found, *_filter_attribute(*attribute(word)), word)
     else:
         lists["text"].append(word)
+
+
+def _only_in_ranges(ids: list[tuple[range, bool]]) -> frozenset[int]:
+    """The IDs named only through a range: `todo start 3-5` starts the tasks that exist
+    in 3-5 (as Taskwarrior does), but `todo start 4` needs task 4 (exit 3 without it)."""
+    ranged = {number for part, is_range in ids if is_range for number in part}
+    return frozenset(ranged.difference(*(part for part, is_range in ids if not is_range)))
 
 
 def _read_filter_tag(tag: str, found: dict[str, object], tags: list[str]) -> None:
@@ -262,16 +323,31 @@ def read_changes(words: Words, *, adding: bool) -> Changes:
     found: dict[str, object] = {}
     lists: dict[str, list[str]] = {"title": [], "tags": [], "untags": []}
     cleared: set[str] = set()
+    substitutions: list[Substitution] = []
     for word in words.plain:
-        _read_change_word(word, found, lists, cleared, adding=adding)
+        if not adding and SUBSTITUTION.fullmatch(word):
+            substitutions.append(read_substitution(word))
+        else:
+            _read_change_word(word, found, lists, cleared, adding=adding)
     lists["title"] += words.literal
     return Changes(
         title=tuple(lists["title"]),
         tags=tuple(lists["tags"]),
         untags=tuple(lists["untags"]),
         cleared=frozenset(cleared),
+        substitutions=tuple(substitutions),
         **found,  # type: ignore[arg-type]
     )
+
+
+def read_substitution(word: str) -> Substitution:
+    """``/tyre/tire/`` as ``Substitution("tyre", "tire")``; a trailing ``g``: every match."""
+    match = SUBSTITUTION.fullmatch(word)
+    assert match is not None, word
+    old, new = (
+        unicodedata.normalize("NFC", part.replace("\\/", "/")) for part in match.groups()[:2]
+    )
+    return Substitution(old, new, every=bool(match.group(3)))
 
 
 def _read_change_word(
@@ -323,14 +399,14 @@ def read_edit(words: Words) -> tuple[Selection, Changes]:
 
     Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
     is a change. Without leading IDs the words are a filter, except ``pri:`` and
-    ``due:`` words, which change; other changes go through options (``-t``,
-    ``--untag``, ``-P``, ``--title``). Words after ``--`` are the new title.
+    ``due:`` words and ``/old/new/`` substitutions, which change; other changes go
+    through options (``-t``, ``--untag``, ``-P``, ``--title``). Words after ``--``
+    are the new title.
     """
     leading = _leading_ids(words.plain)
     if leading:
-        numbers = _unique([n for word in words.plain[:leading] for n in read_ids(word)])
         rest = Words(words.plain[leading:], words.literal)
-        return Selection(numbers=numbers), read_changes(rest, adding=False)
+        return read_filter(Words(words.plain[:leading])), read_changes(rest, adding=False)
     selecting = tuple(word for word in words.plain if not _changes_on_a_filter(word))
     changing = tuple(word for word in words.plain if _changes_on_a_filter(word))
     return read_filter(Words(selecting)), read_changes(Words(changing, words.literal), adding=False)
@@ -344,4 +420,6 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 
 
 def _changes_on_a_filter(word: str) -> bool:
+    if SUBSTITUTION.fullmatch(word):
+        return True
     return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")

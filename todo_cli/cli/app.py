@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from todo_cli import __version__
 from todo_cli.cli import accounts, agent, config, db, interrupts, tasks, workflow
 from todo_cli.cli.environment import META_KEY, Environment, configure_typer, invocation
+from todo_cli.cli.options import plain_help, plain_param
 from todo_cli.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
 
@@ -34,6 +35,19 @@ class TodoGroup(TyperGroup):
     """Every failure ends here: one line on stderr and the documented exit code."""
 
     context_class = TodoContext
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)
+        for param in params:  # --debug, --version, --help, completion
+            plain_param(param)
+        return params
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        """The command ``name`` (a group: with every command under it), its help in metavars."""
+        command = super().get_command(ctx, name)
+        if command is not None:
+            plain_help(command, ctx)
+        return command
 
     def main(  # type: ignore[override]
         self,

@@ -39,6 +39,7 @@ def selection_filter(
     return TaskFilter(
         status=_status(selection, status, default),
         numbers=selection.numbers,
+        in_ranges=selection.in_ranges,
         tags=selection.tags,
         without_tags=selection.without_tags,
         project=selection.project,

@@ -14,7 +14,6 @@ from todo_cli.cli import prompts, render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
-    Command,
     DescriptionOption,
     DueOption,
     FilterArgument,
@@ -47,7 +46,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
         name = command.__name__.rstrip("_")
-        cls = Command if command is show else word_args.WordsCommand
+        cls = None if command is show else word_args.WordsCommand
         app.command(name, cls=cls)(command)
 
 
@@ -96,7 +95,7 @@ def list_(
     status: Annotated[
         StatusFilter | None,
         typer.Option(
-            help="Which tasks [default: pending; any status for IDs].", show_default=False
+            help="Which tasks (default: pending; any status for IDs).", show_default=False
         ),
     ] = None,
     tag: TagOption = None,
@@ -311,8 +310,9 @@ def edit(
         list[str] | None,
         typer.Argument(
             metavar="ID|FILTER... [CHANGES...]",
-            help="IDs then changes (`4 pri:H +urgent new title`), or a filter then "
-            "pri:/due: changes and options (`+phone pri:M`). See README.",
+            help="IDs then changes (`4 pri:H +urgent new title`, `4 /tyre/tire/`), or a "
+            "filter then pri:/due: changes, /old/new/[g] and options (`+phone pri:M`). "
+            "See README.",
             show_default=False,
         ),
     ] = None,
@@ -334,7 +334,11 @@ def edit(
     yes: YesOption = False,
     json: JsonOption = False,
 ) -> None:
-    """Change tasks: `todo edit 4 pri:H`, `todo edit 1-3 --due friday`, `todo edit +phone pri:M`."""
+    """Change tasks: `todo edit 4 pri:H`, `todo edit 1-3 --due friday`, `todo edit +phone pri:M`.
+
+    `/old/new/` replaces the first `old` in the title (or else the description) with
+    `new`; `/old/new/g` every one in both, as Taskwarrior's modify does (plain text).
+    """
     from todo_cli.models import TaskUpdate
     from todo_cli.service import tasks as service
 
@@ -342,6 +346,8 @@ def edit(
     need_words(selection, "edit")
     where = selection_filter(selection, now=clock.now(), default=StatusFilter.PENDING)
     given = {"title": _once("title", title, changes.title_text or None)}
+    if given["title"] is not None and changes.substitutions:
+        raise UsageError("give a new title or a /old/new/ substitution, not both")
     given["description"] = description
     fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     fields |= _clearable("priority", _priority(priority), clear=no_priority)
@@ -358,6 +364,7 @@ def edit(
             where=chosen,
             changes=TaskUpdate(**fields),
             tags=tags,
+            substitutions=changes.substitutions,
             confirmed=confirmed,
             command=command,
         ),

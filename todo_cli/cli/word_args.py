@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from todo_cli.cli.options import Command
+from typer.core import TyperCommand
+
 from todo_cli.words import Words
 
 WORD = "\0"  # before a `-word` that is not an option
 LITERAL = "\0--"  # where `--` stood: every word after it is text
 
 
-class WordsCommand(Command):
+class WordsCommand(TyperCommand):
     """A command whose words may start with ``-`` and may hold a ``--``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

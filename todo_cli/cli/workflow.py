@@ -59,7 +59,9 @@ def note(
     number: IdArgument,
     words: Annotated[
         list[str] | None,
-        typer.Argument(help="The note: every word after the ID.", show_default=False),
+        typer.Argument(
+            metavar="[TEXT]...", help="The note: every word after the ID.", show_default=False
+        ),
     ] = None,
     delete: Annotated[
         int | None,
@@ -182,10 +184,15 @@ def tags(ctx: typer.Context, json: JsonOption = False) -> None:
 
 
 def help_when_bare(ctx: typer.Context) -> None:
-    """A bare `todo` runs the `default_command` setting (`next` unless set; `help` prints this)."""
-    if ctx.invoked_subcommand is None:
+    """A bare `todo` runs the `default_command` setting (`next` unless set; `help` prints this);
+    a bare group (`todo db`, `todo config`, `todo agent`) prints its help, as `gh repo` does."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if ctx.parent is None:
         run_default_command(ctx)
-        raise typer.Exit()
+    else:
+        typer.echo(ctx.get_help())
+    raise typer.Exit()
 
 
 def run_default_command(ctx: typer.Context) -> None:

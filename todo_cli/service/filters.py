@@ -49,7 +49,8 @@ class TaskFilter:
     sort: Sort | None = None  # None: overdue first, then due, then priority
     limit: int | None = None
     active: bool = False  # only started tasks (`todo start`)
-    numbers: Sequence[int] = ()  # only these short IDs; each must exist (NotFoundError)
+    numbers: Sequence[int] = ()  # only these short IDs; each must exist (NotFoundError)...
+    in_ranges: frozenset[int] = frozenset()  # ...but these, from a range (`3-5`), may not
     without_tags: Sequence[str] = ()  # none of these tags (`-tag`)
     no_project: bool = False  # `project:`
     no_priority: bool = False  # `pri:none`
@@ -77,3 +78,26 @@ class ConfirmationNeededError(UsageError):
 class TagChanges:
     add: Sequence[str] = ()
     remove: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """``/old/new/``: the first ``old`` in the title, or else in the description, becomes
+    ``new``; ``/old/new/g`` (``every``): all of them in both. As Taskwarrior's modify does,
+    but plain text (todo has no regular expressions), matched case-sensitively."""
+
+    old: str
+    new: str
+    every: bool = False
+
+    def apply(self, title: str, description: str | None) -> tuple[str, str | None]:
+        if self.every:
+            return title.replace(self.old, self.new), self._all(description)
+        if self.old in title:
+            return title.replace(self.old, self.new, 1), description
+        if description is not None:
+            return title, description.replace(self.old, self.new, 1)
+        return title, description
+
+    def _all(self, text: str | None) -> str | None:
+        return None if text is None else text.replace(self.old, self.new)

@@ -33,6 +33,7 @@ from todo_cli.service.filters import (
     ConfirmationNeededError,
     Sort,
     StatusFilter,
+    Substitution,
     TagChanges,
     TaskFilter,
     by_numbers,
@@ -113,7 +114,8 @@ async def get_tasks(
 async def select_tasks(
     session: AsyncSession, *, user: User, where: TaskFilter, lock: bool = False
 ) -> list[Task]:
-    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order.
+    """The tasks ``where`` picks, by ID; IDs it names must exist (NotFoundError), in that order,
+    except those named only through a range (``where.in_ranges``).
 
     One indexed query; a second one only to tell a missing ID from one the
     other conditions left out.
@@ -126,7 +128,8 @@ async def select_tasks(
     if not where.numbers:
         return tasks
     found = {task.number: task for task in tasks}
-    await _require(session, user, [number for number in where.numbers if number not in found])
+    named = (n for n in where.numbers if n not in found and n not in where.in_ranges)
+    await _require(session, user, list(named))
     return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
 
 
@@ -173,26 +176,50 @@ async def edit_tasks(
     where: TaskFilter,
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
+    substitutions: Sequence[Substitution] = (),
     confirmed: bool = True,
     command: str = "edit",
 ) -> Outcome:
-    """Apply the fields ``changes`` sets (None clears) and the tag changes to every task
-    ``where`` picks, all or none, journaled as one change.
+    """Apply the fields ``changes`` sets (None clears), the tag changes and then the
+    substitutions to every task ``where`` picks, all or none, journaled as one change.
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
-    if not values and not tags.add and not tags.remove:
+    if not values and not tags.add and not tags.remove and not substitutions:
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
     before = journal.snapshots(tasks)
-    unchanged = {task.number for task in tasks if not _apply_changes(task, values, added, removed)}
+    unchanged = {
+        task.number
+        for task in tasks
+        if not _apply_changes(task, _substituted(task, values, substitutions), added, removed)
+    }
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
     return Outcome(tasks=tasks, unchanged=unchanged)
+
+
+def _substituted(
+    task: Task, values: dict[str, Any], substitutions: Sequence[Substitution]
+) -> dict[str, Any]:
+    """``values`` with the task's title and description after the substitutions; what
+    they change is cleaned as typed text is (emptying the title is refused)."""
+    if not substitutions:
+        return values
+    texts = {name: values.get(name, getattr(task, name)) for name in ("title", "description")}
+    title, description = texts["title"], texts["description"]
+    for substitution in substitutions:
+        title, description = substitution.apply(title, description)
+    changed = {
+        name: text
+        for name, text in (("title", title), ("description", description))
+        if text != texts[name]
+    }
+    return values | _cleaned(changed)
 
 
 def _apply_changes(
