@@ -48,7 +48,12 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
+    The invocation's Ctrl-C watch learns when the commit has happened.
     """
+
+    from todo_cli.cli.environment import invocation
+
+    env = invocation()
 
     async def with_user(database: Database, settings: Settings) -> T:
         from todo_cli.accounts import tokens
@@ -56,7 +61,7 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]]) -> T:
         from todo_cli.service.accounts import identify
 
         account = tokens.keyring_account(database.location)
-        async with session_scope(database.engine) as session:
+        async with session_scope(database.engine, env.interrupts) as session:
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
