@@ -5,18 +5,29 @@ Real agents, a real embedded cluster, the installed ``todo``.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import shutil
 import signal
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.support import SAFETY_TIMEOUT, TODO, run_todo
-from tests.test_agent import agent_log, env, runtime_dir, wait_gone, warm_agent, workers
+from tests.test_agent import AGENT_WAIT, agent_log, env, runtime_dir, wait_gone, warm_agent, workers
+from tests.test_embedded import open_temp_dir
+from todo_cli import embedded, notices
+from todo_cli.agent import control, runtime
 from todo_cli.errors import ExitCode
 
 __all__ = ["env", "runtime_dir"]  # fixtures
+
+IDLE_SECONDS = "2"  # the agent's idle timeout where a test waits for it to idle out
 
 
 def agent_files(env: dict[str, str]) -> list[str]:
@@ -71,3 +82,93 @@ def test_db_stop_says_it_left_the_configured_database_alone(cli, todo_env):
     assert "the configured database (postgresql://postgres" in line
     assert "is not todo's to stop: left running" in line
     assert cli("list").exit_code == ExitCode.OK  # and it was
+
+
+# --- the embedded server's day
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A data dir the embedded server's account can reach; its server stopped at the end."""
+    base = open_temp_dir("todo-life-")
+    yield base / "data"
+    embedded.stop(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def laptop(env, data_dir) -> Iterator[dict[str, str]]:
+    """A newcomer's machine: the embedded server, the agent on with a short idle time."""
+    environment = {key: value for key, value in env.items() if key != "TODO_DATABASE_URL"}
+    environment.update(TODO_DATA_DIR=str(data_dir), TODO_AGENT_IDLE_TIMEOUT=IDLE_SECONDS)
+    yield environment
+    control.stop_all(str(Path(env["XDG_RUNTIME_DIR"]) / "todo"))
+
+
+def without_agent(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "TODO_AGENT": "0"}
+
+
+def wait_for_agent_to_exit(env: dict[str, str]) -> None:
+    """Until the agent a command started has come up (its pid in the lock) and gone again."""
+    paths = runtime.paths(env)
+    assert paths is not None
+    deadline = time.monotonic() + AGENT_WAIT
+    while True:
+        try:
+            pid = Path(paths.lock).read_text().strip()
+        except FileNotFoundError:
+            pid = ""
+        if pid:
+            assert wait_gone(int(pid), timeout=AGENT_WAIT), "the agent never idled out"
+            return
+        assert time.monotonic() < deadline, "no agent came up"
+        time.sleep(0.05)
+
+
+@pytest.mark.installed
+def test_the_newcomer_is_told_once_what_now_runs(laptop):
+    first = run_todo(without_agent(laptop), "add", "first task")
+    assert first.returncode == ExitCode.OK, first.stderr
+    created = "todo: created an embedded PostgreSQL server in "
+    assert created in first.stderr
+    assert "until `todo db stop`" in first.stderr  # no agent will stop it: TODO_AGENT=0
+
+    second = run_todo(laptop, "list", "--json")
+    assert second.returncode == ExitCode.OK, second.stderr
+    assert [task["title"] for task in json.loads(second.stdout)] == ["first task"]
+    assert second.stderr == notices.AGENT_STARTED + "\n"
+    wait_for_agent_to_exit(laptop)
+
+    third = run_todo(laptop, "list", "--json")  # starts the server and an agent again
+    assert third.returncode == ExitCode.OK, third.stderr
+    assert third.stderr == ""
+
+
+@pytest.mark.installed
+def test_the_agent_idling_out_stops_the_embedded_server_nobody_uses(laptop, data_dir):
+    assert run_todo(without_agent(laptop), "add", "one").returncode == ExitCode.OK
+    assert embedded.running_pid(data_dir) is not None
+    assert run_todo(laptop, "list").returncode == ExitCode.OK  # starts the agent
+    wait_for_agent_to_exit(laptop)
+    assert embedded.running_pid(data_dir) is None
+    assert "stopped the embedded server" in agent_log(laptop)
+
+
+@pytest.mark.installed
+def test_a_server_someone_is_connected_to_keeps_running(laptop, data_dir):
+    assert run_todo(without_agent(laptop), "add", "one").returncode == ExitCode.OK
+    url = embedded.ensure_running(data_dir).url
+
+    async def scenario() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            listed = await asyncio.to_thread(run_todo, laptop, "list")
+            assert listed.returncode == ExitCode.OK  # starts the agent
+            await asyncio.to_thread(wait_for_agent_to_exit, laptop)
+            assert embedded.running_pid(data_dir) is not None
+        finally:
+            await connection.close()
+
+    asyncio.run(scenario())
+    assert "stopped the embedded server" not in agent_log(laptop)

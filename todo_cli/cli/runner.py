@@ -86,6 +86,7 @@ def run_with_database(
     env = invocation()
 
     async def main() -> T:
+        from todo_cli import notices
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
 
@@ -93,6 +94,8 @@ def run_with_database(
         settings = env.settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
+            if database.location.created:
+                notices.embedded_created(settings.data_dir, env.stderr, agent=settings.agent)
             with connection_errors(database.host):
                 return await work(database, settings)
 
