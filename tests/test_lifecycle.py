@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pty
 import shutil
 import signal
 import subprocess
@@ -134,15 +135,49 @@ def test_the_newcomer_is_told_once_what_now_runs(laptop):
     assert created in first.stderr
     assert "until `todo db stop`" in first.stderr  # no agent will stop it: TODO_AGENT=0
 
-    second = run_todo(laptop, "list", "--json")
-    assert second.returncode == ExitCode.OK, second.stderr
-    assert [task["title"] for task in json.loads(second.stdout)] == ["first task"]
-    assert second.stderr == notices.AGENT_STARTED + "\n"
+    piped = run_todo(laptop, "list", "--json")  # a script starts the agent: no chatter
+    assert piped.returncode == ExitCode.OK, piped.stderr
+    assert piped.stderr == ""
     wait_for_agent_to_exit(laptop)
 
-    third = run_todo(laptop, "list", "--json")  # starts the server and an agent again
-    assert third.returncode == ExitCode.OK, third.stderr
-    assert third.stderr == ""
+    stdout, stderr = at_a_terminal(laptop, "list", "--json")  # a person starts it
+    assert [task["title"] for task in json.loads(stdout)] == ["first task"]
+    assert stderr == notices.AGENT_STARTED + "\r\n"  # the terminal's line ending
+    wait_for_agent_to_exit(laptop)
+
+    _, stderr = at_a_terminal(laptop, "list", "--json")  # starts both again, says nothing
+    assert stderr == ""
+
+
+def at_a_terminal(env: dict[str, str], *args: str) -> tuple[str, str]:
+    """The installed todo with its stderr on a real pty (stdout piped): both outputs."""
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [TODO, *args], env=env, stdout=subprocess.PIPE, stderr=terminal,
+            text=True, timeout=SAFETY_TIMEOUT, check=False,
+        )  # fmt: skip
+        os.close(terminal)
+        terminal = -1
+        assert done.returncode == ExitCode.OK
+        return done.stdout, read_all(controller).decode()
+    finally:
+        os.close(controller)
+        if terminal >= 0:
+            os.close(terminal)
+
+
+def read_all(controller: int) -> bytes:
+    """What the terminal got; EIO once every writer has closed it (Linux)."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            return b"".join(chunks)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 @pytest.mark.installed

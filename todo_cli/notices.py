@@ -2,7 +2,8 @@
 
 Always on stderr (stdout carries data; ``--json`` stays parseable). The
 embedded server's notice comes with its creation, which happens once per
-data dir; the agent's is remembered by a marker in the state dir.
+data dir; the agent's is said at a terminal only, and remembered by a marker
+in the state dir.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ def embedded_created(data_dir: Path, stderr: TextIO, *, agent: bool) -> None:
 
 
 def agent_started(stderr: TextIO | None = None) -> None:
-    """The first agent this user starts: say so, once."""
-    if first_time("agent-started"):
-        (stderr or sys.stderr).write(AGENT_STARTED + "\n")
+    """The first agent this user starts at a terminal: say so, once.
+
+    Only to a person: scripts, CI and pipes get no chatter, and a script's
+    first run does not use up the newcomer's notice.
+    """
+    stream = stderr or sys.stderr
+    if stream.isatty() and first_time("agent-started"):
+        stream.write(AGENT_STARTED + "\n")
 
 
 def first_time(name: str) -> bool:
