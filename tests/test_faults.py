@@ -245,3 +245,51 @@ def test_the_lock_timeout_works_through_pgbouncer_transaction_pooling(
     with RowLock(database_url, 1):
         assert_fails(cli("done", "1"), ExitCode.CONFLICT)
     assert cli("done", "1").exit_code == ExitCode.OK
+
+
+SAVED = "todo: error: interrupted after the change was saved"
+MANY = 1000  # tasks whose notes (~160 bytes each) overfill a pipe (64 KiB on Linux)
+
+
+def stuck_writing_after_commit(url: str, *args: str) -> subprocess.CompletedProcess:
+    """The installed todo, its output pipes unread until the change is committed.
+
+    What it writes after the commit overfills a pipe, so it blocks in a
+    write: the Ctrl-C sent then lands after the commit, every time (the
+    issue's reproduction, made deterministic).
+    """
+    before = statuses(url)
+    process = subprocess.Popen(
+        [TODO, *args],
+        env={**os.environ, "TODO_DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return interrupt_when(process, lambda: statuses(url) != before)
+
+
+@pytest.fixture
+def many_long_tasks(cli, todo_env) -> str:
+    seed_tasks(cli, todo_env, MANY)
+    asyncio.run(execute(todo_env, "UPDATE tasks SET title = repeat('x', 150) || number"))
+    return todo_env
+
+
+@pytest.mark.installed
+def test_ctrl_c_after_the_commit_says_the_change_was_saved(many_long_tasks):
+    """Told "nothing was changed", a user would do it again (a duplicate `add`)."""
+    done = stuck_writing_after_commit(many_long_tasks, "done", f"1-{MANY}", "--yes")
+    assert done.returncode == ExitCode.INTERRUPTED
+    assert done.stderr.endswith(f"{SAVED}; `todo undo` reverts it\n"), done.stderr[-300:]
+    assert set(statuses(many_long_tasks).values()) == {"done"}
+
+
+@pytest.mark.installed
+def test_ctrl_c_after_an_undo_commits_offers_no_second_undo(cli, many_long_tasks):
+    """An undo is not journaled: `todo undo` again would revert an older command."""
+    assert cli("done", f"1-{MANY}", "--yes").exit_code == ExitCode.OK
+    done = stuck_writing_after_commit(many_long_tasks, "undo", "--json")
+    assert done.returncode == ExitCode.INTERRUPTED
+    assert done.stderr.endswith(f"{SAVED}\n"), done.stderr[-300:]
+    assert set(statuses(many_long_tasks).values()) == {"pending"}

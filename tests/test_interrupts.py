@@ -76,3 +76,30 @@ def test_once_the_command_has_ended_ctrl_c_changes_nothing():
         watch.end()
         ctrl_c()
     assert not watch.interrupted
+
+
+def test_ctrl_c_during_the_commit_waits_for_it_then_stops_the_work():
+    """Cancelled mid-COMMIT, the command could not know whether the change stands."""
+    watch = InterruptWatch()
+    committed = []
+
+    async def work() -> None:
+        watch.cancels(asyncio.current_task())
+        with watch.committing("undoable"):
+            ctrl_c()
+            await asyncio.sleep(0)  # the COMMIT's round trip: not cut short
+            committed.append(True)
+        await asyncio.sleep(LONG_SLEEP)  # the rest of the command: stopped here
+
+    with interrupts.watching(watch), watch.loop_running(), pytest.raises(asyncio.CancelledError):
+        asyncio.run(work())
+    assert committed == [True]
+    assert watch.interrupted
+    assert watch.saved == "undoable"
+
+
+def test_a_commit_that_fails_saves_nothing():
+    watch = InterruptWatch()
+    with pytest.raises(RuntimeError), watch.committing("undoable"):
+        raise RuntimeError("serialization failure")
+    assert watch.saved is None

@@ -190,10 +190,15 @@ def died(reason: str) -> int:
     return 1
 
 
+# Commands that stop things: starting an agent for the next command would
+# undo what the user just did (`todo agent stop; todo db stop`).
+STOPPING = (("agent",), ("db", "stop"))
+
+
 def may_start_agent(argv: list[str]) -> bool:
-    """Not for ``todo agent ...`` itself, nor when the configuration says ``agent = false``."""
+    """Not for a command that stops things (``STOPPING``), nor with ``agent = false``."""
     words = [arg for arg in argv if not arg.startswith("-")]
-    if words[:1] == ["agent"]:
+    if any(tuple(words[: len(command)]) == command for command in STOPPING):
         return False
     from todo_cli.errors import TodoError
     from todo_cli.settings import load_settings
@@ -205,11 +210,21 @@ def may_start_agent(argv: list[str]) -> bool:
 
 
 def start_agent(paths: runtime.Paths) -> None:
-    """A detached agent for the next command; this one does not wait for it."""
+    """A detached agent for the next command; this one does not wait for it.
+
+    The log is appended to: a live agent (one that did not answer us) may be
+    writing it. Only a dead agent's log is emptied first.
+    """
     import subprocess
 
-    log = os.open(paths.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    from todo_cli import notices
+    from todo_cli.rendezvous.control import agent_alive
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW
+    log = os.open(paths.log, flags, 0o600)
     try:
+        if not agent_alive(paths.lock):
+            os.ftruncate(log, 0)
         subprocess.Popen(
             [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install, paths.directory],
             stdin=subprocess.DEVNULL,
@@ -221,3 +236,4 @@ def start_agent(paths: runtime.Paths) -> None:
         )
     finally:
         os.close(log)
+    notices.agent_started()

@@ -25,6 +25,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from todo_cli.agent import worker
@@ -106,6 +107,7 @@ def take_lock(paths: runtime.Paths) -> int | None:
 class Limits:
     idle_timeout: float  # seconds an idle agent waits before it exits
     memory_growth: int  # bytes a worker may grow before it is replaced
+    embedded_data_dir: Path | None = None  # the embedded server to stop when we idle out
 
 
 def agent_limits() -> Limits | None:
@@ -120,7 +122,8 @@ def agent_limits() -> Limits | None:
         return None
     if not settings.agent:
         return None
-    return Limits(settings.agent_idle_timeout, int(settings.agent_memory_limit * MIB))
+    embedded = None if settings.database_url else settings.data_dir
+    return Limits(settings.agent_idle_timeout, int(settings.agent_memory_limit * MIB), embedded)
 
 
 def preload() -> Command:
@@ -160,6 +163,7 @@ class Agent:
         self.last_active = time.monotonic()
         self.served = 0
         self.stopping = False
+        self.idled_out = False
         self.listener = listen(paths.socket)
         self.socket_inode = os.stat(paths.socket).st_ino
         self.wake = list(os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC))
@@ -280,6 +284,7 @@ class Agent:
             return True
         if not self.pool.busy() and time.monotonic() - self.last_active > self.idle_timeout:
             log("idle; exiting")
+            self.idled_out = True
             return True
         return False
 
@@ -295,9 +300,28 @@ class Agent:
         if self.socket_is_ours():
             os.unlink(self.paths.socket)
         self.pool.close()
+        if self.idled_out and self.limits.embedded_data_dir is not None:
+            # Before the lock goes: no other agent starts while we decide.
+            stop_unused_embedded_server(self.limits.embedded_data_dir)
         os.ftruncate(self.lock, 0)
         os.close(self.lock)
         log(f"stopped after {self.served} requests")
+
+
+def stop_unused_embedded_server(data_dir: Path) -> None:
+    """Nobody uses todo any more: its embedded server need not stay resident either.
+
+    Left running while another client (psql, another tool) is connected.
+    """
+    from todo_cli import embedded
+
+    try:
+        pid = embedded.stop_when_unused(data_dir)
+    except Exception as exc:  # todo's, the OS's, asyncpg's: a log line, never a traceback
+        log(f"left the embedded server in {data_dir} running: {exc}")
+        return
+    if pid is not None:
+        log(f"stopped the embedded server in {data_dir} (pid {pid}): nobody was connected")
 
 
 def spare_timeout(idle_timeout: float) -> float:

@@ -107,11 +107,18 @@ class Worker:
                 if job is None:
                     return
                 retire = self.handle(*job)
-                protocol.send(self.channel, ("done", retire, self.stop_agent))
-                if retire:
+                if not self.report_done(retire) or retire:
                     return
         finally:
             self.host.close()
+
+    def report_done(self, retire: bool) -> bool:
+        """Tell the agent we are free; False when it has gone (it closed our channel to stop)."""
+        try:
+            protocol.send(self.channel, ("done", retire, self.stop_agent))
+        except OSError:  # e.g. BrokenPipeError after `todo agent stop`, which we served
+            return False
+        return True
 
     def next_job(self) -> tuple[socket.socket, dict[str, Any], list[int]] | None:
         """The next request from the agent; None when it closed our channel."""

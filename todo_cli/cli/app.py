@@ -83,7 +83,7 @@ class TodoGroup(TyperGroup):
 def report(exc: BaseException, env: Environment) -> int:
     """Print ``exc`` as the one line a user should see; the exit code it maps to."""
     if _caused_by(exc, KeyboardInterrupt) or isinstance(exc, typer.Abort):
-        return _fail("interrupted; nothing was changed", ExitCode.INTERRUPTED, exc, env)
+        return _fail(interrupted(env.interrupts.saved), ExitCode.INTERRUPTED, exc, env)
     if _caused_by(exc, BrokenPipeError):
         # The reader has gone (`todo list | head -1`) and wanted no more: that is
         # no failure of ours, so end quietly with success (as ripgrep does), and
@@ -101,6 +101,20 @@ def report(exc: BaseException, env: Environment) -> int:
     detail = f"unexpected error: {type(exc).__name__}: {exc}"
     hint = "" if env.debug else " (run with --debug for the traceback)"
     return _fail(detail + hint, ExitCode.UNEXPECTED, exc, env)
+
+
+def interrupted(saved: str | None) -> str:
+    """What an interrupt left behind: nothing, or a change saved before it came.
+
+    Exit 130 either way: the output may be cut short, and a script must not
+    take the command for a clean success; but a user told "nothing was
+    changed" after the commit would repeat an ``add``.
+    """
+    if saved is None:
+        return "interrupted; nothing was changed"
+    if saved == "undoable":
+        return "interrupted after the change was saved; `todo undo` reverts it"
+    return "interrupted after the change was saved"
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -110,16 +110,25 @@ def status(ctx: typer.Context, json: JsonOption = False) -> None:
 
 @app.command()
 def stop(ctx: typer.Context) -> None:
-    """Stop the embedded PostgreSQL server (it starts again on the next command)."""
+    """Stop the embedded PostgreSQL server (it starts again on the next command that needs it).
+
+    Only todo's own server: a database that TODO_DATABASE_URL (or the config)
+    names is never touched, and the message says so.
+    """
     from todo_cli import embedded
+    from todo_cli.db.urls import mask_url_text
 
     env = invocation(ctx)
     settings = env.settings()
     pid = embedded.stop(settings.data_dir)
     if pid is None:
-        render.message(f"the embedded server in {settings.data_dir} is not running", env)
+        done = f"the embedded server in {settings.data_dir} is not running"
     else:
-        render.message(f"stopped the embedded server (pid {pid})", env)
+        done = f"stopped the embedded server (pid {pid})"
+    if settings.database_url:
+        configured = mask_url_text(settings.database_url)
+        done += f"; the configured database ({configured}) is not todo's to stop: left running"
+    render.message(done, env)
 
 
 def _run(

@@ -12,6 +12,11 @@ at all: it cancels that work, which stops at its next ``await`` (as
 happens to be can land inside asyncpg's protocol code, between a message and
 its bookkeeping, and the connection's cleanup then crashes the interpreter
 (SIGSEGV at exit, seen about once in a hundred interrupted `todo list`s).
+
+During the COMMIT itself Ctrl-C is only noted: cancelled there, the command
+could not know whether the server committed. Once the commit has returned,
+the change stands, and the boundary says so (``saved``) rather than
+"nothing was changed": a user who believed that would repeat an ``add``.
 """
 
 from __future__ import annotations
@@ -35,11 +40,15 @@ class InterruptWatch:
     unraisable_hook: Callable[[Any], Any] = field(default=sys.__unraisablehook__)
     work: Task[Any] | None = None  # the command's async work, while a loop runs it
     over: bool = False  # the command has ended: its outcome stands
+    committing_now: bool = False  # inside the COMMIT: Ctrl-C waits for its outcome
+    saved: str | None = None  # what a committed unit of work changed ("undoable", "final")
 
     def on_sigint(self, signum: int, frame: FrameType | None) -> None:
         if self.over:
             return
         self.interrupted = True
+        if self.committing_now:
+            return  # stopped when the commit returns (see committing)
         if self.work is None:
             raise KeyboardInterrupt
         if not self.work.done():  # else the loop is only winding down: noted is enough
@@ -62,6 +71,23 @@ class InterruptWatch:
             yield
         finally:
             self.work = None
+
+    @contextmanager
+    def committing(self, change: str | None) -> Iterator[None]:
+        """Around the COMMIT (``engine.session_scope``): it runs to its end, whatever comes.
+
+        Returned, ``change`` stands; an interrupt noted meanwhile then cancels
+        the rest of the command at its next ``await``.
+        """
+        self.committing_now = True
+        try:
+            yield
+        finally:
+            self.committing_now = False
+        if change is not None:
+            self.saved = change
+        if self.interrupted and self.work is not None and not self.work.done():
+            self.work.cancel()
 
     def end(self) -> None:
         """The command has ended, one way or the other: a later Ctrl-C changes nothing."""

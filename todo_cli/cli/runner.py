@@ -35,7 +35,9 @@ def run_for_user(
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
+    The invocation's Ctrl-C watch learns when the commit has happened.
     """
+    environment = env or Environment.from_process()
 
     async def with_user(database: Database, settings: Settings) -> T:
         from todo_cli.accounts import tokens
@@ -43,13 +45,13 @@ def run_for_user(
         from todo_cli.service.accounts import identify
 
         account = tokens.keyring_account(database.location)
-        async with session_scope(database.engine) as session:
+        async with session_scope(database.engine, environment.interrupts) as session:
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
             return await work(session, user)
 
-    return run_with_database(with_user, env)
+    return run_with_database(with_user, environment)
 
 
 def run_with_database(
@@ -67,6 +69,7 @@ def run_with_database(
     host = environment.host
 
     async def main() -> T:
+        from todo_cli import notices
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
 
@@ -74,6 +77,9 @@ def run_with_database(
         settings = environment.settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
+            if database.location.created:
+                stderr, agent = environment.stderr, settings.agent
+                notices.embedded_created(settings.data_dir, stderr, agent=agent)
             with connection_errors(database.host):
                 return await work(database, settings)
 

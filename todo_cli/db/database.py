@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -39,6 +39,7 @@ class Location:
     address: str  # the masked URL, or the embedded data directory
     server_pid: int | None = None
     running: bool = True
+    created: bool = False  # the embedded server was initialised for this invocation
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def _embedded(
     settings: Settings, server: embedded.EmbeddedServer
 ) -> tuple[Location, urls.ConnectTarget]:
     target = _translate(urls.parse_url(server.url), settings)
-    return Location("embedded", str(server.pgdata), server.pid), target
+    location = Location("embedded", str(server.pgdata), server.pid, created=server.created)
+    return location, target
 
 
 def _translate(url: URL, settings: Settings) -> urls.ConnectTarget:
@@ -163,8 +165,8 @@ class Databases:
             return known[0]
         server = embedded.ensure_running(data_dir)
         stamp = _pid_file_stamp(server.pgdata)
-        if stamp:
-            self.servers[data_dir] = (server, stamp)
+        if stamp:  # created once: the next request on it did not create it
+            self.servers[data_dir] = (replace(server, created=False), stamp)
         return server
 
     async def discard(self, engine: AsyncEngine) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from uuid import uuid4
 
 from sqlalchemy import event
@@ -151,18 +151,47 @@ def transaction_pooling_args() -> dict[str, Any]:
     }
 
 
+# What a unit of work changed, noted by the service code in ``session.info``:
+# "undoable" (journaled: `todo undo` reverts it) or "final" (anything else
+# the user would miss, e.g. an undo itself). Absent: it changed nothing.
+CHANGE_KEY = "todo.change"
+Change = Literal["undoable", "final"]
+
+
+def note_change(session: AsyncSession, change: Change) -> None:
+    """This unit of work changes the user's data: an interrupt after its commit must say so."""
+    if session.info.get(CHANGE_KEY) != "final":
+        session.info[CHANGE_KEY] = change
+
+
+class CommitWatch(Protocol):
+    """Who must know when the commit has happened (the invocation's Ctrl-C watch)."""
+
+    def committing(self, change: Change | None) -> AbstractContextManager[None]:
+        """Around the COMMIT; leaving it normally means ``change`` stands in the database."""
+        ...
+
+
 @asynccontextmanager
-async def session_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+async def session_scope(
+    engine: AsyncEngine, watch: CommitWatch | None = None
+) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any exception.
 
     The connection goes back to the pool either way (``async with`` closes the
     session). ``expire_on_commit=False`` keeps loaded objects usable after the
-    commit without a lazy load, which async sessions cannot do.
+    commit without a lazy load, which async sessions cannot do. ``watch``
+    learns when the commit has happened, so an interrupt after it is not
+    reported as one that changed nothing.
     """
     async with AsyncSession(engine, expire_on_commit=False) as session:
         try:
             yield session
-            await session.commit()
+            if watch is None:
+                await session.commit()
+            else:
+                with watch.committing(session.info.get(CHANGE_KEY)):
+                    await session.commit()
         except BaseException:
             await session.rollback()
             raise

