@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.accounts.passwords import KdfParams
 from todo_cli.db import policies
-from todo_cli.db.errors import GRANT_HINT, sqlstate
+from todo_cli.db.errors import GRANT_HINT, driver_message, sqlstate
 from todo_cli.db.identity import present_token
 from todo_cli.errors import ConflictError, CredentialsError, NotFoundError, TodoError, UsageError
 from todo_cli.models import User
@@ -170,7 +170,7 @@ def refused_access() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if sqlstate(exc) == "42501":
-            raise CredentialsError(f"{_first_line(exc)}; {GRANT_HINT}") from exc
+            raise CredentialsError(f"{driver_message(exc)}; {GRANT_HINT}") from exc
         raise
 
 
@@ -190,13 +190,7 @@ def _account_error(code: str | None, email: str, exc: DBAPIError) -> TodoError |
     if code == "23505":
         return ConflictError(f"an account for {email} already exists")
     if code == "TD004":
-        return ConflictError(_first_line(exc))
+        return ConflictError(driver_message(exc))
     if code == "TD002":
-        return UsageError(_first_line(exc))
+        return UsageError(driver_message(exc))
     return None
-
-
-def _first_line(exc: DBAPIError) -> str:
-    """The server's own message, without SQLAlchemy's statement and link."""
-    driver_error = exc.orig.__cause__ if exc.orig is not None else None
-    return str(driver_error or exc.orig or exc).split("\n")[0]
