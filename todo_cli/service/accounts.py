@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.accounts.passwords import KdfParams
@@ -152,15 +152,20 @@ async def grant_access(session: AsyncSession, *, role: str) -> list[str]:
             "grant a plain login role instead"
         )
     schema = await connection.scalar(text("SELECT current_schema()"))
-    sequences = [
-        await connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": t})
-        for t in policies.PERSONAL_TABLES
-    ]
-    statements = policies.grant_statements(role, schema, [s for s in sequences if s])
+    statements = policies.grant_statements(role, schema, _writable_columns())
     with refused_access():
         for statement in statements:
             await connection.execute(text(statement))
     return statements
+
+
+def _writable_columns() -> dict[str, list[str]]:
+    """Per personal table, the columns the shared role may write: all but the identity id."""
+    tables = SQLModel.metadata.tables
+    return {
+        name: [column.name for column in tables[name].columns if column.identity is None]
+        for name in policies.PERSONAL_TABLES
+    }
 
 
 @contextmanager
