@@ -320,3 +320,29 @@ def test_the_installed_todo_refuses_a_password_that_is_not_utf8(isolated_home, l
     assert done.stdout == b""
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert b"UTF-8" in done.stderr
+
+
+def test_grant_gives_every_column_but_the_id_and_no_id_sequence(cli, todo_env, shared_role):
+    """What `todo db grant` leaves, even over a table-wide grant from before 0004."""
+    tables = ("tasks", "task_notes", "task_journal")
+    asyncio.run(
+        admin_execute(todo_env, f"GRANT INSERT, UPDATE ON {', '.join(tables)} TO {shared_role}")
+    )
+    assert cli("db", "grant", shared_role).exit_code == ExitCode.OK
+    rows = admin_rows(
+        todo_env,
+        f"SELECT c.relname, a.attname, has_column_privilege('{shared_role}', c.oid, a.attnum, p) "
+        "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0, "
+        "unnest(ARRAY['INSERT', 'UPDATE']) p "
+        f"WHERE c.relname IN {tables} AND NOT a.attisdropped",
+    )
+    refused = {(table, column) for table, column, allowed in rows if not allowed}
+    assert refused == {(table, "id") for table in tables}
+    sequences = admin_rows(
+        todo_env,
+        f"SELECT has_sequence_privilege('{shared_role}', c.oid, 'USAGE') "
+        "FROM pg_class c WHERE c.relkind = 'S' AND c.relname IN "
+        "('users_id_seq', 'tasks_id_seq', 'task_notes_id_seq', 'task_journal_id_seq', "
+        "'user_sessions_id_seq')",
+    )
+    assert [row[0] for row in sequences] == [False] * 5

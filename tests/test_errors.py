@@ -120,3 +120,43 @@ def test_a_stopped_embedded_server_status_prints_no_library_warnings(isolated_ho
     )
     assert run.returncode == ExitCode.OK, run.stderr
     assert run.stderr == ""
+
+
+def _admin(url: str, sql: str) -> None:
+    import asyncio
+
+    from tests.conftest import admin_execute
+
+    asyncio.run(admin_execute(url, sql))
+
+
+def _no_statement_in(message: str, *words: str) -> None:
+    for leaked in ("INSERT", "[SQL", "parameters", "asyncpg", "sqlalchemy", *words):
+        assert leaked not in message, (leaked, message)
+
+
+def test_a_unique_violation_is_a_conflict_without_sql_or_parameters(cli, todo_env):
+    """A rewound task counter makes `add` collide with task 1: exit 4, todo's words only."""
+    assert cli("add", "first").exit_code == ExitCode.OK
+    _admin(todo_env, "UPDATE users SET last_task_number = 0")
+    plain = cli("add", "a secret title")
+    message = assert_fails(plain, ExitCode.CONFLICT)
+    _no_statement_in(message, "a secret title")
+    assert "nothing was changed" in message
+    debug = cli("--debug", "add", "a secret title")
+    assert debug.exit_code == ExitCode.CONFLICT
+    assert "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == plain.stderr.strip()
+
+
+def test_an_unexpected_database_error_shows_the_servers_reason_without_sql(cli, todo_env):
+    _admin(
+        todo_env,
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION E'no new tasks today\\x1b[2J'; END $$; "
+        "CREATE TRIGGER refuse BEFORE INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION refuse()",
+    )
+    message = assert_fails(cli("add", "a secret title"), ExitCode.UNEXPECTED)
+    _no_statement_in(message, "a secret title")
+    assert "no new tasks today\\x1b[2J" in message  # the server's text, escaped
+    assert "--debug" in message

@@ -254,3 +254,149 @@ def test_check_summarises_the_differences_in_one_line(cli, todo_env):
 
 def test_check_on_a_database_behind_head_says_upgrade(cli, empty_db):
     assert "todo db upgrade" in assert_fails(cli("db", "check"), ExitCode.SCHEMA_OUTDATED)
+
+
+ID_TABLES = ("users", "tasks", "task_notes", "task_journal", "user_sessions")
+# What `todo db grant ROLE` gave the shared role before 0004: whole tables and the id sequences.
+GRANT_BEFORE_0004 = """
+GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON tasks, task_notes, task_journal TO {role};
+GRANT SELECT, UPDATE (last_task_number, updated_at) ON users TO {role};
+GRANT SELECT ON alembic_version TO {role};
+GRANT USAGE ON SEQUENCE tasks_id_seq, task_notes_id_seq, task_journal_id_seq,
+    task_journal_change_id_seq TO {role};
+GRANT EXECUTE ON FUNCTION todo_session_user(), todo_accounts_exist() TO {role};
+"""
+
+
+def id_positions(url: str) -> dict[str, list]:
+    """Where each id sequence stands: (last_value, is_called)."""
+    position = "SELECT ARRAY[last_value::text, is_called::text] FROM {}_id_seq"
+    return {table: query(url, position.format(table))[0] for table in ID_TABLES}
+
+
+def stored_rows(url: str) -> list:
+    return [
+        query(url, f"SELECT array_agg(t::text ORDER BY id) FROM {table} t")
+        for table in ("users", "tasks", "task_notes", "task_journal")
+    ]
+
+
+def identity_kinds(url: str) -> set[str]:
+    names = ", ".join(f"'{table}'" for table in ID_TABLES)
+    tables = f"SELECT oid FROM pg_class WHERE relname IN ({names})"
+    kinds = (
+        "SELECT attidentity::text FROM pg_attribute "
+        f"WHERE attname = 'id' AND attrelid IN ({tables})"
+    )
+    return set(query(url, kinds))
+
+
+async def as_role(url: str, sql: str, *args) -> None:
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(sql, *args)
+    finally:
+        await connection.close()
+
+
+PLANT = "INSERT INTO tasks (user_id, number, title) SELECT id, 99, 'raw' FROM users"
+CHOOSE = (
+    "INSERT INTO tasks (id, user_id, number, title) OVERRIDING SYSTEM VALUE "
+    "SELECT 424242, id, 98, 'chosen' FROM users"
+)
+
+
+def test_ids_become_identity_keeping_rows_positions_and_the_granted_role(
+    cli, todo_env, shared_role, monkeypatch
+):
+    """An install granted under 0003 upgrades: same rows, ids go on where they were,
+    the role still adds tasks and chooses no id; and the way back keeps all of it."""
+    import asyncpg
+
+    from tests.conftest import SHARED_PASSWORD, admin_execute, url_as
+
+    for title in ("one", "two", "three"):
+        assert cli("add", title).exit_code == ExitCode.OK
+    assert cli("note", "2", "a note").exit_code == ExitCode.OK
+    assert cli("db", "downgrade", "0003", "--yes").exit_code == ExitCode.OK
+    asyncio.run(admin_execute(todo_env, GRANT_BEFORE_0004.format(role=shared_role)))
+    positions, rows = id_positions(todo_env), stored_rows(todo_env)
+    assert identity_kinds(todo_env) == {""}
+
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert (id_positions(todo_env), stored_rows(todo_env)) == (positions, rows)
+    assert identity_kinds(todo_env) == {"a"}  # GENERATED ALWAYS
+    shared = url_as(todo_env, shared_role, SHARED_PASSWORD)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        asyncio.run(as_role(shared, CHOOSE))
+    monkeypatch.setenv("TODO_DATABASE_URL", shared)
+    added = cli("add", "four")
+    assert added.exit_code == ExitCode.OK, added.stderr
+    next_id = int(positions["tasks"][0]) + 1
+    assert query(todo_env, "SELECT title FROM tasks WHERE id = " + str(next_id)) == ["four"]
+
+    monkeypatch.setenv("TODO_DATABASE_URL", todo_env)
+    positions, rows = id_positions(todo_env), stored_rows(todo_env)
+    assert cli("db", "downgrade", "0003", "--yes").exit_code == ExitCode.OK
+    assert (id_positions(todo_env), stored_rows(todo_env)) == (positions, rows)
+    assert identity_kinds(todo_env) == {""}
+    asyncio.run(as_role(shared, PLANT))  # the serial default's sequence is granted again
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        asyncio.run(as_role(shared, CHOOSE))
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert cli("db", "check").exit_code == ExitCode.OK
+
+
+def test_every_revision_comes_off_and_back_on_over_data(cli, todo_env, shared_url, monkeypatch):
+    from tests.test_accounts import ALICE, register, token_of
+    from todo_cli.db.admin import Ladder
+
+    assert register(cli, ALICE).exit_code == ExitCode.OK
+    monkeypatch.setenv("TODO_SESSION_TOKEN", token_of(cli, ALICE))
+    for title in ("one", "two"):
+        assert cli("add", title).exit_code == ExitCode.OK
+    assert cli("note", "1", "a note").exit_code == ExitCode.OK
+    assert cli("done", "2").exit_code == ExitCode.OK
+    monkeypatch.setenv("TODO_DATABASE_URL", todo_env)
+    for revision in reversed(Ladder.load().steps[1:]):
+        for step in (["downgrade", "--yes"], ["upgrade", "+1"], ["downgrade", "--yes"]):
+            run = cli("db", *step)
+            assert run.exit_code == ExitCode.OK, (revision, step, run.stderr)
+        if revision == "0002":
+            assert query(todo_env, "SELECT title FROM tasks ORDER BY number") == ["one", "two"]
+    assert versions(todo_env) == []
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert cli("db", "check").exit_code == ExitCode.OK
+
+
+def test_offline_sql_of_0004_builds_what_the_online_upgrade_builds(cli, empty_db):
+    """`alembic upgrade 0003:head --sql` holds every step: run as printed, it reaches head."""
+    import io
+
+    from alembic import command
+
+    from tests.conftest import admin_execute
+    from todo_cli.db.migrations import alembic_config
+
+    assert cli("db", "upgrade", "0003").exit_code == ExitCode.OK
+    asyncio.run(
+        admin_execute(
+            empty_db,
+            "INSERT INTO tasks (user_id, number, title) "
+            "SELECT local_user_id, 1, 'made under 0003' FROM todo_auth; "
+            "UPDATE users SET last_task_number = 1",
+        )
+    )
+    config = alembic_config()
+    config.output_buffer = io.StringIO()
+    command.upgrade(config, "0003:head", sql=True)
+    asyncio.run(admin_execute(empty_db, config.output_buffer.getvalue()))
+    assert versions(empty_db) == [HEAD]
+    assert identity_kinds(empty_db) == {"a"}
+    assert cli("db", "check").exit_code == ExitCode.OK
+    assert cli("add", "made under head").exit_code == ExitCode.OK
+    assert query(empty_db, "SELECT id FROM tasks ORDER BY id") == [1, 2]

@@ -285,3 +285,123 @@ def test_a_non_superuser_admin_runs_the_whole_setup(cli, server_url, shared_role
     finally:
         drop_database(server_url, name)
         asyncio.run(admin_execute(server_url, f"DROP ROLE IF EXISTS {admin}"))
+
+
+def _ids_of(database_url, email):
+    user_id = asyncio.run(
+        _admin_fetch(database_url, f"SELECT id FROM users WHERE email = '{email}'")
+    )[0]
+    task_ids = asyncio.run(
+        _admin_fetch(database_url, f"SELECT id FROM tasks WHERE user_id = {user_id} ORDER BY id")
+    )
+    return user_id, task_ids
+
+
+# Rows with ids the writer picked: the next ids the sequence would hand out, and more.
+SQUATS = {
+    "tasks": "INSERT INTO tasks (id, user_id, number, title) {override} "
+    "SELECT g, $1, 1000 + g, 'squat' FROM generate_series($2::bigint, $2 + 50) g",
+    "task_notes": "INSERT INTO task_notes (id, task_id, user_id, text) {override} "
+    "SELECT g, $3, $1, 'squat' FROM generate_series($2::bigint, $2 + 50) g",
+    "task_journal": "INSERT INTO task_journal "
+    "(id, user_id, change_id, task_number, command) {override} "
+    "SELECT g, $1, 1, 1, 'squat' FROM generate_series($2::bigint, $2 + 50) g",
+}
+
+
+@pytest.mark.parametrize("override", ["", "OVERRIDING SYSTEM VALUE"], ids=["plain", "overriding"])
+@pytest.mark.parametrize("table", sorted(SQUATS))
+def test_the_shared_role_cannot_choose_ids(
+    cli, shared_url, database_url, world, monkeypatch, table, override
+):
+    """One account taking the ids the sequence hands out next must not stop anyone's `todo add`."""
+    alice_id, alice_tasks = _ids_of(database_url, ALICE)
+    [next_id] = asyncio.run(_admin_fetch(database_url, f"SELECT max(id) + 1 FROM {table}"))
+    squat = SQUATS[table].format(override=override) + " ON CONFLICT DO NOTHING"
+
+    note_task = [alice_tasks[0]] if table == "task_notes" else []
+
+    async def take(connection):
+        await connection.execute(squat, alice_id, next_id, *note_task)
+
+    with pytest.raises((asyncpg.InsufficientPrivilegeError, asyncpg.GeneratedAlwaysError)):
+        run_as(shared_url, world[ALICE], take)
+    monkeypatch.setenv("TODO_SESSION_TOKEN", world[BOB])
+    for command in (["add", "bob's next"], ["note", "1", "bob's next note"]):
+        run = cli(*command)
+        assert run.exit_code == ExitCode.OK, run.stderr
+
+
+@pytest.mark.parametrize("table", sorted(SQUATS))
+def test_the_shared_role_cannot_renumber_its_own_rows(shared_url, world, table):
+    async def renumber(connection):
+        await connection.execute(
+            f"DELETE FROM task_notes; DELETE FROM task_journal; UPDATE {table} SET id = id + 1000"
+        )
+
+    with pytest.raises((asyncpg.InsufficientPrivilegeError, asyncpg.GeneratedAlwaysError)):
+        run_as(shared_url, world[ALICE], renumber)
+
+
+def test_a_note_cannot_go_on_another_accounts_task_nor_probe_its_id(
+    shared_url, database_url, world
+):
+    bob_id, _ = _ids_of(database_url, BOB)
+    _, alice_tasks = _ids_of(database_url, ALICE)
+    missing = 10**9
+
+    async def note_on(connection, task_id):
+        await connection.execute(
+            "INSERT INTO task_notes (task_id, user_id, text) VALUES ($1, $2, 'planted')",
+            task_id,
+            bob_id,
+        )
+
+    async def move_own_note(connection, task_id):
+        await connection.execute("UPDATE task_notes SET task_id = $1", task_id)
+
+    async def journal_on(connection, task_id):
+        await connection.execute(
+            "INSERT INTO task_journal (user_id, change_id, task_id, task_number, command) "
+            "VALUES ($1, 1, $2, 1, 'planted')",
+            bob_id,
+            task_id,
+        )
+
+    for attempt in (note_on, move_own_note, journal_on):
+        refusals = []
+        for task_id in (alice_tasks[0], missing):
+            with pytest.raises(asyncpg.PostgresError) as refused:
+                run_as(shared_url, world[BOB], lambda c, t=task_id, a=attempt: a(c, t))
+            refusals.append((type(refused.value), str(refused.value)))
+        # The same refusal whether the id exists (another account's) or not at all.
+        assert refusals[0] == refusals[1], attempt.__name__
+        assert refusals[0][0] is asyncpg.InsufficientPrivilegeError
+    planted = asyncio.run(
+        _admin_fetch(database_url, "SELECT count(*) FROM task_notes WHERE text = 'planted'")
+    )
+    assert planted == [0]
+
+
+def test_register_cannot_change_what_unknown_emails_are_told(shared_url, world):
+    """Odd argon2 costs in todo_register must not make unknown emails look different."""
+
+    async def params(connection, email):
+        return tuple(await connection.fetchrow("SELECT * FROM todo_login_params($1)", email))
+
+    async def register_oddly(connection):
+        await connection.fetchrow(
+            "SELECT * FROM todo_register($1, $2, 1, 8192, 3, $3, false)",
+            "mallory@example.com",
+            b"s" * 16,
+            b"k" * 32,
+        )
+
+    real = run_as(shared_url, None, lambda c: params(c, ALICE))
+    before = run_as(shared_url, None, lambda c: params(c, "nobody@example.com"))
+    with pytest.raises(asyncpg.PostgresError, match="server"):
+        run_as(shared_url, None, register_oddly)
+    after = run_as(shared_url, None, lambda c: params(c, "nobody@example.com"))
+    assert before == after
+    assert before[1:] == real[1:]
+    assert len(before[0]) == len(real[0])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     LargeBinary,
     String,
@@ -67,6 +68,13 @@ def _timestamp(*, on_update: bool = False) -> Any:
     )
 
 
+def _identity() -> Any:
+    """A bigint id only the database picks (GENERATED ALWAYS; migration 0004)."""
+    return Field(
+        default=None, primary_key=True, sa_type=BigInteger, sa_column_args=[Identity(always=True)]
+    )
+
+
 def _check_in(column: str, values: type[StrEnum]) -> str:
     allowed = ", ".join(f"'{value}'" for value in values)
     return f"{column} IN ({allowed})"
@@ -77,7 +85,7 @@ class User(SQLModel, table=True):
     __table_args__ = (Index("ux_users_email_lower", text("lower(email)"), unique=True),)
     __mapper_args__ = {"eager_defaults": True}
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    id: int | None = _identity()
     email: str = Field(max_length=320)
     # The last short task number handed out: bumped under the row lock, so
     # concurrent adds never share a number and purged numbers are never reused.
@@ -116,7 +124,7 @@ class UserSession(SQLModel, table=True):
 
     __tablename__ = "user_sessions"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    id: int | None = _identity()
     user_id: int = Field(
         sa_type=BigInteger,
         sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
@@ -185,7 +193,7 @@ class Task(TaskBase, table=True):
     )
     __mapper_args__ = {"eager_defaults": True}
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    id: int | None = _identity()
     uuid: uuid_module.UUID = Field(
         default_factory=uuid_module.uuid4,
         nullable=False,
@@ -229,7 +237,7 @@ class TaskNote(SQLModel, table=True):
     __table_args__ = (Index("ix_task_notes_task_id_id", "task_id", "id"),)
     __mapper_args__ = {"eager_defaults": True}
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    id: int | None = _identity()
     task_id: int | None = Field(
         default=None,
         sa_type=BigInteger,
@@ -260,7 +268,7 @@ class JournalEntry(SQLModel, table=True):
         Index("ix_task_journal_user_task_number", "user_id", "task_number"),
     )
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    id: int | None = _identity()
     user_id: int = Field(
         sa_type=BigInteger,
         sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],

@@ -34,7 +34,8 @@ class KdfParams:
 
 
 # OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (about 0.1 s here).
-# The migration's FAKE_PARAMS repeats these numbers.
+# The server fixes them: migration 0004's SERVER_COSTS repeats these numbers,
+# and todo_register refuses any others.
 DEFAULT_PARAMS = KdfParams(time_cost=2, memory_kib=19456, parallelism=1)
 
 

@@ -17,6 +17,7 @@ from todo_cli.cli.environment import META_KEY, Environment, configure_typer, inv
 from todo_cli.cli.options import plain_help, plain_param
 from todo_cli.embedded import quiet_library
 from todo_cli.errors import ExitCode, TodoError
+from todo_cli.text import visible
 
 PROG = "todo"
 
@@ -98,7 +99,9 @@ def report(exc: BaseException, env: Environment) -> int:
         return exc.exit_code
     if isinstance(exc, SystemExit):
         return exc.code if isinstance(exc.code, int) else ExitCode.UNEXPECTED
-    detail = f"unexpected error: {type(exc).__name__}: {exc}"
+    from todo_cli.db.errors import describe_unexpected
+
+    detail = f"unexpected error: {describe_unexpected(exc)}"
     hint = "" if env.debug else " (run with --debug for the traceback)"
     return _fail(detail + hint, ExitCode.UNEXPECTED, exc, env)
 
@@ -144,7 +147,8 @@ def _fail(text: str, code: int, exc: BaseException, env: Environment) -> int:
     try:
         if env.debug:
             traceback.print_exception(exc, file=env.stderr)
-        first_line = " ".join(str(text).split())
+        # One line, and text from the database (a server's message) cannot drive the terminal.
+        first_line = visible(" ".join(str(text).split()))
         env.stderr.write(f"{PROG}: error: {first_line}\n")
         env.stderr.flush()
     except OSError:

@@ -1,4 +1,9 @@
-"""Turning driver exceptions into domain errors: connecting, timeouts, locks."""
+"""Turning driver exceptions into domain errors: connecting, timeouts, locks, conflicts.
+
+Nothing here repeats SQLAlchemy's text of an error: it carries the statement
+and its parameters (a task's title, a token's hash), which a user never needs
+to see; the server's own first line is what a message quotes.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,14 @@ POOLER_HINT = (
 )
 GRANT_HINT = "the schema owner runs `todo db upgrade`, and `todo db grant ROLE` for the users' role"
 CREDENTIALS_HINT = "set it with `todo config set-password`, PGPASSWORD or ~/.pgpass"
+INTEGRITY_CLASS = "23"  # unique, foreign key, not null, check: the change cannot apply
+# What each integrity violation means for the change, in todo's words.
+INTEGRITY_REASONS = {
+    "23505": "it collides with a row already stored (a number, id or email that is taken)",
+    "23503": "it refers to a task or user that does not exist",
+    "23502": "it leaves a required value empty",
+    "23514": "it breaks one of the schema's rules",
+}
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired
 QUERY_CANCELED = "57014"  # statement_timeout expired (or an admin cancelled it)
 
@@ -50,6 +63,9 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
             return ConflictError(
                 "another session holds a lock on these tasks; nothing was changed; try again"
             )
+        if isinstance(sqlstate, str) and sqlstate.startswith(INTEGRITY_CLASS):
+            reason = INTEGRITY_REASONS.get(sqlstate, "it breaks the database's integrity rules")
+            return ConflictError(f"the database refused the change: {reason}; nothing was changed")
         if sqlstate == QUERY_CANCELED:
             return DatabaseUnreachableError(
                 f"{host} cancelled the statement ({cause}); nothing was changed; "
@@ -89,6 +105,22 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+
+
+def driver_message(exc: BaseException) -> str:
+    """The server's (or driver's) first line for ``exc``, without SQLAlchemy's statement,
+    parameters and link; ``str(exc)`` for anything else."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return str(exc).split("\n")[0]
+    return str(orig.__cause__ or orig).split("\n")[0]
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """An error nobody foresaw, named by its type and its own first line."""
+    orig = getattr(exc, "orig", None)
+    kind = type(orig.__cause__ or orig) if orig is not None else type(exc)
+    return f"{kind.__name__}: {driver_message(exc)}"
 
 
 def sqlstate(exc: BaseException) -> str | None:

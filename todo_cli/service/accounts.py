@@ -14,12 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.accounts.passwords import KdfParams
 from todo_cli.db import policies
-from todo_cli.db.errors import GRANT_HINT, sqlstate
+from todo_cli.db.errors import GRANT_HINT, driver_message, sqlstate
 from todo_cli.db.identity import present_token
 from todo_cli.errors import ConflictError, CredentialsError, NotFoundError, TodoError, UsageError
 from todo_cli.models import User
@@ -152,15 +152,20 @@ async def grant_access(session: AsyncSession, *, role: str) -> list[str]:
             "grant a plain login role instead"
         )
     schema = await connection.scalar(text("SELECT current_schema()"))
-    sequences = [
-        await connection.scalar(text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": t})
-        for t in policies.PERSONAL_TABLES
-    ]
-    statements = policies.grant_statements(role, schema, [s for s in sequences if s])
+    statements = policies.grant_statements(role, schema, _writable_columns())
     with refused_access():
         for statement in statements:
             await connection.execute(text(statement))
     return statements
+
+
+def _writable_columns() -> dict[str, list[str]]:
+    """Per personal table, the columns the shared role may write: all but the identity id."""
+    tables = SQLModel.metadata.tables
+    return {
+        name: [column.name for column in tables[name].columns if column.identity is None]
+        for name in policies.PERSONAL_TABLES
+    }
 
 
 @contextmanager
@@ -170,7 +175,7 @@ def refused_access() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if sqlstate(exc) == "42501":
-            raise CredentialsError(f"{_first_line(exc)}; {GRANT_HINT}") from exc
+            raise CredentialsError(f"{driver_message(exc)}; {GRANT_HINT}") from exc
         raise
 
 
@@ -190,13 +195,7 @@ def _account_error(code: str | None, email: str, exc: DBAPIError) -> TodoError |
     if code == "23505":
         return ConflictError(f"an account for {email} already exists")
     if code == "TD004":
-        return ConflictError(_first_line(exc))
+        return ConflictError(driver_message(exc))
     if code == "TD002":
-        return UsageError(_first_line(exc))
+        return UsageError(driver_message(exc))
     return None
-
-
-def _first_line(exc: DBAPIError) -> str:
-    """The server's own message, without SQLAlchemy's statement and link."""
-    driver_error = exc.orig.__cause__ if exc.orig is not None else None
-    return str(driver_error or exc.orig or exc).split("\n")[0]
