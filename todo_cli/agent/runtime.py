@@ -154,13 +154,13 @@ def open_private(path: str) -> int | None:
 def address_in(directory: int, path: str) -> str:
     """An AF_UNIX address for the socket ``path`` names, inside the open ``directory``.
 
-    On Linux through /proc/self/fd: the kernel resolves it from the
-    descriptor, not from the directory's name (no fchdir: that is
-    process-wide). Elsewhere the plain path.
+    Through /proc/self/fd: the kernel resolves it from the descriptor, not
+    from the directory's name (no fchdir: that is process-wide). Without a
+    /proc (another system, a bare chroot) the plain path; SO_PEERCRED still
+    tells whose agent answers.
     """
-    if sys.platform != "linux":
-        return path
-    return f"/proc/self/fd/{directory}/{os.path.basename(path)}"
+    held = f"/proc/self/fd/{directory}"
+    return os.path.join(held, os.path.basename(path)) if os.path.isdir(held) else path
 
 
 def peer_uid(connection: _socket.socket) -> int:
