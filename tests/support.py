@@ -1,5 +1,6 @@
 """Assertions and runners shared by the CLI tests."""
 
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -32,3 +33,23 @@ def assert_fails(run, code: ExitCode) -> str:
     assert len(run.stderr.splitlines()) == 1, run.stderr
     assert "Traceback" not in run.stderr
     return run.stderr
+
+
+def shared_directory(parent: Path, mode: int = 0o1777) -> Path:
+    """A directory every user may write to, as /tmp or /pub are (sticky unless ``mode`` says)."""
+    shared = parent / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    return shared
+
+
+def symlink_as(user: str, link: Path, target: Path) -> None:
+    """``user`` (really: a process running as them) places ``link`` pointing at ``target``."""
+    subprocess.run(
+        ["ln", "-s", str(target), str(link)],
+        user=user,
+        group=pwd.getpwnam(user).pw_gid,
+        extra_groups=[],
+        check=True,
+        timeout=SAFETY_TIMEOUT,
+    )

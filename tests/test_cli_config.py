@@ -4,14 +4,16 @@ import json
 import os
 import pty
 import select
+import shutil
 import stat
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import TODO, assert_fails
+from tests.support import TODO, assert_fails, shared_directory, symlink_as
 from todo_cli.db.secrets import SERVICE
 from todo_cli.errors import ExitCode
 
@@ -165,6 +167,31 @@ def test_set_in_an_unwritable_config_directory_names_it(cli, isolated_home, monk
     monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))
     message = assert_fails(cli("config", "set", "pool_size", "7"), ExitCode.CONFIG)
     assert str(blocker / "todo") in message
+
+
+@pytest.fixture
+def planted_config_home(monkeypatch):
+    """XDG_CONFIG_HOME=/pub/cfg, where `nobody` linked /pub/cfg to a directory of ours."""
+    if os.geteuid() != 0:
+        pytest.skip("switches users: needs root")
+    base = Path(tempfile.mkdtemp(prefix="todo-pub-"))
+    base.chmod(0o755)
+    target = base / "ours"
+    (target / "todo").mkdir(parents=True)
+    link = shared_directory(base) / "cfg"
+    symlink_as("nobody", link, target)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(link))
+    yield link, target / "todo"
+    shutil.rmtree(base)
+
+
+@pytest.mark.parametrize("command", [["config", "set", "application_name", "x"], ["list"]])
+def test_a_config_dir_another_user_linked_is_refused_by_name(cli, planted_config_home, command):
+    link, target = planted_config_home
+    (target / "config.toml").write_text('application_name = "theirs"\n')
+    message = assert_fails(cli(*command), ExitCode.CONFIG)
+    assert f"{link} is a symlink placed by another user (uid 65534)" in message
+    assert (target / "config.toml").read_text() == 'application_name = "theirs"\n'
 
 
 def test_unset_removes_the_key_and_keeps_comments(cli, config_file):

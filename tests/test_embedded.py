@@ -28,7 +28,7 @@ import asyncpg
 import psutil
 import pytest
 
-from tests.support import TODO, assert_fails
+from tests.support import TODO, assert_fails, shared_directory, symlink_as
 from todo_cli import embedded
 from todo_cli.embedded import private_paths
 from todo_cli.embedded.account import (
@@ -403,6 +403,47 @@ def test_a_planted_symlink_or_foreign_directory_is_refused_by_name(tmp_path):
     with pytest.raises(ConfigError, match=f"{wide} is not the private directory"):
         private_dir(wide, owner=os.geteuid())
     assert mode(wide) == 0o777
+
+
+def kill_servers_in(base: Path) -> None:
+    """Stop any postmaster with its cluster under ``base``, then remove ``base``."""
+    for pgdata in base.rglob("pgdata"):
+        postmaster = running_postmaster(pgdata)
+        if postmaster is not None:
+            os.kill(postmaster.pid, signal.SIGINT)  # fast shutdown
+            psutil.Process(postmaster.pid).wait(timeout=60)
+    shutil.rmtree(base)
+
+
+@needs_root
+@pytest.mark.parametrize("tail", ["", "todo"])
+def test_root_follows_no_symlink_another_user_placed_for_the_data_dir(cli, monkeypatch, tail):
+    """`nobody` links /pub/td -> /etc; root running `todo add` there must not fill /etc."""
+    base = open_temp_dir("todo-pub-")
+    etc = base / "etc"
+    etc.mkdir(mode=0o755)
+    link = shared_directory(base) / "td"
+    symlink_as("nobody", link, etc)
+    try:
+        monkeypatch.setenv("TODO_DATA_DIR", str(link / tail))
+        message = assert_fails(cli("add", "x"), ExitCode.CONFIG)
+        assert f"{link} is a symlink placed by another user (uid 65534)" in message
+        assert list(etc.iterdir()) == []
+    finally:
+        kill_servers_in(base)  # the unfixed code started one in "/etc"
+
+
+@needs_root
+def test_a_data_dir_under_a_directory_others_can_swap_is_refused(cli, monkeypatch):
+    base = open_temp_dir("todo-pub-")
+    shared = shared_directory(base, 0o777)
+    try:
+        monkeypatch.setenv("TODO_DATA_DIR", str(shared / "todo"))
+        message = assert_fails(cli("add", "x"), ExitCode.CONFIG)
+        assert f"{shared} can be written by other users and is not sticky" in message
+        assert list(shared.iterdir()) == []
+    finally:
+        kill_servers_in(base)
 
 
 def test_a_taken_short_socket_dir_exits_5_naming_it(cli, monkeypatch):

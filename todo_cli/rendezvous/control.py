@@ -20,6 +20,8 @@ def ask(path: str, kind: str) -> dict[str, Any] | None:
     try:
         with connection:
             connection.connect(path)
+            if runtime.peer_uid(connection) != os.geteuid():
+                return None  # another user's socket where ours should be: ask it nothing
             protocol.send(connection, {"version": protocol.VERSION, "kind": kind})
             reply = protocol.receive(connection)
     except (OSError, protocol.ProtocolError):

@@ -10,6 +10,8 @@ Everything here must stay cheap: the client computes it for every command.
 
 from __future__ import annotations
 
+import _socket
+import _struct  # type: ignore[import-not-found,unused-ignore]
 import os
 import stat
 import sys
@@ -21,6 +23,12 @@ except ImportError:  # pragma: no cover - Python 3.12 renamed it
     from hashlib import sha256
 
 import todo_cli
+from todo_cli.trusted_paths import (
+    UntrustedPathError,
+    real_path,
+    shields_entries,
+    writable_by_others,
+)
 
 TYPE_CHECKING = False  # typing itself costs the client milliseconds
 if TYPE_CHECKING:
@@ -30,6 +38,7 @@ SUBDIR = "todo"
 PRIVATE_BITS = 0o077
 HASH_CHARS = 16
 MAX_SOCKET_PATH = 108  # sun_path, with its terminating NUL
+PEERCRED = _struct.Struct("3i")  # struct ucred: pid, uid, gid
 
 
 class Paths:
@@ -72,11 +81,14 @@ def paths(environ: Mapping[str, str] = os.environ) -> Paths | None:
 
 
 def private_dir(environ: Mapping[str, str] = os.environ) -> str | None:
-    """``$XDG_RUNTIME_DIR/todo`` (when that is ours) or ``/tmp/todo-<uid>``, made 0700.
+    """``$XDG_RUNTIME_DIR/todo`` (when that is safe) or ``/tmp/todo-<uid>``, made 0700.
 
-    Never follows a symlink; a directory that is not ours alone is refused.
+    Never follows a symlink another user controls; a directory that is not
+    ours alone is refused.
     """
     directory = _candidate_dir(environ)
+    if directory is None:
+        return None
     try:
         os.mkdir(directory, 0o700)
     except FileExistsError:
@@ -86,29 +98,75 @@ def private_dir(environ: Mapping[str, str] = os.environ) -> str | None:
     return directory if is_private(directory) else None
 
 
-def _candidate_dir(environ: Mapping[str, str]) -> str:
+def _candidate_dir(environ: Mapping[str, str]) -> str | None:
     base = environ.get("XDG_RUNTIME_DIR", "")
-    if base and os.path.isabs(base) and _owned_directory(base):
-        return os.path.join(base, SUBDIR)
-    return f"/tmp/{SUBDIR}-{os.geteuid()}"
+    if base and os.path.isabs(base):
+        real = _safe_base(base)
+        if real is not None:
+            return os.path.join(real, SUBDIR)
+    real = _safe_base("/tmp")
+    return None if real is None else os.path.join(real, f"{SUBDIR}-{os.geteuid()}")
 
 
-def _owned_directory(path: str) -> bool:
+def _safe_base(path: str) -> str | None:
+    """``path``'s real path when it is a directory of ours, or one where our entries are safe.
+
+    A directory others can write is fine only when sticky (and ours or
+    root's, as /tmp is): else anyone could swap our ``todo/`` for theirs
+    between our check and our connect.
+    """
     try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+        real = real_path(path)
+        info = os.lstat(real)
+    except (UntrustedPathError, OSError):
+        return None
+    ours_alone = info.st_uid == os.geteuid() and not writable_by_others(info)
+    usable = stat.S_ISDIR(info.st_mode) and (ours_alone or shields_entries(info))
+    return real if usable else None
 
 
 def is_private(path: str) -> bool:
     """A real directory (not a symlink), ours, with no group or other bits."""
-    try:
-        info = os.lstat(path)
-    except OSError:
+    descriptor = open_private(path)
+    if descriptor is None:
         return False
-    mine = stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
-    return mine and not info.st_mode & PRIVATE_BITS
+    os.close(descriptor)
+    return True
+
+
+def open_private(path: str) -> int | None:
+    """A descriptor of ``path`` when it is a private directory of ours (see ``is_private``).
+
+    Held across the check and its use, it names the directory we checked,
+    whatever is renamed into its place afterwards.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # ELOOP: a symlink; ENOTDIR: not a directory
+        return None
+    info = os.fstat(descriptor)
+    if info.st_uid == os.geteuid() and not info.st_mode & PRIVATE_BITS:
+        return descriptor
+    os.close(descriptor)
+    return None
+
+
+def address_in(directory: int, path: str) -> str:
+    """An AF_UNIX address for the socket ``path`` names, inside the open ``directory``.
+
+    Through /proc/self/fd: the kernel resolves it from the descriptor, not
+    from the directory's name (no fchdir: that is process-wide). Without a
+    /proc (another system, a bare chroot) the plain path; SO_PEERCRED still
+    tells whose agent answers.
+    """
+    held = f"/proc/self/fd/{directory}"
+    return os.path.join(held, os.path.basename(path)) if os.path.isdir(held) else path
+
+
+def peer_uid(connection: _socket.socket) -> int:
+    """The uid of the process at the other end of a Unix socket, in the kernel's word."""
+    raw = connection.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, PEERCRED.size)
+    return int(PEERCRED.unpack(raw)[1])
 
 
 def install_hash(package_dir: str | None = None, search_path: list[str] | None = None) -> str:
