@@ -297,9 +297,22 @@ def text_stream(
     lines: bool = False,
     raw: helps.Recorder | None = None,
 ) -> io.TextIOWrapper:
-    binary: Any = io.open(fd, mode, closefd=False) if raw is None else io.BufferedWriter(raw)  # noqa: SIM115, UP020 - closed by the slate
-    line_buffering = lines or os.isatty(fd)
-    return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
+    """As CPython's ``create_stdio`` makes them: ``-u``/PYTHONUNBUFFERED writers write through
+    (as this interpreter's own stdout does: that is fixed at start, like the encoding)."""
+    unbuffered = bool(getattr(sys.__stdout__, "write_through", False))
+    buffered = not (unbuffered and "w" in mode)
+    binary: Any = io.open(fd, mode, -1 if buffered else 0, closefd=False) if raw is None else raw  # noqa: SIM115, UP020 - closed by the slate
+    if raw is not None and buffered:
+        binary = io.BufferedWriter(raw)
+    line_buffering = buffered and (lines or os.isatty(fd))
+    return io.TextIOWrapper(
+        binary,
+        encoding,
+        errors,
+        newline="\n",
+        line_buffering=line_buffering,
+        write_through=not buffered,
+    )
 
 
 def exit_status(code: object) -> int:
