@@ -16,7 +16,6 @@ import pytest
 from tests import test_agent as agent_tests
 from tests.support import SAFETY_TIMEOUT
 from todo_cli.agent import control, pool, runtime
-from todo_cli.agent.pool import Backstops
 from todo_cli.errors import ExitCode
 
 pytestmark = pytest.mark.installed
@@ -55,6 +54,8 @@ def test_stalled_connections_never_hold_up_another_command(env):
 
 
 def test_the_budget_is_max_requests_plus_jitter():
+    from todo_cli.agent.pool import Backstops
+
     chance = random.Random()
     budgets = [Backstops(max_requests=10, jitter=5).budget(chance) for _ in range(200)]
     assert set(budgets) <= set(range(10, 16))
