@@ -110,6 +110,7 @@ def test_under_lc_all_c_non_ascii_prints_as_in_process(env):
     """The issue's report: exit 1 with UnicodeEncodeError after half the output."""
     c_locale = dict(env, LC_ALL="C")
     assert todo(dict(c_locale, TODO_AGENT="0"), "add", TITLE).returncode == ExitCode.OK
+    warm_agent(env)  # started by a UTF-8 client
     warm_agent(c_locale)
     code, stdout, stderr = run_bytes(c_locale, "show", "1")
     assert (code, stderr) == (ExitCode.OK, b"")

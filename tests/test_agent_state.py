@@ -120,9 +120,10 @@ def test_a_request_leaves_nothing_behind_in_the_worker(state_env, tmp_path):
     report = probe(requests_in_turn(state_env, tmp_path), state_env, tmp_path)
     assert report["status"] == 0
     assert report["played"][0]["reply"] == ["exit", 0], report["played"][0]
+    runs = zip(report["played"], report["reports"], strict=True)
     left = [
         (number, played["argv"], change)
-        for number, (played, found) in enumerate(zip(report["played"], report["reports"], strict=True))
+        for number, (played, found) in enumerate(runs)
         for change in found["changes"]
         if not on_purpose(change)
     ]

@@ -318,6 +318,7 @@ class Agent:
             "pid": os.getpid(),
             "socket": self.paths.socket,
             "install": self.paths.install,
+            "environment": self.paths.environment,
             "version": __version__,
             "started": self.started,
             "uptime": round(time.time() - self.started, 3),
