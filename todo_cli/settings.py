@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     agent_memory_limit: float = Field(
         default=100.0, gt=0, description="MiB an agent worker may grow before it is replaced"
     )
+    agent_max_requests: int = Field(
+        default=1000, ge=0, description="commands a worker serves before it retires; 0: no limit"
+    )
+    agent_max_requests_jitter: int = Field(
+        default=100, ge=0, description="up to this many more, at random per worker"
+    )
+    agent_worker_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a worker may go on after its client left"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -24,19 +24,33 @@ FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "S
 INTERRUPTED = 130
 
 
+INTERRUPTED_LINE = "todo: error: interrupted; nothing was changed\n"  # as cli.app reports it
+# Typer finds the shell to complete for in the process tree (shellingham): only
+# the client's own process sits under the user's shell, a worker under the agent.
+OWN_PROCESS_OPTIONS = ("--install-completion", "--show-completion")
+
+
 def main() -> NoReturn:
+    forwarder = Forwarder()  # first of all: a Ctrl-C from here on is noted, never a traceback
     argv = sys.argv[1:]
     paths = None if agent_disabled(os.environ) else runtime.paths()
-    try:
-        code = None if paths is None else through_agent(paths, argv)
-    except ForeignAgentError as found:
-        warn(str(found))
-        paths, code = None, None  # and start no agent of ours into that directory
+    code = None
+    if paths is not None and not needs_own_process(argv):
+        try:
+            code = through_agent(paths, argv, forwarder)
+        except ForeignAgentError as found:
+            warn(str(found))
+            paths = None  # and start no agent of ours into that directory
     if code is None:
         if paths is not None and may_start_agent(argv):
             start_agent(paths)
-        run_in_process()
+        run_in_process(forwarder)
     sys.exit(code)
+
+
+def needs_own_process(argv: list[str]) -> bool:
+    """Shell completion's installation looks for the user's shell among our ancestors."""
+    return any(arg.partition("=")[0] in OWN_PROCESS_OPTIONS for arg in argv)
 
 
 def agent_disabled(environ: os._Environ[str]) -> bool:
@@ -44,10 +58,20 @@ def agent_disabled(environ: os._Environ[str]) -> bool:
     return environ.get("TODO_AGENT", "").strip().lower() in FALSE_WORDS
 
 
-def run_in_process() -> NoReturn:
-    skip_collections_at_exit()
-    from todo_cli.cli.app import main as app_main
+def run_in_process(forwarder: Forwarder) -> NoReturn:
+    """The command here, as a one-shot process; a Ctrl-C before it began ends it with 130.
 
+    Ctrl-C stays noted (not raised) while the application imports; the
+    command's own watch takes it over from there, counting one noted before
+    (``cli.interrupts.watching``).
+    """
+    forwarder.release()
+    skip_collections_at_exit()
+    if not forwarder.interrupted:
+        from todo_cli.cli.app import main as app_main
+    if forwarder.interrupted:
+        sys.stderr.write(INTERRUPTED_LINE)
+        sys.exit(INTERRUPTED)
     app_main()
     sys.exit(0)  # pragma: no cover - the app always exits
 
@@ -74,7 +98,6 @@ class Forwarder:
 
     def __init__(self) -> None:
         self.worker: int | None = None
-        self.done = False
         self.pending: list[int] = []
         self.received: list[int] = []
         for name in FORWARDED:
@@ -82,19 +105,28 @@ class Forwarder:
 
     def handle(self, signum: int, _frame: object) -> None:
         self.received.append(signum)
-        if self.done or self.worker is None:
+        if self.worker is None:
             self.pending.append(signum)  # re-sent to ourselves if we run the command here
         else:
             os.kill(self.worker, signum)
 
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C came (read by ``cli.interrupts.watching`` through our handler)."""
+        return _signal.SIGINT in self.received
+
     def release(self) -> None:
-        """Default handlers again (the command runs here after all), pending signals re-sent."""
+        """The command runs here after all: default handlers again, pending signals re-sent.
+
+        All but SIGINT, which stays noted: ``run_in_process`` answers it.
+        """
         for name in FORWARDED:
-            signum = getattr(_signal, name)
-            default = _signal.default_int_handler if name == "SIGINT" else _signal.SIG_DFL
-            _signal.signal(signum, default)
+            if name != "SIGINT":
+                _signal.signal(getattr(_signal, name), _signal.SIG_DFL)
         for signum in self.pending:
-            os.kill(os.getpid(), signum)
+            if signum != _signal.SIGINT:
+                os.kill(os.getpid(), signum)
+        self.pending.clear()
 
     def attach(self, worker: int) -> Forwarder:
         self.worker = worker
@@ -104,29 +136,25 @@ class Forwarder:
         return self
 
     def detach(self) -> None:
-        """The command is over: later signals are ours alone (the worker serves others now)."""
+        """No worker serves us any more: later signals are ours alone (it serves others now)."""
         self.worker = None
-        self.done = True
 
 
 class ForeignAgentError(Exception):
     """The socket in our private directory is served by another user: tell it nothing."""
 
 
-def through_agent(paths: runtime.Paths, argv: list[str]) -> int | None:
+def through_agent(paths: runtime.Paths, argv: list[str], forwarder: Forwarder) -> int | None:
     """The command's exit code from the agent; None when it must run in-process."""
     connection = connect(paths)
     if connection is None:
         return None
-    forwarder = Forwarder()
     try:
         worker = handshake(connection, argv)
         code = None if worker is None else outcome(connection, forwarder.attach(worker))
     finally:
         forwarder.detach()  # before we hang up: the worker waits for that to serve others
         connection.close()
-    if code is None:
-        forwarder.release()
     return code
 
 
@@ -257,7 +285,8 @@ def start_agent(paths: runtime.Paths) -> None:
         if not agent_alive(paths.lock):
             os.ftruncate(log, 0)
         subprocess.Popen(
-            [sys.executable, "-P", "-m", "todo_cli.agent.server", paths.install, paths.directory],
+            [*agent_command(), paths.install, paths.directory, paths.environment],
+            env=runtime.agent_environment(os.environ),  # none of our secrets: see agent_command
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -268,3 +297,13 @@ def start_agent(paths: runtime.Paths) -> None:
     finally:
         os.close(log)
     notices.agent_started()
+
+
+def agent_command() -> list[str]:
+    """The agent's interpreter, started as ours was: same UTF-8 mode, same interpreter variables.
+
+    Our ``LC_CTYPE`` may be coerced already (C locale -> C.UTF-8), which alone
+    would not turn UTF-8 mode on in the agent as it did here: so ``-X utf8``.
+    """
+    utf8 = f"utf8={sys.flags.utf8_mode}"
+    return [sys.executable, "-X", utf8, "-P", "-m", "todo_cli.agent.server"]

@@ -12,13 +12,24 @@ workers beyond ``MIN_WORKERS`` exit after the spare timeout.
 The agent keeps its own copy of each connection being served: a worker
 killed mid-request cannot say so, the agent tells its client by which
 signal (and forks a replacement).
+
+gunicorn's two backstops: a worker retires after ``max_requests`` requests
+plus a random jitter (so workers forked together do not all retire
+together), and a worker stuck past ``timeout`` is killed and replaced. Stuck
+means: its client has gone (the agent sees its connection hang up) and the
+worker has not said it is done within ``timeout`` seconds. While its client
+is there a command may run as long as it likes (a prompt, a migration, a
+lock wait): its user can interrupt it, as a one-shot process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import random
+import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,31 +42,54 @@ MIN_WORKERS = 2  # the one serving and the one ready: a lone user never waits fo
 CHANNEL_TIMEOUT = 5.0  # seconds; a worker always listens on its channel between requests
 
 
+@dataclass(frozen=True)
+class Backstops:
+    """gunicorn's ``max_requests``, ``max_requests_jitter`` and ``timeout``, for our workers."""
+
+    max_requests: int = 0  # 0: no limit
+    jitter: int = 0
+    timeout: float = 30.0  # seconds a worker may go on once its client has gone
+
+    def budget(self, chance: random.Random) -> int:
+        """How many requests one new worker serves (gunicorn: max + randint(0, jitter))."""
+        if self.max_requests <= 0:
+            return sys.maxsize
+        return self.max_requests + chance.randint(0, max(self.jitter, 0))
+
+
 @dataclass
 class Handle:
     """The agent's side of one worker."""
 
     pid: int
     channel: socket.socket
-    client: socket.socket | None = None  # the connection it serves; None when idle
+    budget: int = sys.maxsize  # requests it serves before it retires
+    busy: bool = False  # from the request handed over to its "done"
+    client: socket.socket | None = None  # our copy of its client's connection, while there
+    deadline: float | None = None  # busy with its client gone: done by then, or killed
     idle_since: float = field(default_factory=time.monotonic)
     served: int = 0
     leaving: bool = False  # told to go, or going: no more requests
 
     @property
     def idle(self) -> bool:
-        return self.client is None and not self.leaving
+        return not self.busy and not self.leaving
 
     def describe(self) -> dict[str, Any]:
-        return {"pid": self.pid, "busy": self.client is not None, "served": self.served}
+        return {"pid": self.pid, "busy": self.busy, "served": self.served}
 
 
 class Pool:
     def __init__(
-        self, start_worker: Callable[[socket.socket], NoReturn], spare_timeout: float
+        self,
+        start_worker: Callable[[socket.socket], NoReturn],
+        spare_timeout: float,
+        backstops: Backstops | None = None,
     ) -> None:
         self.start_worker = start_worker  # runs in the forked child
         self.spare_timeout = spare_timeout
+        self.backstops = backstops or Backstops()
+        self.chance = random.Random()  # the agent's own: forked workers would share one state
         self.workers: dict[int, Handle] = {}
         self.closing = False
         self.stop_requested = False  # a worker found `agent = false` in a request's config
@@ -64,10 +98,14 @@ class Pool:
         return [handle for handle in self.workers.values() if not handle.leaving]
 
     def busy(self) -> bool:
-        return any(handle.client is not None for handle in self.workers.values())
+        return any(handle.busy for handle in self.workers.values())
 
     def channels(self) -> dict[int, Handle]:
         return {handle.channel.fileno(): handle for handle in self.live()}
+
+    def clients(self) -> dict[int, Handle]:
+        """Busy workers' client connections, watched for the client hanging up."""
+        return {h.client.fileno(): h for h in self.workers.values() if h.client is not None}
 
     def fill(self) -> None:
         """At least ``MIN_WORKERS``, and one of them idle (within ``MAX_WORKERS``).
@@ -91,7 +129,7 @@ class Pool:
             self.start_worker(theirs)
         theirs.close()
         ours.settimeout(CHANNEL_TIMEOUT)
-        self.workers[pid] = Handle(pid, ours)
+        self.workers[pid] = Handle(pid, ours, budget=self.backstops.budget(self.chance))
 
     def dispatch(self, connection: socket.socket, request: Any, fds: list[int]) -> bool:
         """Hand the request to an idle worker; False when every worker is busy."""
@@ -105,7 +143,7 @@ class Pool:
             except OSError:  # it died while idle: reap() will see it
                 self.leave(handle)
                 continue
-            handle.client = connection
+            handle.client, handle.busy, handle.deadline = connection, True, None
             return True
 
     def on_message(self, handle: Handle) -> None:
@@ -115,14 +153,38 @@ class Pool:
         except (OSError, protocol.ProtocolError, ValueError, TypeError):
             self.leave(handle)  # reap() tells its client, if it had one
             return
-        if handle.client is not None:
-            handle.client.close()
-            handle.client = None
+        self.forget_client(handle)
+        handle.busy, handle.deadline = False, None
         handle.served += 1
         handle.idle_since = time.monotonic()
         self.stop_requested = self.stop_requested or bool(stop_agent)
-        if retire:
+        if retire or handle.served >= handle.budget:
             self.leave(handle)
+
+    def forget_client(self, handle: Handle) -> None:
+        if handle.client is not None:
+            handle.client.close()
+            handle.client = None
+
+    def client_left(self, handle: Handle) -> None:
+        """Its client hung up: from now on the worker has ``timeout`` seconds to be done."""
+        self.forget_client(handle)
+        if handle.busy and handle.deadline is None:
+            handle.deadline = time.monotonic() + self.backstops.timeout
+
+    def kill_stuck(self) -> None:
+        """SIGKILL for every worker past its deadline (reap() then replaces it)."""
+        now = time.monotonic()
+        for handle in self.workers.values():
+            if handle.deadline is not None and now > handle.deadline:
+                runtime.log(
+                    f"worker {handle.pid} still busy {self.backstops.timeout:g}s after its "
+                    "client left; killed"
+                )
+                handle.deadline = None
+                self.leave(handle)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(handle.pid, signal.SIGKILL)
 
     def leave(self, handle: Handle) -> None:
         """No more requests for this worker; an idle one sees its channel close and exits."""
@@ -156,9 +218,7 @@ class Pool:
         self.closing = True
         for handle in self.workers.values():
             self.leave(handle)
-            if handle.client is not None:
-                handle.client.close()
-                handle.client = None
+            self.forget_client(handle)
 
     def forget_in_child(self) -> None:
         """In a new worker: the agent's sockets are not ours."""

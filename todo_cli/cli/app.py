@@ -64,6 +64,8 @@ class TodoGroup(TyperGroup):
         with interrupts.watching(env.interrupts) as watch:
             failure: BaseException | None = None
             try:
+                if watch.interrupted:  # Ctrl-C came before we listened: the command never starts
+                    raise KeyboardInterrupt
                 result = super().main(
                     args, prog_name, complete_var, standalone_mode=False, environment=env, **extra
                 )

@@ -110,12 +110,24 @@ def watching(watch: InterruptWatch) -> Iterator[InterruptWatch]:
         yield watch
         return
     previous = signal.signal(signal.SIGINT, watch.on_sigint)
+    watch.interrupted = watch.interrupted or noted_by(previous)
     sys.unraisablehook = watch.on_unraisable
     try:
         yield watch
     finally:
         signal.signal(signal.SIGINT, previous)
         sys.unraisablehook = watch.unraisable_hook
+
+
+def noted_by(handler: object) -> bool:
+    """Whether the SIGINT handler we replace had noted a Ctrl-C already.
+
+    The launcher's (``agent.client.Forwarder``) and an agent worker's note
+    Ctrl-C instead of raising it until the command's watch takes over; one
+    that came in between still counts.
+    """
+    owner = getattr(handler, "__self__", None)
+    return getattr(owner, "interrupted", False) is True
 
 
 def ignore() -> None:

@@ -35,7 +35,11 @@ class ProtocolError(Exception):
 
 
 def send(sock: _socket.socket, value: Any, fds: tuple[int, ...] = ()) -> None:
-    body = marshal.dumps(value)
+    """One frame; ProtocolError (nothing sent) for a value ``marshal`` cannot carry."""
+    try:
+        body = marshal.dumps(value)
+    except ValueError as exc:  # an int subclass such as an IntEnum, any object
+        raise ProtocolError(f"cannot send {value!r}: {exc}") from exc
     frame = _struct.pack(HEADER, len(body)) + body
     if fds:
         rights = _struct.pack(f"{len(fds)}i", *fds)
@@ -59,7 +63,7 @@ def receive_with_fds(sock: _socket.socket, count: int) -> tuple[Any, list[int]]:
     """The first frame of a request and the descriptors that came with it."""
     space = _socket.CMSG_SPACE(count * _struct.calcsize("i"))
     data, ancillary, _flags, _address = sock.recvmsg(HEADER_SIZE, space)
-    fds = _fds_from(ancillary)
+    fds = fds_from(ancillary)
     try:
         if len(data) < HEADER_SIZE:
             data += receive_exactly(sock, HEADER_SIZE - len(data))
@@ -72,7 +76,7 @@ def receive_with_fds(sock: _socket.socket, count: int) -> tuple[Any, list[int]]:
         raise
 
 
-def _fds_from(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
+def fds_from(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
     fds: list[int] = []
     for level, kind, payload in ancillary:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:

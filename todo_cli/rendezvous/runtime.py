@@ -5,6 +5,14 @@ the todo_cli sources' sizes and mtimes, the site-packages directories' mtimes),
 so after ``pip install -U``, an edit of an editable checkout or a new
 interpreter the next command finds no agent under the new name and starts a
 fresh one (as ``chg`` and Bazel do); the old agent notices and exits.
+
+It carries a second hash: of what a Python interpreter fixes when it starts
+(chg's ``_confighash`` of its ``_envre`` variables, for Python): the locale
+variables (the C locale turns on UTF-8 mode and coerces ``LC_CTYPE``), the
+``PYTHON*`` variables, the dynamic loader's ``LD_*``, ``PATH``, UTF-8 mode
+itself, the groups and the resource limits. A client that differs there gets
+an agent of its own, started with exactly that (``agent_environment``), so a
+command behaves through the agent as in a fresh interpreter of its own.
 Everything here must stay cheap: the client computes it for every command.
 """
 
@@ -37,6 +45,16 @@ if TYPE_CHECKING:
 SUBDIR = "todo"
 PRIVATE_BITS = 0o077
 HASH_CHARS = 16
+ENVIRONMENT_HASH_CHARS = 12
+# Read by the interpreter when it starts (or by the loader before it), never again.
+# Not LANGUAGE (gettext reads it on every lookup) nor TZ (``time.tzset`` per request).
+INTERPRETER_NAMES = ("LANG", "PATH")
+INTERPRETER_PREFIXES = ("PYTHON", "LC_", "LD_")
+# PYTHON* names that a library reads each time it is called, not the interpreter.
+LIBRARY_VARIABLES = ("PYTHON_KEYRING_BACKEND",)
+# What the agent itself reads besides those: where it lives and its own settings.
+AGENT_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "TODO_ENV_FILE")
+AGENT_SETTINGS_PREFIX = "TODO_AGENT"
 MAX_SOCKET_PATH = 108  # sun_path, with its terminating NUL
 PEERCRED = _struct.Struct("3i")  # struct ucred: pid, uid, gid
 
@@ -44,12 +62,14 @@ PEERCRED = _struct.Struct("3i")  # struct ucred: pid, uid, gid
 class Paths:
     """The agent's files for one install (plain class: no dataclasses on the client's path)."""
 
-    def __init__(self, directory: str, install: str) -> None:
+    def __init__(self, directory: str, install: str, environment: str = "") -> None:
         self.directory = directory
         self.install = install  # the install hash
+        self.environment = environment  # the interpreter-start hash
 
     def _named(self, suffix: str) -> str:
-        return os.path.join(self.directory, f"agent-{self.install}.{suffix}")
+        name = f"{self.install}-{self.environment}" if self.environment else self.install
+        return os.path.join(self.directory, f"agent-{name}.{suffix}")
 
     @property
     def socket(self) -> str:
@@ -76,7 +96,7 @@ def paths(environ: Mapping[str, str] = os.environ) -> Paths | None:
     directory = private_dir(environ)
     if directory is None:
         return None
-    found = Paths(directory, install_hash())
+    found = Paths(directory, install_hash(), environment_hash(environ))
     return found if len(os.fsencode(found.socket)) < MAX_SOCKET_PATH else None
 
 
@@ -181,6 +201,54 @@ def install_hash(package_dir: str | None = None, search_path: list[str] | None =
     for entry in _site_stats(sys.path if search_path is None else search_path):
         digest.update(entry.encode())
     return str(digest.hexdigest())[:HASH_CHARS]
+
+
+def is_interpreter_variable(name: str) -> bool:
+    """Whether the interpreter (or the loader) fixes what ``name`` says when it starts."""
+    if name in LIBRARY_VARIABLES:
+        return False
+    return name in INTERPRETER_NAMES or name.startswith(INTERPRETER_PREFIXES)
+
+
+def environment_hash(environ: Mapping[str, str] = os.environ) -> str:
+    """A short hash of what an interpreter started with ``environ`` would fix for its life.
+
+    Besides the variables: UTF-8 mode (the C locale turns it on, and coercion
+    then rewrites ``LC_CTYPE``), the effective group and supplementary groups,
+    and every resource limit (``/proc/self/limits``: a read, not the
+    ``resource`` extension's import). Those come from this process, and the
+    agent inherits them from the client that starts it.
+    """
+    digest = sha256()
+    for name in sorted(name for name in environ if is_interpreter_variable(name)):
+        digest.update(f"{name}={environ[name]}\0".encode("utf-8", "surrogateescape"))
+    groups = sorted(os.getgroups())
+    digest.update(f"utf8={sys.flags.utf8_mode};egid={os.getegid()};groups={groups}".encode())
+    digest.update(_limits())
+    return str(digest.hexdigest())[:ENVIRONMENT_HASH_CHARS]
+
+
+def _limits() -> bytes:
+    try:
+        with open("/proc/self/limits", "rb") as limits:
+            return limits.read()
+    except OSError:  # no /proc: the limits go unhashed
+        return b""
+
+
+def agent_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The agent's own environment: what its interpreter must start with, and what it reads.
+
+    Nothing else of the client's (no ``PGPASSWORD``, ``TODO_DATABASE_URL``,
+    session tokens): each request brings its own environment to its worker.
+    """
+    return {
+        name: value
+        for name, value in environ.items()
+        if is_interpreter_variable(name)
+        or name in AGENT_VARIABLES
+        or name.startswith(AGENT_SETTINGS_PREFIX)
+    }
 
 
 def _source_stats(directory: str) -> list[str]:
