@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from todo_cli.errors import ConfigError
-from todo_cli.trusted_paths import UntrustedPathError, real_path
+from todo_cli.trusted_paths import place_for_data
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -48,13 +48,8 @@ def real_config_file() -> Path:
 
     A symlinked file (dotfile managers) is followed when the link is ours.
     """
-    path = config_file_path()
-    try:
-        return Path(real_path(str(path)))
-    except UntrustedPathError as exc:
-        raise ConfigError(f"config file {path}: {exc}; set XDG_CONFIG_HOME elsewhere") from exc
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+    remedy = "set XDG_CONFIG_HOME elsewhere"
+    return place_for_data(config_file_path(), what="config file", remedy=remedy)
 
 
 def read_config_file() -> dict[str, Any]:

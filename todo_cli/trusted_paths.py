@@ -26,6 +26,10 @@ import errno
 import os
 import stat
 
+TYPE_CHECKING = False  # typing costs the client milliseconds
+if TYPE_CHECKING:
+    from pathlib import Path
+
 MAX_SYMLINKS = 40  # Linux's own limit before ELOOP
 WRITE_BITS = stat.S_IWGRP | stat.S_IWOTH
 
@@ -108,3 +112,20 @@ def shields_entries(info: os.stat_result) -> bool:
 
 def trusted_owner(uid: int) -> bool:
     return uid in (os.geteuid(), 0)
+
+
+def place_for_data(path: Path, *, what: str, remedy: str) -> Path:
+    """``real_path`` for a place todo keeps things in, or ConfigError (exit 5) saying why not.
+
+    ``what`` names the place in the message ("data dir"), ``remedy`` says what to do instead.
+    """
+    from pathlib import Path
+
+    from todo_cli.errors import ConfigError
+
+    try:
+        return Path(real_path(str(path)))
+    except UntrustedPathError as exc:
+        raise ConfigError(f"{what} {path}: {exc}; {remedy}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot reach {what} {path}: {exc.strerror}") from exc

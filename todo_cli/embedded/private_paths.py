@@ -23,7 +23,7 @@ from pathlib import Path
 
 from todo_cli.embedded.account import ServerAccount
 from todo_cli.errors import ConfigError
-from todo_cli.trusted_paths import UntrustedPathError, real_path
+from todo_cli.trusted_paths import place_for_data
 
 SOCKET_NAME = ".s.PGSQL.5432"
 # The socket's whole path must fit in sockaddr_un.sun_path, NUL included.
@@ -74,12 +74,7 @@ def real_data_dir(data_dir: Path) -> Path:
     Everything else here works on this path; ConfigError (exit 5) names the
     symlink or the shared directory that makes it unsafe.
     """
-    try:
-        return Path(real_path(str(data_dir)))
-    except UntrustedPathError as exc:
-        raise ConfigError(f"data dir {data_dir}: {exc}; choose another TODO_DATA_DIR") from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot reach data dir {data_dir}: {exc.strerror}") from exc
+    return place_for_data(data_dir, what="data dir", remedy="choose another TODO_DATA_DIR")
 
 
 def create_data_dir(data_dir: Path, account: ServerAccount) -> None:
