@@ -169,7 +169,6 @@ def test_filter_mistakes(plain, mentions):
         ("depends:3", "depends"),
         ("dep:3", "depends"),
         ("recu:daily", "recur"),
-        ("Recur:daily", "recur"),
         ("uuid:0b6f", "uuid"),
         ("entry:today", "entry"),
         ("description:milk", "description"),
@@ -202,6 +201,9 @@ def test_taskwarrior_attributes_todo_does_not_act_on_are_refused_by_name(word, n
         ("pr:x", Changes(title=("pr:x",))),  # priority or project
         ("p:x", Changes(title=("p:x",))),  # shorter than two letters
         ("note:x", Changes(title=("note:x",))),  # no attribute of Taskwarrior's
+        ("Re:", Changes(title=("Re:",))),  # Taskwarrior's names are lower case: not recur
+        ("Wait:x", Changes(title=("Wait:x",))),
+        ("PROJ:home", Changes(project="home")),  # the names todo acts on, in any case
         ("https://example.com", Changes(title=("https://example.com",))),
     ],
 )

@@ -133,10 +133,21 @@ def kind(word: str) -> Kind:
 
 def _canonical(name: str) -> str | None:
     """``pri`` as ``priority``, ``du.before`` as ``due.before``: the Taskwarrior name a word's
-    attribute name stands for (in full or a prefix of only one), or None: not an attribute."""
-    base, dot, modifier = name.lower().partition(".")
+    attribute name stands for (in full or a prefix of only one), or None: not an attribute.
+
+    The names todo acts on are read in any case, as they always were (``PRI:H``); the
+    others only as Taskwarrior reads them, in lower case, so ``Re: the invoice`` is a title.
+    """
+    canonical = _taskwarrior_name(name.lower())
+    if canonical is None or name.islower():
+        return canonical
+    return canonical if canonical.partition(".")[0] in ATTRIBUTES else None
+
+
+def _taskwarrior_name(name: str) -> str | None:
+    base, dot, modifier = name.partition(".")
     if base in TASKWARRIOR_ATTRIBUTES:
-        return name.lower()
+        return name
     starting = [full for full in TASKWARRIOR_ATTRIBUTES if full.startswith(base)]
     if len(base) < ABBREVIATION_MINIMUM or len(starting) != 1:
         return None
