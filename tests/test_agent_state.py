@@ -51,6 +51,7 @@ KEPT_ON_PURPOSE = {
     "global: rich.cells.get_character_cell_size": "lru_cache: a character's width",
     "global: rich.segment.get_character_cell_size": "the same function, imported there",
     "global: urllib.parse._byte_quoter_factory": "lru_cache of a pure function",
+    "global: urllib.parse._hextobyte": "unquote's table, built on first use",
     "global: typing._overload_registry": "filled as modules with @overload are imported",
     "global: sqlalchemy.event.registry._collection_to_key": "the worker's engines' listeners",
     "global: sqlalchemy.event.registry._key_to_collection": "the worker's engines' listeners",
@@ -127,7 +128,7 @@ def test_a_request_leaves_nothing_behind_in_the_worker(state_env, tmp_path):
         for change in found["changes"]
         if not on_purpose(change)
     ]
-    assert left == []
+    assert sorted({change for _number, _argv, change in left}) == [], left[:3]
 
 
 def test_the_diff_notices_a_library_that_keeps_state(state_env, tmp_path):
