@@ -449,7 +449,11 @@ async def _waiting_on_lock(url: str) -> bool:
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     connection = await asyncpg.connect(dsn)
     try:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        # This test's database only: on a shared server other runs wait on locks too.
+        query = (
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
         return bool(await connection.fetchval(query))
     finally:
         await connection.close()
