@@ -174,10 +174,14 @@ def _report_registration(email: str, done: Registration, env: Environment) -> No
 
 
 def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]], env: Environment) -> T:
-    async def run(database: Database, settings: Settings) -> T:
-        from todo_cli.db.engine import session_scope
+    """``work`` in one transaction that changes the database for good (no `todo undo`):
+    a Ctrl-C after its COMMIT says the change was saved."""
 
-        async with session_scope(database.engine) as session:
+    async def run(database: Database, settings: Settings) -> T:
+        from todo_cli.db.engine import note_change, session_scope
+
+        async with session_scope(database.engine, env.interrupts) as session:
+            note_change(session, "final")
             return await work(session)
 
     return run_with_database(run, env)
