@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.test_faults import TODO, RowLock, fetch
+from todo_cli.cli.environment import Environment
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import ExitCode
 
@@ -41,7 +42,7 @@ def test_the_clis_engine_names_its_connection(
     if config_file:
         (isolated_home / "config" / "todo").mkdir()
         (isolated_home / "config" / "todo" / "config.toml").write_text(config_file)
-    assert run_for_user(name_the_server_sees) == expected
+    assert run_for_user(name_the_server_sees, Environment.from_process()) == expected
 
 
 @pytest.mark.parametrize(("configured", "expected"), [(None, "todo-cli"), ("watched", "watched")])

@@ -47,12 +47,16 @@ def render_in_process(data_dir: Path, env: dict[str, str]) -> dict[str, float]:
 
     from todo_cli import clock
     from todo_cli.cli import render
+    from todo_cli.cli.environment import Environment
     from todo_cli.cli.runner import run_for_user
     from todo_cli.cli.table import task_table
     from todo_cli.service.tasks import TaskFilter, list_tasks
 
     now = clock.now()
-    tasks = run_for_user(lambda session, user: list_tasks(session, user=user, where=TaskFilter()))
+    tasks = run_for_user(
+        lambda session, user: list_tasks(session, user=user, where=TaskFilter()),
+        Environment.from_process(),
+    )
     console = Console(file=io.StringIO(), force_terminal=True, width=120)
     start = time.perf_counter()
     console.print(task_table(tasks, now=now, width=120), crop=False, soft_wrap=True, end="")

@@ -5,9 +5,10 @@ is disposed before the loop closes. A long-lived process that serves many
 invocations (the agent's worker) passes itself as the root Click context's
 ``obj``, which the invocation's ``Environment`` keeps as its ``host``: a
 ``Host`` whose event loop and engines outlive the invocation, so the pool and
-the compiled-statement cache are warm for the next one. Commands hand their
-Environment to these functions; without one (library use, tests) the
-process's environment is read and no host lends anything.
+the compiled-statement cache are warm for the next one. Every caller hands
+its Environment to these functions (library use and tests build one with
+``Environment.from_process()``), so a command can never fall back to the
+process's environment and lose its host by forgetting to pass it.
 """
 
 from __future__ import annotations
@@ -28,16 +29,13 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def run_for_user(
-    work: Callable[[AsyncSession, User], Awaitable[T]], env: Environment | None = None
-) -> T:
+def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Environment) -> T:
     """Run ``work`` in one transaction as the session's user, on an up-to-date schema.
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
     The invocation's Ctrl-C watch learns when the commit has happened.
     """
-    environment = env or Environment.from_process()
 
     async def with_user(database: Database, settings: Settings) -> T:
         from todo_cli.accounts import tokens
@@ -45,18 +43,18 @@ def run_for_user(
         from todo_cli.service.accounts import identify
 
         account = tokens.keyring_account(database.location)
-        async with session_scope(database.engine, environment.interrupts) as session:
+        async with session_scope(database.engine, env.interrupts) as session:
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
             return await work(session, user)
 
-    return run_with_database(with_user, environment)
+    return run_with_database(with_user, env)
 
 
 def run_with_database(
     work: Callable[[Database, Settings], Awaitable[T]],
-    env: Environment | None = None,
+    env: Environment,
     *,
     check_schema: bool = True,
     overrides: dict[str, Any] | None = None,
@@ -65,23 +63,21 @@ def run_with_database(
 
     ``overrides`` replace settings for this run (migrations lift the statement timeout).
     """
-    environment = env or Environment.from_process()
-    host = environment.host
+    host = env.host
 
     async def main() -> T:
         from todo_cli import notices
         from todo_cli.db.database import open_database
         from todo_cli.db.errors import connection_errors
 
-        environment.interrupts.cancels(asyncio.current_task())
-        settings = environment.settings(**(overrides or {}))
+        env.interrupts.cancels(asyncio.current_task())
+        settings = env.settings(**(overrides or {}))
         cache = None if host is None else host.databases
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             if database.location.created:
-                stderr, agent = environment.stderr, settings.agent
-                notices.embedded_created(settings.data_dir, stderr, agent=agent)
+                notices.embedded_created(settings.data_dir, env.stderr, agent=settings.agent)
             with connection_errors(database.host):
                 return await work(database, settings)
 
-    with environment.interrupts.loop_running():
+    with env.interrupts.loop_running():
         return asyncio.run(main()) if host is None else host.run(main)
