@@ -29,6 +29,7 @@ from tests.support import SAFETY_TIMEOUT, TODO, run_todo
 from todo_cli.agent import control, pool, runtime, server, worker
 from todo_cli.errors import ExitCode
 
+pytestmark = pytest.mark.installed
 # Another user cannot run this venv's interpreter (it may live under /root): the system one.
 OTHER_USERS_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 AGENT_WAIT = 60  # seconds an agent may take to import the stack on a busy machine
