@@ -32,7 +32,6 @@ from todo_cli.rendezvous import control, runtime
 
 pytestmark = pytest.mark.installed
 
-pytestmark = pytest.mark.installed
 # Another user cannot run this venv's interpreter (it may live under /root): the system one.
 OTHER_USERS_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 AGENT_WAIT = 60  # seconds an agent may take to import the stack on a busy machine
