@@ -233,7 +233,7 @@ class ImportsWorker(Worker):
 
 def serve_in_a_fork(kind: type[Worker], command: Any, report: Path, spec: dict[str, Any]) -> Any:
     """``kind`` forked as pool.spawn starts a worker, played every request; what it played."""
-    workdir = Path(tempfile.mkdtemp(prefix="probe-"))
+    workdir = report.parent
     agent_side, worker_side = socket.socketpair()
     pid = os.fork()
     if pid == 0:
@@ -267,16 +267,17 @@ def import_ahead(names: list[str]) -> None:
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    workdir = Path(tempfile.mkdtemp(prefix="probe-"))
     command = server.preload()
     if spec.get("leak"):
         keep_a_leak()
-    imports = workdir / "imports.json"
-    serve_in_a_fork(ImportsWorker, command, imports, spec)
-    import_ahead(json.loads(imports.read_text(encoding="utf-8")))
-    report = workdir / "report.jsonl"
-    played, status = serve_in_a_fork(ProbedWorker, command, report, spec)
-    reports = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    with tempfile.TemporaryDirectory(prefix="probe-") as directory:
+        workdir = Path(directory)
+        imports = workdir / "imports.json"
+        serve_in_a_fork(ImportsWorker, command, imports, spec)
+        import_ahead(json.loads(imports.read_text(encoding="utf-8")))
+        report = workdir / "report.jsonl"
+        played, status = serve_in_a_fork(ProbedWorker, command, report, spec)
+        reports = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
     print(json.dumps({"played": played, "reports": reports, "status": status}))
 
 

@@ -103,3 +103,31 @@ def test_a_commit_that_fails_saves_nothing():
     with pytest.raises(RuntimeError), watch.committing("undoable"):
         raise RuntimeError("serialization failure")
     assert watch.saved is None
+
+
+class Latch:
+    """Notes Ctrl-C instead of raising it, as the launcher and an agent worker do."""
+
+    def __init__(self) -> None:
+        self.interrupted = False
+
+    def note(self, signum: int, frame: object) -> None:
+        self.interrupted = True
+
+
+def test_a_ctrl_c_noted_before_the_watch_began_counts():
+    """Between the launcher's import of the app and the command's watch, Ctrl-C is only
+    noted; the watch takes it over and the command never starts (cli.app.TodoGroup)."""
+    latch = Latch()
+    previous = signal.signal(signal.SIGINT, latch.note)
+    try:
+        ctrl_c()
+        assert latch.interrupted
+        with interrupts.watching(InterruptWatch()) as watch:
+            assert watch.interrupted
+        assert signal.getsignal(signal.SIGINT) == latch.note  # put back as it was
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's: notes nothing
+        with interrupts.watching(InterruptWatch()) as calm:
+            assert not calm.interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
