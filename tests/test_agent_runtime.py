@@ -10,6 +10,7 @@ import ctypes
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -217,9 +218,13 @@ def test_the_socket_is_reached_in_the_directory_that_was_checked(runtime_dir, ba
     )
     swapping.set()
     swapper.start()
+    handlers = {name: signal.getsignal(getattr(signal, name)) for name in client.FORWARDED}
+    forwarder = client.Forwarder()  # takes the signals, as the client's main() does
     try:
-        results = [client.through_agent(paths, ["--version"]) for _ in range(200)]
+        results = [client.through_agent(paths, ["--version"], forwarder) for _ in range(200)]
     finally:
+        for name, handler in handlers.items():
+            signal.signal(getattr(signal, name), handler)
         swapping.clear()
         swapper.join(timeout=SAFETY_TIMEOUT)
         stop(agent)

@@ -286,6 +286,7 @@ def test_the_cli_reports_out_of_range_and_bad_zones(cli, todo_env, zone):
     assert json.loads(added.stdout)["due"].endswith("T02:59:59+00:00")  # 23:59:59 at UTC-3
 
 
+@pytest.mark.installed
 @pytest.mark.parametrize(
     ("value", "code"), [("UTC+3", ExitCode.OK), ("Mars/Olympus", ExitCode.CONFIG)]
 )

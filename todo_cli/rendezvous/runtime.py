@@ -52,8 +52,13 @@ INTERPRETER_NAMES = ("LANG", "PATH")
 INTERPRETER_PREFIXES = ("PYTHON", "LC_", "LD_")
 # PYTHON* names that a library reads each time it is called, not the interpreter.
 LIBRARY_VARIABLES = ("PYTHON_KEYRING_BACKEND",)
-# What the agent itself reads besides those: where it lives and its own settings.
-AGENT_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "TODO_ENV_FILE")
+# What the agent itself reads besides those: where it lives, its own settings, and
+# where the embedded server it stops when it idles out lives (TODO_DATA_DIR or the
+# platform data dir). Paths, never secrets.
+AGENT_VARIABLES = (
+    *("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "TODO_ENV_FILE"),
+    *("TODO_DATA_DIR", "XDG_DATA_HOME"),
+)
 AGENT_SETTINGS_PREFIX = "TODO_AGENT"
 MAX_SOCKET_PATH = 108  # sun_path, with its terminating NUL
 PEERCRED = _struct.Struct("3i")  # struct ucred: pid, uid, gid
