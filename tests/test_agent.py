@@ -332,17 +332,19 @@ def test_install_hash_follows_sources_and_site_packages(tmp_path):
     assert current() != third
 
 
-def test_an_upgraded_install_is_served_by_a_new_agent(env):
+def test_an_upgraded_install_is_served_by_a_new_agent(env, tmp_path):
+    """pip changes a site-packages directory's mtime. This test's own one (on the path
+    of its clients and agents only): touching the venv's would make every agent that
+    other tests start meanwhile retire as stale."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    env["PYTHONPATH"] = str(site)
     first = warm_agent(env)
-    site = next(Path(p) for p in sys.path if p.endswith("site-packages") and os.path.isdir(p))
     before = site.stat()
-    try:
-        os.utime(site, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
-        second = warm_agent(env, previous_pid=first["pid"])
-        assert second["install"] != first["install"]
-        assert wait_gone(first["pid"]), "the stale agent kept running"
-    finally:
-        os.utime(site, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.utime(site, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    second = warm_agent(env, previous_pid=first["pid"])
+    assert second["install"] != first["install"]
+    assert wait_gone(first["pid"]), "the stale agent kept running"
 
 
 # --- security ---------------------------------------------------------------------
