@@ -49,6 +49,25 @@ def test_inside_an_event_loop_ctrl_c_cancels_the_work_and_never_cuts_a_callback(
     assert watch.work is None
 
 
+def test_ctrl_c_while_the_loop_is_made_is_noted_and_stops_the_work_as_it_begins():
+    """Raised inside asyncio's making of the loop, it left a half-made loop whose
+    collection printed a traceback, and the work's coroutine was never awaited."""
+    watch = InterruptWatch()
+    began = []
+
+    async def work() -> None:
+        watch.cancels(asyncio.current_task())
+        began.append(True)
+        await asyncio.sleep(LONG_SLEEP)
+
+    with interrupts.watching(watch), watch.loop_running():
+        ctrl_c()  # as if it landed between entering the block and the loop's first step
+        with pytest.raises(asyncio.CancelledError):
+            asyncio.run(work())
+    assert watch.interrupted
+    assert began == [True]
+
+
 def test_a_loop_asleep_in_select_wakes_up_for_ctrl_c():
     """The signal comes from another thread while the loop waits for I/O."""
     watch = InterruptWatch()

@@ -42,6 +42,7 @@ class InterruptWatch:
     over: bool = False  # the command has ended: its outcome stands
     committing_now: bool = False  # inside the COMMIT: Ctrl-C waits for its outcome
     saved: str | None = None  # what a committed unit of work changed ("undoable", "final")
+    loop_starting: bool = False  # an event loop is being made for the work: nothing to cancel yet
 
     def on_sigint(self, signum: int, frame: FrameType | None) -> None:
         if self.over:
@@ -50,6 +51,8 @@ class InterruptWatch:
         if self.committing_now:
             return  # stopped when the commit returns (see committing)
         if self.work is None:
+            if self.loop_starting:
+                return  # raised inside the loop's making, it breaks it: ``cancels`` stops the work
             raise KeyboardInterrupt
         if not self.work.done():  # else the loop is only winding down: noted is enough
             self.work.cancel()
@@ -65,12 +68,16 @@ class InterruptWatch:
         """Around a whole event-loop run: Ctrl-C cancels the task ``cancels`` named.
 
         Kept until the loop has closed, so an interrupt during its shutdown
-        is noted rather than raised into it.
+        is noted rather than raised into it; and from before it is made, so one
+        that lands while asyncio builds it (a half-made loop prints a traceback
+        when collected) is noted too, and the work is cancelled as it begins.
         """
+        self.loop_starting = True
         try:
             yield
         finally:
             self.work = None
+            self.loop_starting = False
 
     @contextmanager
     def committing(self, change: str | None) -> Iterator[None]:
@@ -94,8 +101,11 @@ class InterruptWatch:
         self.over = True
 
     def cancels(self, work: Task[Any] | None) -> None:
-        """Ctrl-C cancels ``work`` (the running task) instead of raising."""
+        """Ctrl-C cancels ``work`` (the running task) instead of raising; one that came
+        while its loop was being made cancels it now (it stops at its first ``await``)."""
         self.work = work
+        if work is not None and self.interrupted and not self.over:
+            work.cancel()
 
 
 def _wake() -> None:
