@@ -122,7 +122,7 @@ def stop_when_unused(data_dir: Path, grace: float = UNUSED_GRACE_SECONDS) -> int
     last count and the stop happen under the cluster lock, so no todo
     process finds the server and connects in between.
     """
-    data_dir = data_dir.resolve()
+    data_dir = real_data_dir(data_dir)
     postmaster = running_postmaster(pgdata_path(data_dir))
     password = read_password(data_dir)
     if postmaster is None or postmaster.socket_dir is None or password is None:
