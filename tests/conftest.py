@@ -368,7 +368,7 @@ def url_as(url: str, role: str, password: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def shared_role(server_url: str) -> Iterator[str]:
+def shared_role(server_url: str, database_supply: DatabaseSupply) -> Iterator[str]:
     """A plain login role (no superuser, no BYPASSRLS): row-level security applies to it."""
     name = f"todo_user_{RUN_ID}"
     asyncio.run(
@@ -379,6 +379,8 @@ def shared_role(server_url: str) -> Iterator[str]:
         )
     )
     yield name
+    # The used copies hold grants to the role: it can go only once they are dropped.
+    database_supply.settle()
     asyncio.run(admin_execute(server_url, f"DROP ROLE IF EXISTS {name}"))
 
 

@@ -46,6 +46,10 @@ class DatabaseSupply:
         """``name`` is done with: dropped in the background."""
         self.used.put(name)
 
+    def settle(self) -> None:
+        """Wait until every copy given back so far is dropped."""
+        self.used.join()
+
     def close(self) -> None:
         """Stop making copies; every copy made, used or not, is dropped before this returns."""
         self.closing.set()
@@ -80,6 +84,7 @@ class DatabaseSupply:
         except queue.Empty:
             return
         await _drop(connection, name)
+        self.used.task_done()
 
 
 async def _drop(connection: asyncpg.Connection, name: str) -> None:

@@ -36,8 +36,15 @@ TASK_KEYS = {
     # Added by the workflow issue (keys are only ever added).
     "started_at",
     "notes",
+    # Added by the planning issue.
+    "wait",
+    "scheduled",
+    "until",
+    "recur",
+    "udas",
 }
 TIMESTAMP_KEYS = ("due", "created_at", "updated_at", "completed_at", "started_at")
+TIMESTAMP_KEYS += ("wait", "scheduled", "until")
 OFFSET = re.compile(r"[+-]\d\d:\d\d$")
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    Uuid,
     func,
     text,
 )
@@ -51,6 +52,25 @@ class Status(StrEnum):
     PENDING = "pending"
     DONE = "done"
     DELETED = "deleted"
+    # A recurring series' template (Taskwarrior's status of the same name): never
+    # listed as pending; its instances are pending tasks linked to it.
+    RECURRING = "recurring"
+
+
+class RecurrenceType(StrEnum):
+    """How a series finds its next due date (Taskwarrior's ``rtype``)."""
+
+    PERIODIC = "periodic"  # the previous instance's due + the period (Taskwarrior)
+    CHAINED = "chained"  # the moment the previous instance was completed + the period
+
+
+class AttributeType(StrEnum):
+    """The value types a user-defined attribute may hold (Taskwarrior's ``uda.*.type``)."""
+
+    STRING = "string"
+    NUMERIC = "numeric"
+    DATE = "date"
+    DURATION = "duration"
 
 
 class Priority(StrEnum):
@@ -90,6 +110,9 @@ class User(SQLModel, table=True):
     # The last short task number handed out: bumped under the row lock, so
     # concurrent adds never share a number and purged numbers are never reused.
     last_task_number: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The active context's name (contexts.name), or None: kept here, in the database,
+    # so it follows the person to every machine that uses this database.
+    context: str | None = Field(default=None, sa_type=Text)
     created_at: datetime | None = _timestamp()
     updated_at: datetime | None = _timestamp(on_update=True)
 
@@ -167,6 +190,20 @@ class TaskBase(SQLModel):
         sa_column_kwargs={"server_default": "{}"},
     )
     project: str | None = Field(default=None, sa_type=Text)
+    # Planning (migration 0005). A task is waiting while ``wait`` is in the future;
+    # no status says so, so it comes back by itself.
+    wait: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    scheduled: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The period as typed and checked (``weekly``, ``3d``): on a template and its instances.
+    recur: str | None = Field(default=None, sa_type=Text)
+    # User-defined attributes' values by name (definitions: table attribute_definitions).
+    udas: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_type=JSONB,
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
 
 
 class TaskCreate(TaskBase):
@@ -181,6 +218,9 @@ class TaskUpdate(SQLModel):
     priority: Priority | None = None
     due: datetime | None = None
     project: str | None = None
+    wait: datetime | None = None
+    scheduled: datetime | None = None
+    until: datetime | None = None
 
 
 class Task(TaskBase, table=True):
@@ -188,8 +228,14 @@ class Task(TaskBase, table=True):
     __table_args__ = (
         Index("ux_tasks_user_number", "user_id", "number", unique=True),
         Index("ix_tasks_user_status_due", "user_id", "status", "due"),
+        # A series' occurrence exists once, however many clients complete at once.
+        Index("ux_tasks_template_occurrence", "template_id", "occurrence", unique=True),
+        # "Which tasks does this one block?": depends @> ARRAY[uuid].
+        Index("ix_tasks_depends", "depends", postgresql_using="gin"),
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
+        CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),
+        CheckConstraint("(template_id IS NULL) = (occurrence IS NULL)", name="occurrence"),
     )
     __mapper_args__ = {"eager_defaults": True}
 
@@ -208,7 +254,7 @@ class Task(TaskBase, table=True):
     )
     status: Status = Field(
         default=Status.PENDING,
-        sa_type=String(7),
+        sa_type=String(9),
         nullable=False,
         sa_column_kwargs={"server_default": Status.PENDING.value},
     )
@@ -216,6 +262,23 @@ class Task(TaskBase, table=True):
     updated_at: datetime | None = _timestamp(on_update=True)
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Recurrence: a template (status recurring) carries recur and rtype; an instance
+    # names its template and its place in the series (the unique index above).
+    rtype: RecurrenceType | None = Field(default=None, sa_type=String(8))
+    template_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("tasks.id", ondelete="SET NULL")],
+    )
+    occurrence: int | None = None
+    # The uuids of the tasks this one waits for (Taskwarrior's depends). An array, as
+    # Taskwarrior keeps it, so a task's snapshot (journal, undo, export) carries it.
+    depends: list[uuid_module.UUID] = Field(
+        default_factory=list,
+        sa_type=ARRAY(Uuid),
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
     # Loaded with every task in one extra query per statement (selectin), never
     # one per task; the database deletes them with the task (passive_deletes).
     notes: Mapped[list[TaskNote]] = Relationship(
@@ -228,6 +291,58 @@ class Task(TaskBase, table=True):
             passive_deletes=True,
         )
     )
+
+
+class Context(SQLModel, table=True):
+    """A named filter (Taskwarrior's context) that narrows every listing and bulk
+    selection while active; its tags and project also go to every ``add``."""
+
+    __tablename__ = "contexts"
+    __table_args__ = (Index("ux_contexts_user_name", "user_id", "name", unique=True),)
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: int | None = _identity()
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    name: str = Field(sa_type=Text, nullable=False)
+    # The filter words as typed (``+work or project:office``), read again on each use.
+    words: list[str] = Field(sa_type=ARRAY(Text), nullable=False)
+    created_at: datetime | None = _timestamp()
+
+
+class AttributeDefinition(SQLModel, table=True):
+    """A user-defined attribute (Taskwarrior's ``uda.NAME.*``), one person's own."""
+
+    __tablename__ = "attribute_definitions"
+    __table_args__ = (
+        Index("ux_attribute_definitions_user_name", "user_id", "name", unique=True),
+        CheckConstraint(_check_in("type", AttributeType), name="type"),
+    )
+    __mapper_args__ = {"eager_defaults": True}
+
+    id: int | None = _identity()
+    user_id: int = Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+    name: str = Field(sa_type=Text, nullable=False)
+    type: AttributeType = Field(sa_type=String(8), nullable=False)
+    allowed: list[str] | None = Field(default=None, sa_type=ARRAY(Text))  # None: any value
+    label: str | None = Field(default=None, sa_type=Text)
+    # Urgency: ``coefficient`` when the task has any value; ``value_coefficients``
+    # per value (Taskwarrior's urgency.uda.NAME[.VALUE].coefficient).
+    coefficient: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    value_coefficients: dict[str, float] = Field(
+        default_factory=dict,
+        sa_type=JSONB,
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
+    created_at: datetime | None = _timestamp()
 
 
 class TaskNote(SQLModel, table=True):
@@ -317,6 +432,12 @@ class TaskRead(SQLModel):
     # Added by the workflow issue; the contract only ever grows.
     started_at: IsoTimestamp | None
     notes: list[NoteRead]
+    # Added by the planning issue.
+    wait: IsoTimestamp | None
+    scheduled: IsoTimestamp | None
+    until: IsoTimestamp | None
+    recur: str | None
+    udas: dict[str, Any]
 
 
 class NoteRead(SQLModel):

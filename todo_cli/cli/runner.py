@@ -34,19 +34,22 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
-    The invocation's Ctrl-C watch learns when the commit has happened.
+    Time's effects (service/housekeeping.py) are caught up first, in the same
+    transaction. The invocation's Ctrl-C watch learns when the commit has happened.
     """
 
     async def with_user(database: Database, settings: Settings) -> T:
         from todo_cli.accounts import tokens
         from todo_cli.db.engine import session_scope
         from todo_cli.service.accounts import identify
+        from todo_cli.service.housekeeping import catch_up
 
         account = tokens.keyring_account(database.location)
         async with session_scope(database.engine, env.interrupts) as session:
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
+            await catch_up(session, user=user)
             return await work(session, user)
 
     return run_with_database(with_user, env)

@@ -14,7 +14,9 @@ privilege of its own, the role may insert and update only the other columns
 from __future__ import annotations
 
 # Tables whose rows belong to one person through a ``user_id`` column.
-PERSONAL_TABLES: tuple[str, ...] = ("tasks", "task_notes", "task_journal")
+PERSONAL_TABLES: tuple[str, ...] = (
+    *("tasks", "task_notes", "task_journal", "contexts", "attribute_definitions"),
+)
 # Personal tables whose rows also name a task (``task_id``): that task must be
 # the caller's too; True where the column may be null (a purged task's history).
 TASK_REFERENCES: dict[str, bool] = {"task_notes": False, "task_journal": True}
@@ -33,6 +35,8 @@ AUTH_FUNCTIONS: tuple[str, ...] = (
     "todo_login(text, bytea, text, integer)",
     "todo_logout()",
 )
+# The columns of ``users`` a person may update on their own row.
+USER_COLUMNS = "last_task_number, updated_at, context"
 # Never granted: password verifiers, session hashes, the fake-salt key.
 SECRET_TABLES: tuple[str, ...] = ("user_credentials", "user_sessions", "todo_auth")
 
@@ -109,7 +113,8 @@ def grant_statements(role: str, schema: str, writable: dict[str, list[str]]) -> 
         statements.append(f"GRANT {privileges} ON {quote(table)} TO {who}")
     statements += [
         # Users are created by todo_register; a person may bump their own counter only.
-        f"GRANT SELECT, UPDATE (last_task_number, updated_at) ON users TO {who}",
+        # and choose their active context.
+        f"GRANT SELECT, UPDATE ({USER_COLUMNS}) ON users TO {who}",
         # Every command compares the schema revision with the one it knows.
         f"GRANT SELECT ON alembic_version TO {who}",
     ]
@@ -154,6 +159,55 @@ BEGIN
              || ' TO ' || writer.role;
     END LOOP;
 END $regrant$
+"""
+
+
+def grant_like_tasks(table: str) -> str:
+    """Every role granted on ``tasks`` gets the same on the new personal ``table``: reading
+    and deleting its rows, writing every column but the identity id. One DO block (offline
+    SQL carries it), no ``%``."""
+    return f"""
+DO $grant$
+DECLARE
+    target regclass := to_regclass({literal(quote(table))});
+    writable text;
+    reader text;
+BEGIN
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO writable
+      FROM pg_attribute a
+     WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '';
+    FOR reader IN
+        SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
+                             ELSE quote_ident(pg_get_userbyid(acl.grantee)) END
+          FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl
+         WHERE c.oid = to_regclass('tasks') AND acl.grantee <> c.relowner
+           AND acl.privilege_type = 'SELECT'
+    LOOP
+        EXECUTE 'GRANT SELECT, DELETE ON ' || target::text || ' TO ' || reader;
+        EXECUTE 'GRANT INSERT (' || writable || '), UPDATE (' || writable || ') ON '
+             || target::text || ' TO ' || reader;
+    END LOOP;
+END $grant$
+"""
+
+
+def grant_user_columns() -> str:
+    """Every role that may bump its own task counter may also choose its context."""
+    return f"""
+DO $users$
+DECLARE
+    writer text;
+BEGIN
+    FOR writer IN
+        SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
+                             ELSE quote_ident(pg_get_userbyid(acl.grantee)) END
+          FROM pg_attribute a CROSS JOIN LATERAL aclexplode(a.attacl) acl
+         WHERE a.attrelid = to_regclass('users') AND a.attname = 'last_task_number'
+           AND acl.privilege_type = 'UPDATE'
+    LOOP
+        EXECUTE 'GRANT UPDATE ({USER_COLUMNS}) ON users TO ' || writer;
+    END LOOP;
+END $users$
 """
 
 

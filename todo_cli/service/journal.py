@@ -32,11 +32,17 @@ RECORD = text(
     INSERT INTO task_journal (user_id, change_id, task_id, task_number, command, before, after)
     SELECT :user_id, change.id, entry.task_id, entry.task_number, :command,
            entry.before, entry.after
-    FROM (SELECT nextval('task_journal_change_id_seq') AS id) AS change,
+    FROM (SELECT coalesce(CAST(:change_id AS bigint), nextval('task_journal_change_id_seq'))
+            AS id) AS change,
          jsonb_to_recordset(:rows)
            AS entry(task_id bigint, task_number integer, before jsonb, after jsonb)
+    RETURNING change_id
     """
 ).bindparams(bindparam("rows", type_=JSONB))
+# Where a transaction keeps the change number it drew: everything one command
+# changes (and what it set off: a recurring task's next instance, an expiry) is
+# one change, which one `todo undo` reverts.
+CHANGE_ID_KEY = "todo_journal_change_id"
 
 
 async def transaction_now(session: AsyncSession) -> datetime:
@@ -81,14 +87,22 @@ def purged(before: Mapping[int, Snapshot]) -> list[Change]:
 async def record(
     session: AsyncSession, *, user: User, command: str, entries: Sequence[Change]
 ) -> None:
-    """Journal one command's changes in the caller's transaction (nothing when none)."""
+    """Journal one command's changes in the caller's transaction (nothing when none).
+
+    Every call in one transaction joins the same change (``CHANGE_ID_KEY``)."""
     if not entries:
         return
     note_change(session, "undoable")
     rows = [_row(entry) for entry in entries]
     # Through the connection: SQLModel's exec() is typed for ORM statements only.
     connection = await session.connection()
-    await connection.execute(RECORD, {"user_id": user.id, "command": command, "rows": rows})
+    parameters = {"user_id": user.id, "command": command, "rows": rows}
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(CHANGE_ID_KEY)
+    known = held[1] if held is not None and held[0] is transaction else None
+    result = await connection.execute(RECORD, parameters | {"change_id": known})
+    # Kept with its transaction: a session that commits and goes on starts a new change.
+    session.info[CHANGE_ID_KEY] = (transaction, result.scalars().first())
 
 
 def _row(entry: Change) -> dict[str, Any]:

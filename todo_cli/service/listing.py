@@ -38,7 +38,8 @@ def _utc_iso(column: str, *, fraction: bool = True) -> str:
 
 # One task as the JSON contract (models.TaskRead) writes it, byte for byte: the
 # same keys in the same order, compact. row_to_json of a sub-select is the only
-# compact JSON builder PostgreSQL has (json_build_object and json_agg add spaces).
+# compact JSON builder PostgreSQL has (json_build_object and json_agg add spaces;
+# json_strip_nulls re-writes a jsonb compactly, and udas never hold a null).
 # tests/test_listing.py holds this to TaskRead's own output.
 TASK_JSON: ColumnElement[str] = literal_column(
     f"""(SELECT row_to_json(task)::text FROM (SELECT
@@ -52,7 +53,10 @@ TASK_JSON: ColumnElement[str] = literal_column(
         CROSS JOIN LATERAL (SELECT task_notes.text,
                             {_utc_iso("task_notes.created_at")} AS created_at) AS note
         WHERE task_notes.task_id = tasks.id ORDER BY task_notes.id
-    )) AS notes) AS task)""",
+    )) AS notes,
+    {_utc_iso("tasks.wait")} AS wait, {_utc_iso("tasks.scheduled")} AS scheduled,
+    {_utc_iso("tasks.until")} AS until, tasks.recur,
+    json_strip_nulls(tasks.udas::json) AS udas) AS task)""",
     String,
 )
 

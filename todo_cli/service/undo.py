@@ -29,7 +29,7 @@ from todo_cli.service import journal
 from todo_cli.service.journal import Change, ChangeGroup, Snapshot
 
 # The columns an undo writes back; id, uuid, number and created_at never change.
-RESTORED = ("title", "description", "tags", "project")
+RESTORED = ("title", "description", "tags", "project", "recur", "udas")
 IGNORED_WHEN_COMPARING = ("updated_at",)
 
 
@@ -148,6 +148,8 @@ def _apply(task: Task, state: Snapshot, user: User) -> None:
     task.due = _moment(state["due"])
     task.completed_at = _moment(state["completed_at"])
     task.started_at = _moment(state.get("started_at"))
+    for name in ("wait", "scheduled", "until"):
+        setattr(task, name, _moment(state.get(name)))
     if _notes_of(task) != state["notes"]:
         assert user.id is not None
         task.notes = [

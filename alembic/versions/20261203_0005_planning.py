@@ -1,0 +1,179 @@
+"""planning: wait, scheduled, until, recurrence, dependencies, contexts, UDAs
+
+Revision ID: 0005
+Revises: 0004
+
+Tasks gain wait/scheduled/until, a recurrence (recur, rtype, the template an
+instance belongs to and its occurrence, unique together so a series' next
+instance exists once), depends (the uuids of the tasks it waits for) and udas
+(user-defined attributes' values). Templates get their own status, recurring.
+Two personal tables: contexts (named filters) and attribute_definitions (UDAs),
+under the same row-level security and grants as the others; users.context
+names the active context.
+
+Lock budget (the admin's table is big): every new column has a constant default
+(no rewrite); constraints are added NOT VALID, then validated under a lock that
+lets reads and writes go on; the indexes cover columns that are empty at first.
+Every step is SQL, so `todo db upgrade --sql` prints all of it.
+Create Date: 2026-12-03 12:30:00.000000
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from todo_cli.db import policies
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NEW_TABLES: tuple[str, ...] = ("contexts", "attribute_definitions")
+OLD_STATUSES = "'pending', 'done', 'deleted'"
+STATUSES = "'pending', 'done', 'deleted', 'recurring'"
+
+
+def upgrade() -> None:
+    _add_task_columns()
+    _replace_check("status", f"status IN ({STATUSES})")
+    _add_checked("rtype", "rtype IN ('periodic', 'chained')")
+    _add_checked("occurrence", "(template_id IS NULL) = (occurrence IS NULL)")
+    op.execute(
+        "ALTER TABLE tasks ADD CONSTRAINT fk_tasks_template_id_tasks FOREIGN KEY (template_id) "
+        "REFERENCES tasks (id) ON DELETE SET NULL NOT VALID"
+    )
+    op.execute("ALTER TABLE tasks VALIDATE CONSTRAINT fk_tasks_template_id_tasks")
+    op.create_index(
+        "ux_tasks_template_occurrence", "tasks", ["template_id", "occurrence"], unique=True
+    )
+    op.create_index("ix_tasks_depends", "tasks", ["depends"], postgresql_using="gin")
+    op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
+    _create_contexts()
+    _create_attribute_definitions()
+    for table in NEW_TABLES:
+        for statement in policies.enable_rls(table):
+            op.execute(statement)
+        op.execute(policies.grant_like_tasks(table))
+    op.execute(policies.regrant_writes("tasks"))
+    op.execute(policies.grant_user_columns())
+
+
+def downgrade() -> None:
+    for table in reversed(NEW_TABLES):
+        op.drop_table(table)
+    op.drop_column("users", "context")
+    op.drop_index("ix_tasks_depends", table_name="tasks")
+    op.drop_index("ux_tasks_template_occurrence", table_name="tasks")
+    # 0004 knows no templates: a series' template becomes a deleted task (its
+    # instances stay as the plain tasks they are).
+    op.execute("UPDATE tasks SET status = 'deleted' WHERE status = 'recurring'")
+    _replace_check("status", f"status IN ({OLD_STATUSES})")
+    for column in ("depends", "udas", "occurrence", "template_id", "rtype", "recur"):
+        op.drop_column("tasks", column)
+    for column in ("until", "scheduled", "wait"):
+        op.drop_column("tasks", column)
+    op.execute(policies.regrant_writes("tasks"))
+
+
+def _add_task_columns() -> None:
+    moment = sa.DateTime(timezone=True)
+    for name in ("wait", "scheduled", "until"):
+        op.add_column("tasks", sa.Column(name, moment, nullable=True))
+    op.add_column("tasks", sa.Column("recur", sa.Text(), nullable=True))
+    op.add_column("tasks", sa.Column("rtype", sa.String(8), nullable=True))
+    op.add_column("tasks", sa.Column("template_id", sa.BigInteger(), nullable=True))
+    op.add_column("tasks", sa.Column("occurrence", sa.Integer(), nullable=True))
+    op.add_column(
+        "tasks",
+        sa.Column(
+            "depends",
+            postgresql.ARRAY(sa.Uuid()),
+            server_default="{}",
+            nullable=False,
+        ),
+    )
+    op.add_column(
+        "tasks", sa.Column("udas", postgresql.JSONB(), server_default="{}", nullable=False)
+    )
+    # Widening a varchar is a catalog change (no rewrite, no scan).
+    op.alter_column("tasks", "status", type_=sa.String(9), existing_nullable=False)
+
+
+def _add_checked(name: str, condition: str) -> None:
+    """A CHECK added NOT VALID (a moment's lock), then validated without blocking writes."""
+    constraint = f"ck_tasks_{name}"
+    op.execute(f"ALTER TABLE tasks ADD CONSTRAINT {constraint} CHECK ({condition}) NOT VALID")
+    op.execute(f"ALTER TABLE tasks VALIDATE CONSTRAINT {constraint}")
+
+
+def _replace_check(name: str, condition: str) -> None:
+    op.execute(f"ALTER TABLE tasks DROP CONSTRAINT ck_tasks_{name}")
+    _add_checked(name, condition)
+
+
+def _owner() -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column("user_id", sa.BigInteger(), nullable=False)
+
+
+def _identity() -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column("id", sa.BigInteger(), sa.Identity(always=True), nullable=False)
+
+
+def _created_at() -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(
+        "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
+
+
+def _create_contexts() -> None:
+    op.create_table(
+        "contexts",
+        _identity(),
+        _owner(),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("words", postgresql.ARRAY(sa.Text()), nullable=False),
+        _created_at(),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_contexts_user_id_users", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_contexts"),
+    )
+    op.create_index("ux_contexts_user_name", "contexts", ["user_id", "name"], unique=True)
+
+
+def _create_attribute_definitions() -> None:
+    op.create_table(
+        "attribute_definitions",
+        _identity(),
+        _owner(),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("type", sa.String(8), nullable=False),
+        sa.Column("allowed", postgresql.ARRAY(sa.Text()), nullable=True),
+        sa.Column("label", sa.Text(), nullable=True),
+        sa.Column("coefficient", sa.Float(), server_default="0", nullable=False),
+        sa.Column(
+            "value_coefficients", postgresql.JSONB(), server_default="{}", nullable=False
+        ),
+        _created_at(),
+        sa.CheckConstraint(
+            "type IN ('string', 'numeric', 'date', 'duration')",
+            name="ck_attribute_definitions_type",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name="fk_attribute_definitions_user_id_users",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_attribute_definitions"),
+    )
+    op.create_index(
+        "ux_attribute_definitions_user_name",
+        "attribute_definitions",
+        ["user_id", "name"],
+        unique=True,
+    )

@@ -1,0 +1,35 @@
+"""Time's effects on the task list, applied by whatever command runs next.
+
+No daemon: a task whose ``until`` has passed expires, and a recurring series gets
+its next instances, in the transaction of the next command the user runs, so
+they are journaled with that command's change (one `todo undo` reverts both).
+
+Every step must be cheap when there is nothing to do (one indexed query) and
+must never wait on a lock: it picks its rows ``FOR UPDATE SKIP LOCKED``, so a
+listing that runs it never waits for another client's transaction; a row
+skipped now is caught up by the next command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from todo_cli.models import User
+from todo_cli.service import journal
+
+Step = Callable[[AsyncSession, User, datetime], Awaitable[None]]
+
+# In order; each module that makes time matter adds its step here.
+STEPS: tuple[Step, ...] = ()
+
+
+async def catch_up(session: AsyncSession, *, user: User) -> None:
+    """Run every step at the transaction's ``now()``."""
+    if not STEPS:
+        return
+    now = await journal.transaction_now(session)
+    for step in STEPS:
+        await step(session, user, now)
