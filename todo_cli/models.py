@@ -279,6 +279,14 @@ class Task(TaskBase, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": "{}"},
     )
+    # What an imported task carried that todo does not act on (a Taskwarrior field,
+    # a todo.txt priority letter or key:value), kept so an export gives it back.
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_type=JSONB,
+        nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
     # Loaded with every task in one extra query per statement (selectin), never
     # one per task; the database deletes them with the task (passive_deletes).
     notes: Mapped[list[TaskNote]] = Relationship(

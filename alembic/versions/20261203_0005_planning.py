@@ -6,7 +6,8 @@ Revises: 0004
 Tasks gain wait/scheduled/until, a recurrence (recur, rtype, the template an
 instance belongs to and its occurrence, unique together so a series' next
 instance exists once), depends (the uuids of the tasks it waits for) and udas
-(user-defined attributes' values). Templates get their own status, recurring.
+(user-defined attributes' values) and extra (what an import carried that todo
+does not act on, written back on export). Templates get their own status, recurring.
 Two personal tables: contexts (named filters) and attribute_definitions (UDAs),
 under the same row-level security and grants as the others; users.context
 names the active context.
@@ -72,7 +73,7 @@ def downgrade() -> None:
     # instances stay as the plain tasks they are).
     op.execute("UPDATE tasks SET status = 'deleted' WHERE status = 'recurring'")
     _replace_check("status", f"status IN ({OLD_STATUSES})")
-    for column in ("depends", "udas", "occurrence", "template_id", "rtype", "recur"):
+    for column in ("extra", "depends", "udas", "occurrence", "template_id", "rtype", "recur"):
         op.drop_column("tasks", column)
     for column in ("until", "scheduled", "wait"):
         op.drop_column("tasks", column)
@@ -96,9 +97,10 @@ def _add_task_columns() -> None:
             nullable=False,
         ),
     )
-    op.add_column(
-        "tasks", sa.Column("udas", postgresql.JSONB(), server_default="{}", nullable=False)
-    )
+    for name in ("udas", "extra"):
+        op.add_column(
+            "tasks", sa.Column(name, postgresql.JSONB(), server_default="{}", nullable=False)
+        )
     # Widening a varchar is a catalog change (no rewrite, no scan).
     op.alter_column("tasks", "status", type_=sa.String(9), existing_nullable=False)
 
