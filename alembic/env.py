@@ -37,8 +37,21 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url="postgresql://", target_metadata=target_metadata, literal_binds=True)
+    """The SQL a migration runs, printed for review (`todo db upgrade --sql`); no connection.
+
+    Named bind parameters, because with the default (psycopg2's pyformat) every
+    ``%`` in a statement would be printed doubled, and the script would then
+    do something else than the online migration.
+    """
+    context.configure(
+        url="postgresql://",
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
     with context.begin_transaction():
+        # The same queue the online migration joins (do_run_migrations).
+        context.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
         context.run_migrations()
 
 
