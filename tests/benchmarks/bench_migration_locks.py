@@ -22,7 +22,9 @@ it commits, so their locks block no one). A lock taken
 inside a transaction is held until it commits, so a lock's hold is from the
 sample that first saw it to the commit: the figure is low by at most one
 interval plus one sample's round trip. A lock the migration waited for (not
-granted) is reported as a wait. The scratch database is dropped at the end.
+granted) is reported as a wait. "of those kept" is the longest hold on a relation
+still there after the commit: a lock on one the migration drops blocks only the
+clients of what is going away. The scratch database is dropped at the end.
 Figures only; the target (no ACCESS EXCLUSIVE held more than 1 s) is marked
 ok/MISSED per row.
 """
@@ -75,6 +77,7 @@ class Observation:
     tables: set[str] = field(default_factory=set)
     waits: set[tuple[str, str]] = field(default_factory=set)
     finished: float = 0.0
+    surviving: set[str] = field(default_factory=set)  # relations there after the commit
 
     def note(self, rows: list[asyncpg.Record], at: float) -> None:
         for row in rows:
@@ -142,9 +145,21 @@ async def migrate(url: str, revision: str | None, *, down: bool, interval: float
         with watching(admin_dsn(url), interval) as observation:
             await step(engine, revision or "base")
             observation.finished = time.monotonic()
+        observation.surviving = await relations(url)
     finally:
         await engine.dispose()
     return observation
+
+
+async def relations(url: str) -> set[str]:
+    connection = await asyncpg.connect(admin_dsn(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+        )
+    finally:
+        await connection.close()
+    return {row["relname"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -156,6 +171,8 @@ class Row:
         seen = self.observation
         exclusive = seen.held("AccessExclusiveLock")
         longest = max(exclusive.items(), key=lambda item: item[1], default=None)
+        kept = {name: held for name, held in exclusive.items() if name in seen.surviving}
+        longest_kept = max(kept.items(), key=lambda item: item[1], default=None)
         modes = sorted({mode.removesuffix("Lock") for _, mode in seen.first_seen})
         verdict = "ok" if longest is None or longest[1] <= TARGET_SECONDS else "MISSED"
         return [
@@ -163,6 +180,7 @@ class Row:
             f"{seen.finished - seen.started:.2f}",
             self.exclusive_tables(exclusive),
             f"{longest[1]:.3f} ({longest[0]})" if longest else "-",
+            f"{longest_kept[1]:.3f} ({longest_kept[0]})" if longest_kept else "-",
             ", ".join(modes) or "-",
             ", ".join(f"{mode} on {rel}" for rel, mode in sorted(seen.waits)) or "-",
             verdict,
@@ -180,6 +198,7 @@ HEADINGS = [
     "total s",
     "ACCESS EXCLUSIVE on",
     "longest ACCESS EXCLUSIVE s",
+    "of those kept s",
     "modes taken",
     "waited",
     "<= 1 s",
