@@ -167,3 +167,17 @@ def test_the_dump_sees_what_a_migration_changes(empty_database_url):
     before = schema(empty_database_url)
     apply(empty_database_url, "ALTER TABLE tasks ALTER COLUMN title DROP NOT NULL")
     assert schema(empty_database_url) != before
+
+
+def test_a_script_from_a_revision_refuses_a_database_elsewhere(cli, empty_database_url):
+    """`upgrade FROM:TO --sql` run on a database not at FROM stops before any change."""
+    start, goal = STEPS[-2], STEPS[-1]
+    script = printed(cli, start, goal, down=False)
+    with pytest.raises(asyncpg.RaiseError, match="has none"):
+        apply(empty_database_url, script)
+    migrate_online(empty_database_url, STEPS[1], down=False)
+    before = schema(empty_database_url)
+    if STEPS[1] != start:
+        with pytest.raises(asyncpg.RaiseError, match=f"at revision {start}; this one is not"):
+            apply(empty_database_url, script)
+    assert schema(empty_database_url) == before
