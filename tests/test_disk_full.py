@@ -9,6 +9,7 @@ why, where mounting is impossible), the embedded data dir on it, the installed
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
 import os
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.support import SAFETY_TIMEOUT, run_todo
@@ -68,6 +70,21 @@ def fill(disk: Path, name: str) -> Path:
     return filler
 
 
+def start_a_fresh_wal_segment(data_dir: Path) -> None:
+    """16 MB of WAL room: the adds below then fill tables, not the WAL's current segment
+    (a WAL write that finds the disk full stops the whole server, a case of its own)."""
+
+    async def switch() -> None:
+        connection = await asyncpg.connect(embedded.ensure_running(data_dir).url)
+        try:
+            await connection.execute("SELECT pg_switch_wal()")
+            await connection.execute("CHECKPOINT")  # its record opens the new segment file
+        finally:
+            await connection.close()
+
+    asyncio.run(switch())
+
+
 def add(env: dict[str, str], title: str) -> subprocess.CompletedProcess:
     # Hex of random bytes: text the server cannot compress much, so pages fill fast.
     return run_todo(env, "add", title, "-d", os.urandom(1500).hex(), "--json")
@@ -92,6 +109,7 @@ def test_a_full_disk_is_exit_6_naming_it_and_nothing_is_lost(small_disk):
     first = run_todo(env, "add", "before the disk filled")
     assert first.returncode == ExitCode.OK, first.stderr
     titles = ["before the disk filled"]
+    start_a_fresh_wal_segment(small_disk / "todo")
     filler = fill(small_disk, "filler")
     for number in range(MOST_ADDS):
         refused = add(env, f"task {number}")

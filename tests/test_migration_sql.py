@@ -5,6 +5,7 @@ builds (pg_dump --schema-only of both compared, step by step, up and down)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -64,9 +65,7 @@ def test_sql_without_a_url_starts_no_embedded_server(cli, isolated_home):
 
 
 @pytest.mark.installed
-def test_the_installed_todo_prints_sql_without_connecting(trap, isolated_home):
-    import os
-
+def test_the_installed_todo_prints_sql_without_connecting(trap):
     env = {**os.environ, "TODO_DATABASE_URL": trap_url(trap)}
     run = run_todo(env, "db", "downgrade", f"{STEPS[-1]}:base", "--sql")
     assert run.returncode == ExitCode.OK, run.stderr
