@@ -23,6 +23,20 @@ MIGRATION_LOCK_KEY = 0x746F646F
 config = context.config
 target_metadata = SQLModel.metadata
 
+# An offline script from a revision other than base first checks that the
+# database is there: run against another one it would stop before any change.
+VERSION_GUARD = """
+DO $guard$
+BEGIN
+    IF to_regclass('alembic_version') IS NULL THEN
+        RAISE EXCEPTION 'this script migrates a database at revision {revision}; this one has none';
+    END IF;
+    IF (SELECT max(version_num) FROM alembic_version) IS DISTINCT FROM '{revision}' THEN
+        RAISE EXCEPTION 'this script migrates a database at revision {revision}; this one is not';
+    END IF;
+END $guard$
+"""
+
 
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
@@ -37,9 +51,34 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url="postgresql://", target_metadata=target_metadata, literal_binds=True)
+    """The SQL a migration runs, printed for review (`todo db upgrade --sql`); no connection.
+
+    Named bind parameters, because with the default (psycopg2's pyformat) every
+    ``%`` in a statement would be printed doubled, and the script would then
+    do something else than the online migration.
+    """
+    context.configure(
+        url="postgresql://",
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
     with context.begin_transaction():
+        # The same queue the online migration joins (do_run_migrations).
+        context.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+        start = starting_revision()
+        if start is not None:
+            context.execute(VERSION_GUARD.format(revision=start))
         context.run_migrations()
+
+
+def starting_revision() -> str | None:
+    """The revision an offline range starts from (``FROM`` of ``FROM:TO``); None for base."""
+    start = context.get_starting_revision_argument()
+    if not isinstance(start, str) or start == "base":
+        return None
+    revision = context.script.get_revision(start)
+    return revision.revision if revision is not None else None
 
 
 async def run_migrations_from_settings() -> None:

@@ -67,11 +67,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
     )
     op.create_index(op.f('ix_user_sessions_user_id'), 'user_sessions', ['user_id'], unique=False)
-    schema = op.get_bind().scalar(sa.text("SELECT current_schema()"))
     op.execute(LOCAL_USER)
     op.execute(AUTH_STATE)
     for name, signature in FUNCTIONS:
-        op.execute(signature.format(path=f"pg_catalog, {policies.quote(schema)}, pg_temp"))
+        # The schema is read by the server as the statement runs, not by Python
+        # beforehand, so the offline SQL (`todo db upgrade --sql`) holds this step too.
+        op.execute(policies.with_pinned_path(signature))
         op.execute(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
     for statement in users_rls():
         op.execute(statement)

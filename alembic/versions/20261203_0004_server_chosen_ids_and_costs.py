@@ -13,8 +13,7 @@ Accounts: todo_register accepts only the argon2 costs the server fixes, and
 todo_login_params answers unknown emails with those costs, never a stored row's.
 
 Every step is plain SQL (DO blocks read the catalog where the data decides),
-so `alembic upgrade --sql` prints all of it; no `%` in it (offline rendering
-doubles it).
+so `alembic upgrade --sql` prints all of it.
 Create Date: 2026-12-03 08:00:00.000000
 
 """
@@ -24,6 +23,7 @@ from collections.abc import Sequence
 from alembic import op
 
 from todo_cli.db import policies
+from todo_cli.db.policies import with_pinned_path
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -122,16 +122,6 @@ END $sequence$
 
 
 REPLACE = "CREATE OR REPLACE FUNCTION"
-
-
-def with_pinned_path(function: str) -> str:
-    """Run ``function`` (a CREATE with ``{path}`` where its search_path goes) in one DO
-    block that fills in the schema the migration runs in: no Python step reads it."""
-    path = "'pg_catalog, ' || quote_ident(current_schema()) || ', pg_temp'"
-    return (
-        f"DO $define$ BEGIN EXECUTE replace($function${function}$function$, '{{path}}', {path}); "
-        "END $define$"
-    )
 
 
 DEFINER = "SECURITY DEFINER SET search_path = {path}"

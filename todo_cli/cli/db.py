@@ -32,27 +32,57 @@ def group(ctx: typer.Context) -> None:
     help_when_bare(ctx)
 
 
-RevisionArgument = Annotated[str, typer.Argument(help="Target revision.")]
+RevisionArgument = Annotated[
+    str, typer.Argument(help="Target revision; with --sql also FROM:TO.", metavar="REVISION")
+]
+SqlOption = Annotated[
+    bool,
+    typer.Option(
+        "--sql",
+        help="Print the migration's SQL for review instead of running it; connects to nothing.",
+    ),
+]
 
 
 @app.command()
-def upgrade(ctx: typer.Context, revision: RevisionArgument = "head") -> None:
-    """Migrate the schema up to REVISION (default: head)."""
+def upgrade(
+    ctx: typer.Context, revision: RevisionArgument = "head", sql: SqlOption = False
+) -> None:
+    """Migrate the schema up to REVISION (default: head).
+
+    With --sql nothing runs: the SQL is printed, from base (or FROM, given as
+    FROM:REVISION), for an admin to review or apply with psql.
+    """
     from todo_cli.db import admin
 
     env = invocation(ctx)
+    if sql:
+        admin.write_sql(revision, down=False, stdout=env.stdout)
+        return
+    admin.refuse_range(revision)
     reached = _run(lambda database: admin.upgrade(database, revision), env, migrating=True)
     render.message(f"database schema now at {admin.describe_revision(reached)}", env)
 
 
 @app.command()
 def downgrade(
-    ctx: typer.Context, revision: RevisionArgument = "-1", yes: YesOption = False
+    ctx: typer.Context,
+    revision: RevisionArgument = "-1",
+    yes: YesOption = False,
+    sql: SqlOption = False,
 ) -> None:
-    """Migrate the schema down to REVISION (default: one step); asks first unless --yes."""
+    """Migrate the schema down to REVISION (default: one step); asks first unless --yes.
+
+    With --sql nothing runs (and nothing is asked): the SQL is printed, from head
+    (or FROM, given as FROM:REVISION), for an admin to review or apply with psql.
+    """
     from todo_cli.db import admin
 
     env = invocation(ctx)
+    if sql:
+        admin.write_sql(revision, down=True, stdout=env.stdout)
+        return
+    admin.refuse_range(revision)
     asking = prompts.needs_confirmation(yes, env)
     plan = _run(lambda database: admin.plan_downgrade(database, revision), env)
     if plan.nothing_to_do:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 EMPTY = "base (empty: no todo schema yet)"
 RELATIVE = re.compile(r"[+-]\d+")
+RANGE_SEPARATOR = ":"  # FROM:TO, Alembic's spelling of an offline range
 # Migrations may rewrite whole tables: no statement limit while they run
 # (the lock timeout stays, so a migration never queues behind users for long).
 MIGRATION_SETTINGS = {"statement_timeout": 0}
@@ -60,6 +61,7 @@ class Ladder:
 
     def resolve(self, target: str, current: str | None) -> str | None:
         """The revision ``target`` names: head, base, +N/-N from ``current``, or an id (prefix)."""
+        refuse_range(target)
         if target in ("head", "base"):
             return self.head if target == "head" else None
         if RELATIVE.fullmatch(target):
@@ -75,6 +77,12 @@ class Ladder:
             end = "base" if index < 0 else f"head ({self.head})"
             raise UsageError(f"{offset:+d} from {current or 'base'} goes past {end}")
         return self.steps[index]
+
+
+def refuse_range(target: str) -> None:
+    """A FROM:TO range says where a database is, which only an offline script may assume."""
+    if RANGE_SEPARATOR in target:
+        raise UsageError(f"a FROM:TO range ({target}) is only for --sql")
 
 
 async def current_revision(database: Database) -> str | None:
@@ -116,6 +124,26 @@ async def upgrade(database: Database, target: str) -> str | None:
         with migration_progress():
             await migrations.upgrade(database.engine, str(goal))
     return await database_revision(database)
+
+
+def write_sql(steps: str, *, down: bool, stdout: TextIO) -> None:
+    """`todo db upgrade|downgrade --sql`: the migration's SQL for review, never run.
+
+    ``steps`` is ``[FROM:]TO``. Nothing is asked of any database, so FROM is
+    assumed: base going up, head going down (a relative TO counts from it).
+    """
+    ladder = Ladder.load()
+    start_text, _, goal_text = steps.rpartition(RANGE_SEPARATOR)
+    start_default = "head" if down else "base"
+    start = ladder.resolve(start_text or start_default, None)
+    goal = ladder.resolve(goal_text, start)
+    rising = ladder.position(goal) - ladder.position(start)
+    if (rising > 0 and down) or (rising < 0 and not down):
+        verb, other = ("down", "upgrade") if down else ("up", "downgrade")
+        raise UsageError(
+            f"{steps} does not go {verb} (from {describe_revision(start)}); use `todo db {other}`"
+        )
+    migrations.write_sql(start, goal, down=down, stdout=stdout)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ to see; the server's own first line is what a message quotes.
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import ssl
@@ -40,6 +41,12 @@ INTEGRITY_REASONS = {
 }
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired
 QUERY_CANCELED = "57014"  # statement_timeout expired (or an admin cancelled it)
+# The server could not write: a table, an index or the WAL found its disk full.
+DISK_FULL = "53100"
+NO_SPACE_HINT = "nothing was changed; free some space there and retry"
+# The server is going away under us: shut down by an admin, or restarting after
+# a crash (one backend's failed WAL write takes every session down), or not yet back.
+SERVER_GOING_AWAY = {"57P01", "57P02", "57P03"}
 
 
 @contextmanager
@@ -66,6 +73,15 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
         if isinstance(sqlstate, str) and sqlstate.startswith(INTEGRITY_CLASS):
             reason = INTEGRITY_REASONS.get(sqlstate, "it breaks the database's integrity rules")
             return ConflictError(f"the database refused the change: {reason}; nothing was changed")
+        if sqlstate == DISK_FULL:
+            return DatabaseUnreachableError(
+                f"the database server ({host}) has no space left on its disk ({cause}); "
+                + NO_SPACE_HINT
+            )
+        if sqlstate in SERVER_GOING_AWAY:
+            return DatabaseUnreachableError(
+                f"{host} is shutting down or restarting ({cause}); try again shortly"
+            )
         if sqlstate == QUERY_CANCELED:
             return DatabaseUnreachableError(
                 f"{host} cancelled the statement ({cause}); nothing was changed; "
@@ -85,9 +101,20 @@ def classify(exc: BaseException, host: str) -> TodoError | None:
             return DatabaseUnreachableError(f"cannot reach {host}: unknown host ({cause.strerror})")
         if isinstance(cause, TimeoutError):
             return DatabaseUnreachableError(f"no answer from {host} in time (timed out)")
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            return DatabaseUnreachableError(f"no space left on the disk ({cause}); {NO_SPACE_HINT}")
         if isinstance(cause, OSError):
             return DatabaseUnreachableError(f"cannot reach {host}: {_reason(cause)}")
     return None
+
+
+def no_space_line(text: str) -> str | None:
+    """The line of a server's output or log that says a write found the disk full, if any.
+
+    The server words it with the OS's own text (strerror of ENOSPC).
+    """
+    needle = os.strerror(errno.ENOSPC)
+    return next((line.strip() for line in text.splitlines() if needle in line), None)
 
 
 def _reason(exc: OSError) -> str:

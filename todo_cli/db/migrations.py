@@ -95,3 +95,14 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
     from alembic import command
 
     await run_alembic(engine, command.downgrade, revision)
+
+
+def write_sql(start: str | None, goal: str | None, *, down: bool, stdout: TextIO) -> None:
+    """The SQL that takes a database from ``start`` to ``goal`` (None: base), written to
+    ``stdout`` by Alembic's offline mode: nothing connects to any database."""
+    from alembic import command
+
+    config = alembic_config(stdout)
+    config.output_buffer = stdout
+    steps = f"{start or 'base'}:{goal or 'base'}"
+    (command.downgrade if down else command.upgrade)(config, steps, sql=True)

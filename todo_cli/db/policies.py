@@ -129,7 +129,6 @@ def regrant_writes(table: str) -> str:
     One DO block, so offline SQL (``--sql``) carries it: the column list and the
     roles are read from the catalog when it runs. A table-wide INSERT/UPDATE is
     revoked (that clears the column grants too) and granted again per column.
-    No ``%`` anywhere: offline rendering would double it.
     """
     return f"""
 DO $regrant$
@@ -214,3 +213,17 @@ END $users$
 def literal(text: str) -> str:
     """A PostgreSQL string literal (what ``quote_literal`` does)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def with_pinned_path(function: str) -> str:
+    """Run ``function`` (a CREATE with ``{path}`` where its search_path goes) in one DO
+    block that fills in the schema the migration runs in.
+
+    The server reads the schema as the statement runs: no Python step asks for it
+    first, so offline SQL (``todo db upgrade --sql``) carries the whole step.
+    """
+    path = "'pg_catalog, ' || quote_ident(current_schema()) || ', pg_temp'"
+    return (
+        f"DO $define$ BEGIN EXECUTE replace($function${function}$function$, '{{path}}', {path}); "
+        "END $define$"
+    )

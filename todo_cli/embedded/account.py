@@ -107,6 +107,7 @@ def run_program(
     Output goes to an unnamed file, not a pipe: `pg_ctl start` can leave the
     postmaster holding a pipe open, and then reading it would never end.
     """
+    logged = _size(log)
     with tempfile.TemporaryFile() as output:
         try:
             completed = subprocess.run(
@@ -121,13 +122,13 @@ def run_program(
                 **account.identity(),
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise _failure(program, str(exc), log) from exc
+            raise _failure(program, str(exc), log, logged) from exc
         output.seek(0)
         text = output.read().decode(errors="replace")
     if secret:
         text = text.replace(secret, "***")
     if completed.returncode != 0:
-        raise _failure(program, _last_line(text), log)
+        raise _failure(program, _last_line(text), log, logged)
     return text
 
 
@@ -141,7 +142,37 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _failure(program: Path, reason: str, log: Path) -> DatabaseUnreachableError:
+def _failure(program: Path, reason: str, log: Path, logged: int) -> DatabaseUnreachableError:
+    """``program`` failed; a full disk, when the server's log says so since ``logged``
+    (its size before), is named: "Examine the log output" alone would hide it."""
+    from todo_cli.db.errors import NO_SPACE_HINT, no_space_line
+
+    full = no_space_line(reason) or no_space_line(_read_from(log, logged))
+    if full:
+        return DatabaseUnreachableError(
+            f"the embedded PostgreSQL's {program.name} found no space left on the device "
+            f"({full}); {NO_SPACE_HINT}; see {log}"
+        )
     return DatabaseUnreachableError(
         f"the embedded PostgreSQL's {program.name} failed ({reason}); see {log}"
     )
+
+
+LOG_TAIL_BYTES = 64 * 1024  # enough for a failed start's lines; never the whole log
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_from(path: Path, offset: int) -> str:
+    """What was appended to ``path`` since it was ``offset`` bytes long (its last 64 KiB)."""
+    try:
+        with path.open("rb") as log:
+            log.seek(max(offset, _size(path) - LOG_TAIL_BYTES))
+            return log.read(LOG_TAIL_BYTES).decode(errors="replace")
+    except OSError:
+        return ""
