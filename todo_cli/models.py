@@ -229,9 +229,21 @@ class Task(TaskBase, table=True):
         Index("ux_tasks_user_number", "user_id", "number", unique=True),
         Index("ix_tasks_user_status_due", "user_id", "status", "due"),
         # A series' occurrence exists once, however many clients complete at once.
-        Index("ux_tasks_template_occurrence", "template_id", "occurrence", unique=True),
-        # "Which tasks does this one block?": depends @> ARRAY[uuid].
-        Index("ix_tasks_depends", "depends", postgresql_using="gin"),
+        Index(
+            "ux_tasks_template_occurrence",
+            "template_id",
+            "occurrence",
+            unique=True,
+            postgresql_where=text("template_id IS NOT NULL"),
+        ),
+        # "Which tasks does this one block?": depends @> ARRAY[uuid] AND depends <> '{}'
+        # (the predicate is what lets the planner use this partial index).
+        Index(
+            "ix_tasks_depends",
+            "depends",
+            postgresql_using="gin",
+            postgresql_where=text("depends <> '{}'"),
+        ),
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
         CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),

@@ -12,9 +12,9 @@ Two personal tables: contexts (named filters) and attribute_definitions (UDAs),
 under the same row-level security and grants as the others; users.context
 names the active context.
 
-Lock budget (the admin's table is big): every new column has a constant default
-(no rewrite); constraints are added NOT VALID, then validated under a lock that
-lets reads and writes go on; the indexes cover columns that are empty at first.
+Lock budget (the admin's table is big; one `todo db upgrade` is one transaction,
+so every lock is held to its end): one ALTER TABLE reads the table once; the
+new indexes are partial over columns empty at first (see ALTER_TASKS).
 Every step is SQL, so `todo db upgrade --sql` prints all of it.
 Create Date: 2026-12-03 12:30:00.000000
 
@@ -36,22 +36,48 @@ depends_on: str | Sequence[str] | None = None
 NEW_TABLES: tuple[str, ...] = ("contexts", "attribute_definitions")
 OLD_STATUSES = "'pending', 'done', 'deleted'"
 STATUSES = "'pending', 'done', 'deleted', 'recurring'"
+NEW_COLUMNS: tuple[str, ...] = (
+    *("wait timestamptz", "scheduled timestamptz", "until timestamptz", "recur text"),
+    *("rtype varchar(8)", "template_id bigint", "occurrence integer"),
+    *("depends uuid[] NOT NULL DEFAULT '{}'", "udas jsonb NOT NULL DEFAULT '{}'"),
+    "extra jsonb NOT NULL DEFAULT '{}'",
+)
+# One statement, so the table is read once (to check the new constraints) under
+# one lock: the columns' defaults are constants (no rewrite), widening a varchar
+# is a catalog change, and the foreign key is taken on trust (NOT VALID: every
+# template_id is null here) so it reads nothing. CHECKs are validated, not left
+# NOT VALID: SQLAlchemy cannot reflect a NOT VALID check (`todo db check`).
+ALTER_TASKS = (
+    "ALTER TABLE tasks "
+    + ", ".join(f"ADD COLUMN {column}" for column in NEW_COLUMNS)
+    + ", ALTER COLUMN status TYPE varchar(9), DROP CONSTRAINT ck_tasks_status"
+    + f", ADD CONSTRAINT ck_tasks_status CHECK (status IN ({STATUSES}))"
+    + ", ADD CONSTRAINT ck_tasks_rtype CHECK (rtype IN ('periodic', 'chained'))"
+    + ", ADD CONSTRAINT ck_tasks_occurrence"
+    " CHECK ((template_id IS NULL) = (occurrence IS NULL))"
+    + ", ADD CONSTRAINT fk_tasks_template_id_tasks FOREIGN KEY (template_id)"
+    " REFERENCES tasks (id) ON DELETE SET NULL NOT VALID"
+)
 
 
 def upgrade() -> None:
-    _add_task_columns()
-    _replace_check("status", f"status IN ({STATUSES})")
-    _add_checked("rtype", "rtype IN ('periodic', 'chained')")
-    _add_checked("occurrence", "(template_id IS NULL) = (occurrence IS NULL)")
-    op.execute(
-        "ALTER TABLE tasks ADD CONSTRAINT fk_tasks_template_id_tasks FOREIGN KEY (template_id) "
-        "REFERENCES tasks (id) ON DELETE SET NULL NOT VALID"
-    )
-    op.execute("ALTER TABLE tasks VALIDATE CONSTRAINT fk_tasks_template_id_tasks")
+    op.execute(ALTER_TASKS)
+    # Partial: every existing row has neither, so building them reads the table once
+    # and sorts nothing (the lock budget), and they stay as small as their use.
     op.create_index(
-        "ux_tasks_template_occurrence", "tasks", ["template_id", "occurrence"], unique=True
+        "ux_tasks_template_occurrence",
+        "tasks",
+        ["template_id", "occurrence"],
+        unique=True,
+        postgresql_where=sa.text("template_id IS NOT NULL"),
     )
-    op.create_index("ix_tasks_depends", "tasks", ["depends"], postgresql_using="gin")
+    op.create_index(
+        "ix_tasks_depends",
+        "tasks",
+        ["depends"],
+        postgresql_using="gin",
+        postgresql_where=sa.text("depends <> '{}'"),
+    )
     op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
     _create_contexts()
     _create_attribute_definitions()
@@ -72,49 +98,14 @@ def downgrade() -> None:
     # 0004 knows no templates: a series' template becomes a deleted task (its
     # instances stay as the plain tasks they are).
     op.execute("UPDATE tasks SET status = 'deleted' WHERE status = 'recurring'")
-    _replace_check("status", f"status IN ({OLD_STATUSES})")
-    for column in ("extra", "depends", "udas", "occurrence", "template_id", "rtype", "recur"):
-        op.drop_column("tasks", column)
-    for column in ("until", "scheduled", "wait"):
-        op.drop_column("tasks", column)
-    op.execute(policies.regrant_writes("tasks"))
-
-
-def _add_task_columns() -> None:
-    moment = sa.DateTime(timezone=True)
-    for name in ("wait", "scheduled", "until"):
-        op.add_column("tasks", sa.Column(name, moment, nullable=True))
-    op.add_column("tasks", sa.Column("recur", sa.Text(), nullable=True))
-    op.add_column("tasks", sa.Column("rtype", sa.String(8), nullable=True))
-    op.add_column("tasks", sa.Column("template_id", sa.BigInteger(), nullable=True))
-    op.add_column("tasks", sa.Column("occurrence", sa.Integer(), nullable=True))
-    op.add_column(
-        "tasks",
-        sa.Column(
-            "depends",
-            postgresql.ARRAY(sa.Uuid()),
-            server_default="{}",
-            nullable=False,
-        ),
+    op.execute(
+        "ALTER TABLE tasks DROP CONSTRAINT ck_tasks_status, "
+        f"ADD CONSTRAINT ck_tasks_status CHECK (status IN ({OLD_STATUSES})), "
+        + ", ".join(f"DROP COLUMN {column.split()[0]}" for column in reversed(NEW_COLUMNS))
     )
-    for name in ("udas", "extra"):
-        op.add_column(
-            "tasks", sa.Column(name, postgresql.JSONB(), server_default="{}", nullable=False)
-        )
-    # Widening a varchar is a catalog change (no rewrite, no scan).
-    op.alter_column("tasks", "status", type_=sa.String(9), existing_nullable=False)
-
-
-def _add_checked(name: str, condition: str) -> None:
-    """A CHECK added NOT VALID (a moment's lock), then validated without blocking writes."""
-    constraint = f"ck_tasks_{name}"
-    op.execute(f"ALTER TABLE tasks ADD CONSTRAINT {constraint} CHECK ({condition}) NOT VALID")
-    op.execute(f"ALTER TABLE tasks VALIDATE CONSTRAINT {constraint}")
-
-
-def _replace_check(name: str, condition: str) -> None:
-    op.execute(f"ALTER TABLE tasks DROP CONSTRAINT ck_tasks_{name}")
-    _add_checked(name, condition)
+    # status stays varchar(9): narrowing it would rewrite the table under an ACCESS
+    # EXCLUSIVE lock, and 0004's check already keeps every value within 7 letters.
+    op.execute(policies.regrant_writes("tasks"))
 
 
 def _owner() -> sa.Column:  # type: ignore[type-arg]
