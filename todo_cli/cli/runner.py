@@ -76,6 +76,8 @@ def run_with_database(
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             if database.location.created:
                 notices.embedded_created(settings.data_dir, env.stderr, agent=settings.agent)
+            if database.location.upgraded:
+                env.stderr.write(f"todo: {database.location.upgraded}\n")
             with connection_errors(database.host):
                 return await work(database, settings)
 

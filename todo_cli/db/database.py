@@ -40,6 +40,7 @@ class Location:
     server_pid: int | None = None
     running: bool = True
     created: bool = False  # the embedded server was initialised for this invocation
+    upgraded: str | None = None  # what bringing its data to a new PostgreSQL major did
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def _embedded(
     settings: Settings, server: embedded.EmbeddedServer
 ) -> tuple[Location, urls.ConnectTarget]:
     target = _translate(urls.parse_url(server.url), settings)
-    location = Location("embedded", str(server.pgdata), server.pid, created=server.created)
+    location = Location(
+        "embedded", str(server.pgdata), server.pid, created=server.created, upgraded=server.upgraded
+    )
     return location, target
 
 
@@ -166,7 +169,7 @@ class Databases:
         server = embedded.ensure_running(data_dir)
         stamp = _pid_file_stamp(server.pgdata)
         if stamp:  # created once: the next request on it did not create it
-            self.servers[data_dir] = (replace(server, created=False), stamp)
+            self.servers[data_dir] = (replace(server, created=False, upgraded=None), stamp)
         return server
 
     async def discard(self, engine: AsyncEngine) -> None:
