@@ -34,6 +34,8 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
+    The first such command of the day on the embedded server starts its daily
+    backup in the background.
     The invocation's Ctrl-C watch learns when the commit has happened.
     """
 
@@ -42,6 +44,10 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
         from todo_cli.db.engine import session_scope
         from todo_cli.service.accounts import identify
 
+        if database.location.mode == "embedded" and not database.location.created:
+            from todo_cli.backups import automatic
+
+            automatic.start_daily_when_due(settings.data_dir, settings.backup_keep)
         account = tokens.keyring_account(database.location)
         async with session_scope(database.engine, env.interrupts) as session:
             user = await identify(

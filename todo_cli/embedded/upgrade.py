@@ -179,7 +179,9 @@ def run_pg_upgrade(upgrade: Upgrade, cluster: Cluster, password: str) -> None:
         _pg_upgrade(upgrade, cluster, work, environment)
 
 
-def _pg_upgrade(upgrade: Upgrade, cluster: Cluster, work: Path, environment: dict[str, str]) -> None:
+def _pg_upgrade(
+    upgrade: Upgrade, cluster: Cluster, work: Path, environment: dict[str, str]
+) -> None:
     try:
         cluster.run(
             "pg_upgrade",
