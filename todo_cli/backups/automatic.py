@@ -41,9 +41,28 @@ def before_migration(data_dir: Path, url: URL, keep: int) -> Path | None:
 
 
 def daily_due(data_dir: Path, keep: int, now: datetime) -> bool:
-    """No backup of any kind yet today (local time), and automatic backups are on."""
+    """Automatic backups are on, the cluster is older than today and has no backup from today.
+
+    A cluster made today (initdb or a major upgrade, which took its own
+    backup) holds nothing from before today: its first daily backup is
+    tomorrow's first command's.
+    """
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return keep > 0 and not archive.taken_since(data_dir, midnight)
+    born = _cluster_born(data_dir)
+    if keep <= 0 or born is None or born >= midnight:
+        return False
+    return not archive.taken_since(data_dir, midnight)
+
+
+def _cluster_born(data_dir: Path) -> datetime | None:
+    """When the cluster was made: initdb writes PG_VERSION once and nothing touches it again."""
+    from todo_cli.embedded.server import pgdata_path
+
+    try:
+        made = os.stat(pgdata_path(data_dir) / "PG_VERSION").st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(made).astimezone()
 
 
 def start_daily_when_due(data_dir: Path, keep: int) -> bool:
