@@ -27,9 +27,12 @@ DUMP_TIMEOUT_SECONDS = 3600
 
 def libpq_uri(url: URL) -> tuple[str, str | None]:
     """The URL as libpq takes it, without its password; and the password."""
+    from sqlalchemy.engine import URL
+
     password = url.password or url.query.get("password")
     query = {key: value for key, value in url.query.items() if key not in SECRET_PARAMS}
-    bare = url.set(drivername="postgresql", password=None, query=query)
+    # URL.set(password=None) keeps the password: build the URL without one.
+    bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database, query)
     secret = password if isinstance(password, str) else None
     return bare.render_as_string(hide_password=False), secret
 
