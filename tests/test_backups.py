@@ -72,6 +72,7 @@ def test_a_backup_goes_0600_into_the_0700_backups_dir_and_is_listed(cli, data_di
     assert mode(backup.path) == 0o600
     assert mode(backup.path.parent) == 0o700
     assert backup.kind == "manual"
+    assert not (data_dirs[0] / "upgrade").exists()  # only an upgrade makes its working dir
     listed = cli("db", "backups")
     assert listed.stdout.splitlines() == [
         "\t".join(

@@ -98,9 +98,16 @@ def _cannot_upgrade(cluster: Cluster, major: int, target: int) -> str:
 
 
 def recover(cluster: Cluster) -> None:
-    """Finish what a killed upgrade left: its processes ended, the swap rolled back or completed."""
-    _end_leftover_upgrade(cluster)
+    """Finish what a killed upgrade left: its processes ended, the swap rolled back or completed.
+
+    Every upgrade makes its staging dir before pg_upgrade runs and removes it
+    last, so without one (or the old cluster set aside) there is nothing to do:
+    the common case costs two lstat calls.
+    """
     old = cluster.data_dir / OLD
+    if not (os.path.lexists(staging_path(cluster)) or os.path.lexists(old)):
+        return
+    _end_leftover_upgrade(cluster)
     if old.is_dir() and not os.path.lexists(cluster.pgdata):
         old.rename(cluster.pgdata)  # killed between the renames: the old cluster is whole
     elif os.path.lexists(old):
