@@ -1,8 +1,9 @@
 """`todo db backup`, `todo db restore` and `todo db backups`: one call each for the commands.
 
 The embedded server is backed up by its owner; a server that a URL names
-only by its admin (a superuser, or a member of the role that owns todo's
-tables): its users have `todo export` for their own tasks.
+only by its admin (a superuser, or a role with BYPASSRLS: row-level security
+would hide other users' rows from anyone else): its users have `todo export`
+for their own tasks.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from todo_cli.settings import Settings
 
 NOT_ADMIN = (
-    "{what} needs the database's admin (a superuser, or the role that owns todo's tables); "
-    "to keep your own tasks use `todo export`"
+    "{what} needs the database's admin (a superuser or a BYPASSRLS role, which sees every "
+    "user's rows); to keep your own tasks use `todo export`"
 )
 
 
