@@ -85,9 +85,8 @@ def upgrade_if_older(cluster: Cluster, socket_dir: Path) -> str | None:
     if pending is None:
         return None
     _private_postmaster(pending.old, socket_dir)
-    url = server_url(socket_dir, ensure_password(cluster.data_dir))
-    backup = _backup_before_upgrade(pending.old, url)
     password = ensure_password(cluster.data_dir)
+    backup = _backup_before_upgrade(pending.old, server_url(socket_dir, password))
     options = upgrade.initdb_options(pending, socket_dir, password)
     _stop_postmaster(pending.old)
     _initialise(cluster, staging=upgrade.staging_path(cluster), options=options)
