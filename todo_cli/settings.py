@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     agent_worker_timeout: float = Field(
         default=30.0, gt=0, description="seconds a worker may go on after its client left"
     )
+    backup_keep: int = Field(
+        default=7,
+        ge=0,
+        le=10000,
+        description="automatic backups of the embedded database kept in its backups/; 0: none",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -11,6 +12,7 @@ from todo_cli.cli import prompts, render
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import JsonOption, YesOption
 from todo_cli.cli.runner import run_with_database
+from todo_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from todo_cli.cli.environment import Environment
@@ -60,7 +62,7 @@ def upgrade(
         admin.write_sql(revision, down=False, stdout=env.stdout)
         return
     admin.refuse_range(revision)
-    reached = _run(lambda database: admin.upgrade(database, revision), env, migrating=True)
+    reached = _migrate(lambda database, settings: admin.upgrade(database, revision, settings), env)
     render.message(f"database schema now at {admin.describe_revision(reached)}", env)
 
 
@@ -90,7 +92,7 @@ def downgrade(
         return
     if asking:
         prompts.confirm(plan.question, env)
-    reached = _run(lambda database: admin.downgrade(database, plan), env, migrating=True)
+    reached = _migrate(lambda database, settings: admin.downgrade(database, plan, settings), env)
     reached_text = admin.describe_revision(reached)
     render.message(f"{plan.consequence}; database schema now at {reached_text}", env)
 
@@ -161,14 +163,121 @@ def stop(ctx: typer.Context) -> None:
     render.message(done, env)
 
 
-def _run(
-    step: Callable[[Database], Awaitable[T]], env: Environment, *, migrating: bool = False
-) -> T:
+def _run(step: Callable[[Database], Awaitable[T]], env: Environment) -> T:
     """One admin step on the database as it is (never migrated first)."""
-    from todo_cli.db.admin import MIGRATION_SETTINGS
 
     async def run(database: Database, settings: Settings) -> T:
         return await step(database)
 
-    overrides = MIGRATION_SETTINGS if migrating else None
-    return run_with_database(run, env, check_schema=False, overrides=overrides)
+    return run_with_database(run, env, check_schema=False)
+
+
+def _migrate(step: Callable[[Database, Settings], Awaitable[T]], env: Environment) -> T:
+    """A migration on the database as it is, with no statement timeout."""
+    from todo_cli.db.admin import MIGRATION_SETTINGS
+
+    return run_with_database(step, env, check_schema=False, overrides=MIGRATION_SETTINGS)
+
+
+FileArgument = Annotated[Path, typer.Argument(help="The archive (pg_dump custom format).")]
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="Where to write it (default: the data dir's backups/).")
+    ] = None,
+) -> None:
+    """Back up the database with pg_dump (custom format, written 0600).
+
+    The embedded server's programs back it up; a server that TODO_DATABASE_URL
+    names needs its admin and a pg_dump on PATH at least as new as the server.
+    """
+    from todo_cli.backups import operations
+
+    env = invocation(ctx)
+    target = None if file is None else file.absolute()
+    _progress(f"backing up the database to {target or 'the backups dir'}...", env)
+    written = _with_settings(
+        lambda database, settings: operations.backup(database, settings, file=target), env
+    )
+    render.message(f"backed up the database to {written}", env)
+
+
+@app.command()
+def restore(ctx: typer.Context, file: FileArgument, yes: YesOption = False) -> None:
+    """Restore FILE (from `todo db backup`) in one transaction: all of it or nothing.
+
+    Into an empty database, or a new data dir; a database that holds data is
+    replaced only after asking, or with --yes.
+    """
+    from todo_cli.backups import operations
+
+    env = invocation(ctx)
+    source = file.absolute()
+    if not source.is_file():
+        raise UsageError(f"no backup file at {source}")
+    occupied = _run(operations.holds_data, env)
+    if occupied and prompts.needs_confirmation(yes, env):
+        prompts.confirm("The database holds data. Replace it with the backup?", env)
+    _progress(f"restoring {source}...", env)
+    restored = _with_settings(
+        lambda database, settings: operations.restore(
+            database, settings, source=source, replace=occupied
+        ),
+        env,
+    )
+    replaced = "replacing its data" if restored.replaced else "into the empty database"
+    render.message(f"restored {restored.source} ({replaced})", env)
+
+
+@app.command()
+def backups(ctx: typer.Context, json: JsonOption = False) -> None:
+    """List the embedded server's backups (automatic and `todo db backup` ones), oldest first."""
+    from todo_cli.backups import operations
+    from todo_cli.cli.render_workflow import print_columns
+
+    env = invocation(ctx)
+    found = operations.listing(env.settings())
+    if json:
+        render.print_json([backup.as_json() for backup in found], env)
+        return
+    rows = [
+        (b.taken_at.astimezone().strftime("%Y-%m-%d %H:%M"), b.kind, str(b.size), str(b.path))
+        for b in found
+    ]
+    print_columns(("Taken", "Kind", "Bytes", "File"), rows, env)
+
+
+@app.command("upgrade-server")
+def upgrade_server(ctx: typer.Context) -> None:
+    """Bring the embedded server's data to this todo's PostgreSQL major (backup, pg_upgrade).
+
+    Any command does this when it finds an older major; this one does only that.
+    """
+    from todo_cli import embedded
+
+    env = invocation(ctx)
+    settings = env.settings()
+    if settings.database_url:
+        raise UsageError(
+            "todo db upgrade-server upgrades only todo's embedded server; "
+            "upgrade the server that TODO_DATABASE_URL names with its own tools"
+        )
+    done = embedded.upgrade_server(settings.data_dir)
+    render.message(done, env)
+
+
+def _with_settings(step: Callable[[Database, Settings], Awaitable[T]], env: Environment) -> T:
+    return run_with_database(step, env, check_schema=False)
+
+
+def _progress(text: str, env: Environment) -> None:
+    """A progress line for a person: only when stderr is a terminal."""
+    try:
+        terminal = env.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if terminal:
+        render.message(text, env)

@@ -180,15 +180,15 @@ def projects_as_json(rows: Sequence[ProjectSummary]) -> list[dict[str, Any]]:
 
 def print_projects(rows: Sequence[ProjectSummary], env: Environment) -> None:
     cells = [(one_line(r.project), str(r.pending), str(r.done), f"{r.percent}%") for r in rows]
-    _print_columns(("Project", "Pending", "Done", "Complete"), cells, env)
+    print_columns(("Project", "Pending", "Done", "Complete"), cells, env)
 
 
 def print_tags(rows: Sequence[TagSummary], env: Environment) -> None:
     cells = [(one_line(row.tag), str(row.pending)) for row in rows]
-    _print_columns(("Tag", "Pending"), cells, env)
+    print_columns(("Tag", "Pending"), cells, env)
 
 
-def _print_columns(
+def print_columns(
     header: tuple[str, ...], rows: Sequence[tuple[str, ...]], env: Environment
 ) -> None:
     """Aligned, with a header, on a terminal; tab-separated lines when piped."""

@@ -34,8 +34,10 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
-    Time's effects (service/housekeeping.py) are caught up first, in the same
-    transaction. The invocation's Ctrl-C watch learns when the commit has happened.
+    The first such command of the day on the embedded server starts its daily
+    backup in the background. Time's effects (service/housekeeping.py) are caught
+    up first, in the same transaction. The invocation's Ctrl-C watch learns when
+    the commit has happened.
     """
 
     async def with_user(database: Database, settings: Settings) -> T:
@@ -44,6 +46,10 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
         from todo_cli.service.accounts import identify
         from todo_cli.service.housekeeping import catch_up
 
+        if database.location.mode == "embedded" and not database.location.created:
+            from todo_cli.backups import automatic
+
+            automatic.start_daily_when_due(settings.data_dir, settings.backup_keep)
         account = tokens.keyring_account(database.location)
         async with session_scope(database.engine, env.interrupts) as session:
             user = await identify(
@@ -79,6 +85,8 @@ def run_with_database(
         async with open_database(settings, check_schema=check_schema, cache=cache) as database:
             if database.location.created:
                 notices.embedded_created(settings.data_dir, env.stderr, agent=settings.agent)
+            if database.location.upgraded:
+                env.stderr.write(f"todo: {database.location.upgraded}\n")
             with connection_errors(database.host):
                 return await work(database, settings)
 

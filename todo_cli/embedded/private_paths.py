@@ -209,15 +209,17 @@ def _describe(status: os.stat_result) -> str:
 # --- where the server's socket lives
 
 
-def socket_directory(data_dir: Path, account: ServerAccount) -> Path:
+def socket_directory(data_dir: Path, account: ServerAccount, name: str = "socket") -> Path:
     """A directory of the server account's, 0700, for its socket.
 
     Inside the data dir when the socket's path fits in a sockaddr_un; else a
     short one under /tmp/todo-postgres-<uid>/, named after the data dir.
+    (A major upgrade's servers get one of their own: ``name`` "upgrade".)
     """
-    directory = data_dir / "socket"
+    directory = data_dir / name
     if not socket_path_fits(directory):
-        directory = short_runtime_dir(account) / _digest(data_dir)
+        suffix = "" if name == "socket" else f"-{name}"
+        directory = short_runtime_dir(account) / (_digest(data_dir) + suffix)
     private_dir(directory, owner=account.uid, group=account.gid)
     return directory
 

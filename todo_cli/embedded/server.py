@@ -14,6 +14,7 @@ class EmbeddedServer:
     url: str  # carries the password: for this process's own connections, never printed
     pid: int
     created: bool = False  # initialised by this call (the first command on this data dir)
+    upgraded: str | None = None  # what this call did to bring an older major's data up
 
 
 def pgdata_path(data_dir: Path) -> Path:
