@@ -184,11 +184,18 @@ async def edit_task(
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
     command: str = "edit",
+    dependencies: DependencyChanges | None = None,
 ) -> Outcome:
     """``edit_tasks`` on the task numbered ``number``."""
     where = by_numbers([number])
     return await edit_tasks(
-        session, user=user, where=where, changes=changes, tags=tags, command=command
+        session,
+        user=user,
+        where=where,
+        changes=changes,
+        tags=tags,
+        command=command,
+        dependencies=dependencies,
     )
 
 
