@@ -463,6 +463,9 @@ def _change(
     _report(outcome.tasks, outcome.unchanged, verb=verb, env=env)
     for number, title in outcome.unblocked:
         render.message(f"unblocked {number} '{title}'", env)
+    for number, blockers in outcome.was_blocked_by.items():
+        named = ", ".join(f"{blocker} '{title}'" for blocker, title in blockers)
+        render.message(f"note: task {number} was waiting for {named}", env)
 
 
 def _report(tasks: list[Task], unchanged: set[int], *, verb: str, env: Environment) -> None:

@@ -184,6 +184,33 @@ async def unblocked_by(
     return [(number, title) for number, title in (await session.exec(statement)).all()]
 
 
+async def pending_dependencies(
+    session: AsyncSession, *, user: User, tasks: Sequence[Task]
+) -> dict[int, list[tuple[int, str]]]:
+    """For each of ``tasks`` that waits for pending tasks: those, as (ID, title).
+
+    Taskwarrior completes or deletes a blocked task without asking, and reminds
+    "Task 3 is blocked by: ..."; the caller says so."""
+    waiting = {uuid: task.number for task in tasks for uuid in task.depends}
+    if not waiting:
+        return {}
+    statement = (
+        select(col(Task.uuid), col(Task.number), col(Task.title))
+        .where(
+            col(Task.user_id) == user.id,
+            col(Task.status) == Status.PENDING.value,
+            col(Task.uuid).in_(list(waiting)),
+        )
+        .order_by(col(Task.number))
+    )
+    found: dict[int, list[tuple[int, str]]] = {}
+    for uuid, number, title in (await session.exec(statement)).all():
+        for task in tasks:
+            if uuid in task.depends:
+                found.setdefault(task.number, []).append((number, title))
+    return found
+
+
 async def forget(
     session: AsyncSession, *, user: User, purged: Sequence[Task]
 ) -> tuple[list[Task], dict[int, journal.Snapshot]]:

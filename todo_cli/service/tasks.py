@@ -31,6 +31,7 @@ from todo_cli.service import journal, states
 from todo_cli.service.dependencies import (
     change_dependencies,
     forget,
+    pending_dependencies,
     reload_numbers,
     unblocked_by,
 )
@@ -66,6 +67,8 @@ class Outcome:
     unchanged: set[int] = field(default_factory=set)
     # Pending tasks that waited for one of these and now wait for nothing: (ID, title).
     unblocked: list[tuple[int, str]] = field(default_factory=list)
+    # The tasks done or deleted while they waited: ID -> the pending ones they waited for.
+    was_blocked_by: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 class Purged(list[Task]):
@@ -414,6 +417,7 @@ async def _transition(
     if transition.target in (Status.DONE, Status.DELETED):
         moved = [task for task in tasks if task.number not in outcome.unchanged]
         outcome.unblocked = await unblocked_by(session, user=user, tasks=moved)
+        outcome.was_blocked_by = await pending_dependencies(session, user=user, tasks=moved)
     return outcome
 
 
