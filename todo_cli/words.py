@@ -33,7 +33,7 @@ anything else          title text                       text in title or descrip
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+Its other attributes (``recur:``, ``wait:``, ``sched:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
