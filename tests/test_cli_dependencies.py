@@ -126,7 +126,8 @@ def test_waiting_for_a_deleted_task_is_refused(cli, database_url, three):
 def test_next_ranks_the_blocker_above_the_blocked(cli, three):
     scored = json.loads(ok(cli, "next", "--json").stdout)
     order = [task["id"] for task in scored]
-    assert order.index(1) < order.index(3) and order.index(2) < order.index(3)
+    assert order.index(1) < order.index(3)
+    assert order.index(2) < order.index(3)
     urgency = {task["id"]: task["urgency"] for task in scored}
     assert urgency[1] - urgency[3] == pytest.approx(13.0, abs=0.01)  # +8 blocking, -5 blocked
 
