@@ -55,6 +55,8 @@ def test_add_with_depends_shows_short_ids_and_lists_as_blocked(cli, three):
     assert listed(cli, "depends:") == [1, 2]
     shown = json.loads(ok(cli, "show", "3", "--json").stdout)
     assert shown["depends"] == [1, 2]
+    assert "depends     1, 2" in ok(cli, "show", "3").stdout
+    assert "depends" not in ok(cli, "show", "1").stdout
 
 
 def test_edit_adds_removes_and_clears(cli, three):
