@@ -57,16 +57,18 @@ CYCLES = text(
 
 
 async def change_dependencies(
-    session: AsyncSession, *, user: User, tasks: Sequence[Task], changes: DependencyChanges
+    session: AsyncSession,
+    *,
+    user: User,
+    tasks: Sequence[Task],
+    changes: DependencyChanges,
+    named: Mapping[int, Task],
 ) -> set[int]:
     """Apply ``changes`` to every task's ``depends``; the numbers of the tasks it changed.
 
-    A dependency must exist (NotFoundError), must not be deleted and must not be the
-    task itself or lead back to it (ConflictError naming the cycle)."""
-    from todo_cli.service.tasks import get_tasks
-
-    wanted = [*changes.add, *changes.remove]
-    named = {task.number: task for task in await get_tasks(session, user=user, numbers=wanted)}
+    ``named``: the tasks ``changes`` names, by number (the caller found them all). A
+    dependency must not be deleted and must not be the task itself or lead back to
+    it (ConflictError naming the cycle)."""
     added = [named[number] for number in changes.add]
     _refuse_deleted(added)
     _refuse_self(tasks, changes.add)

@@ -93,7 +93,7 @@ async def add_task(
     session.add(new)
     await session.flush()
     if dependencies is not None:
-        await change_dependencies(session, user=user, tasks=[new], changes=dependencies)
+        await _change_dependencies(session, user, [new], dependencies)
     await journal.record(session, user=user, command=command, entries=journal.changes([new], {}))
     return new
 
@@ -233,13 +233,20 @@ async def edit_tasks(
         if not _apply_changes(task, _substituted(task, values, substitutions), added, removed)
     }
     if dependencies is not None:
-        unchanged -= await change_dependencies(
-            session, user=user, tasks=tasks, changes=dependencies
-        )
+        unchanged -= await _change_dependencies(session, user, tasks, dependencies)
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
     return Outcome(tasks=tasks, unchanged=unchanged)
+
+
+async def _change_dependencies(
+    session: AsyncSession, user: User, tasks: list[Task], changes: DependencyChanges
+) -> set[int]:
+    """service.dependencies on ``tasks``, with the tasks ``changes`` names (all must exist)."""
+    wanted = [*changes.add, *changes.remove]
+    named = {task.number: task for task in await get_tasks(session, user=user, numbers=wanted)}
+    return await change_dependencies(session, user=user, tasks=tasks, changes=changes, named=named)
 
 
 def _substituted(
