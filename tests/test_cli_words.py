@@ -419,7 +419,7 @@ def test_edit_word_errors(cli, board, args, mentions):
         ["add", "Water", "the", "plants", "wait:monday"],
         ["add", "Water", "the", "plants", "sched:friday"],
         ["add", "Water", "the", "plants", "until:eom"],
-        ["add", "Water", "the", "plants", "dep:1"],
+        ["add", "Water", "the", "plants", "depends.has:1"],
         ["edit", "1", "wait:monday"],
         ["edit", "+phone", "recur:weekly"],
         ["list", "wait:monday"],

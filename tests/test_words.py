@@ -166,8 +166,6 @@ def test_filter_mistakes(plain, mentions):
         ("sched:friday", "scheduled"),  # Taskwarrior's abbreviations, two letters at least
         ("sc:friday", "scheduled"),
         ("until:eom", "until"),
-        ("depends:3", "depends"),
-        ("dep:3", "depends"),
         ("recu:daily", "recur"),
         ("uuid:0b6f", "uuid"),
         ("entry:today", "entry"),

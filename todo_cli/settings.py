@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     default_command: Literal["next", "list", "help"] = Field(
         default="next", description="what a bare `todo` runs"
     )
+    # Taskwarrior's urgency.blocking.coefficient and urgency.blocked.coefficient.
+    urgency_blocking_coefficient: float = Field(
+        default=8.0, description="urgency `next` adds to a task a pending task waits for"
+    )
+    urgency_blocked_coefficient: float = Field(
+        default=-5.0, description="urgency `next` adds to a task waiting for a pending task"
+    )
     agent: bool = Field(default=True, description="serve commands from a resident agent")
     agent_idle_timeout: float = Field(
         default=1800.0, gt=0, description="seconds an idle agent waits before it exits"

@@ -20,6 +20,12 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``status:S``           (refused)                        pending, done, deleted or all
 ``+ACTIVE``            (refused)                        started (`todo start`)
 ``+OVERDUE``           (refused)                        pending and past due
+``depends:1,2``        also wait for 1 and 2            waits for 1 and for 2
+``depends:-2``         no longer wait for 2             (refused)
+``depends:``           wait for nothing                 waits for nothing
+``+BLOCKED``           (refused)                        waits for a pending task
+``+UNBLOCKED``         (refused)                        waits for no pending task
+``+BLOCKING``          (refused)                        a pending task waits for it
 ``/old/new/[g]``       (title text on add) substitute   (text)
 ``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
@@ -27,7 +33,7 @@ anything else          title text                       text in title or descrip
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+Its other attributes (``recur:``, ``wait:``, ``sched:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
@@ -40,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import Substitution
+from todo_cli.service.filters import DependencyChanges, Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
 ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
@@ -57,7 +63,8 @@ ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
 ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
-VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
+ATTRIBUTES |= {"depends"}
+VIRTUAL_TAGS = ("ACTIVE", "OVERDUE", "BLOCKED", "UNBLOCKED", "BLOCKING")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
@@ -92,6 +99,11 @@ class Selection:
     active: bool = False
     overdue: bool = False
     text: tuple[str, ...] = ()
+    depends: tuple[int, ...] = ()  # waits for every one of these
+    no_depends: bool = False  # `depends:`
+    blocked: bool = False
+    unblocked: bool = False
+    blocking: bool = False
 
     @property
     def filters(self) -> bool:
@@ -111,6 +123,7 @@ class Changes:
     due: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
+    depends: DependencyChanges | None = None
 
     @property
     def title_text(self) -> str:
@@ -291,6 +304,8 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return "priority", _priority(value, allow_none=True)
     if name == "status":
         return "status", _status(value)
+    if name == "depends":
+        return ("depends", _dependency_ids(value)) if value else ("no_depends", True)
     if name == "due":
         hint = "to select by date use due.before: or due.after:"
         raise UsageError(f"due:{value} sets a date; {hint}")
@@ -301,8 +316,8 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
 
 def _once(found: dict[str, object], key: str, value: object, word: str) -> None:
     """An attribute given twice with different values is a mistake, not an AND."""
-    label = "project" if key == "no_project" else key
-    if label in found or (label == "project" and "no_project" in found):
+    label = key.removeprefix("no_")
+    if label in found or f"no_{label}" in found:
         raise UsageError(f"{word}: {label.replace('_', '.')} is given twice")
     found[key] = value
 
@@ -393,13 +408,40 @@ def _settable_tag(word: str) -> str:
     return tag
 
 
-def _change_attribute(name: str, value: str) -> tuple[str, str | None]:
+def _change_attribute(name: str, value: str) -> tuple[str, object]:
     """The field a change attribute sets and its value; None clears it."""
     if name in ("due.before", "due.after", "status"):
         raise UsageError(f"{name}: selects tasks; it cannot be set")
+    if name == "depends":
+        return name, _dependency_changes(value)
     if name == "priority":
         return name, _priority(value, allow_none=False)
     return name, value if value.strip() else None
+
+
+def _dependency_changes(value: str) -> DependencyChanges:
+    """``1,2-4,-5`` as: add 1 to 4, remove 5 (Taskwarrior's depends list); empty: clear."""
+    if not value:
+        return DependencyChanges(clear=True)
+    added: list[int] = []
+    removed: list[int] = []
+    for part in value.split(","):
+        target = removed if part.startswith("-") else added
+        target.extend(_dependency_ids(part.removeprefix("-"), word=f"depends:{value}"))
+    both = sorted(set(added) & set(removed))
+    if both:
+        raise UsageError(f"depends:{value} both adds and removes {both[0]}; give one")
+    return DependencyChanges(add=_unique(added), remove=_unique(removed))
+
+
+def _dependency_ids(value: str, *, word: str | None = None) -> tuple[int, ...]:
+    """The task IDs of a ``depends:`` value (``1,2``, ``3-5``); anything else is refused."""
+    if not ID_WORD.fullmatch(value):
+        shown = word or f"depends:{value}"
+        raise UsageError(
+            f"{shown}: depends: takes task IDs (depends:1,2 or 1-3; -2 removes, depends: clears)"
+        )
+    return _unique(read_ids(value))
 
 
 # --- edit ------------------------------------------------------------------------------

@@ -149,6 +149,8 @@ def print_task_detail(task: Task, *, now: datetime, env: Environment) -> None:
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
+    if task.dependency_numbers:  # only then: the lines of every other task stay as they were
+        rows["depends"] = ", ".join(str(number) for number in task.dependency_numbers)
     print_lines((f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items()), env)
 
 

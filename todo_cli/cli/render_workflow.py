@@ -33,6 +33,7 @@ SHOWN = (
     "project",
     "completed_at",
     "started_at",
+    "depends",
 )
 TIMESTAMPS = frozenset({"due", "completed_at", "started_at"})
 ARROW = "→"

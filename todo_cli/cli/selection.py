@@ -51,6 +51,11 @@ def selection_filter(
         due_after=_when(selection.due_after, now),
         words=selection.text,
         active=selection.active,
+        depends_on=selection.depends,
+        no_depends=selection.no_depends,
+        blocked=selection.blocked,
+        unblocked=selection.unblocked,
+        blocking=selection.blocking,
     )
 
 

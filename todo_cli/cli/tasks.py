@@ -84,7 +84,10 @@ def add(
     )
     command = env.command_line()
     task = run_for_user(
-        lambda session, user: service.add_task(session, user=user, task=new, command=command), env
+        lambda session, user: service.add_task(
+            session, user=user, task=new, command=command, dependencies=changes.depends
+        ),
+        env,
     )
     render.print_task(task, f"Created task {task.number}: {task.title}", env)
 
@@ -289,6 +292,8 @@ def purge(
     if not tasks:
         render.message(NO_MATCH, env)
     _report(tasks, set(), verb="Purged", env=env)
+    for number, title in tasks.released:
+        render.message(f"task {number} '{title}' no longer waits for a purged task", env)
 
 
 def picked(words: list[str] | None, command: str, default: StatusFilter) -> TaskFilter:
@@ -367,6 +372,7 @@ def edit(
             substitutions=changes.substitutions,
             confirmed=confirmed,
             command=command,
+            dependencies=changes.depends,
         ),
         where,
         yes=yes,
@@ -455,6 +461,11 @@ def _change(
 ) -> None:
     outcome = change_picked(verb_fn, where, yes=yes, name=name, env=env)
     _report(outcome.tasks, outcome.unchanged, verb=verb, env=env)
+    for number, title in outcome.unblocked:
+        render.message(f"unblocked {number} '{title}'", env)
+    for number, blockers in outcome.was_blocked_by.items():
+        named = ", ".join(f"{blocker} '{title}'" for blocker, title in blockers)
+        render.message(f"note: task {number} was waiting for {named}", env)
 
 
 def _report(tasks: list[Task], unchanged: set[int], *, verb: str, env: Environment) -> None:

@@ -56,6 +56,12 @@ class TaskFilter:
     no_priority: bool = False  # `pri:none`
     due_after: datetime | None = None
     words: Sequence[str] = ()  # each in the title or description, any case
+    # Dependencies (`depends:1,2`: waits for all of these; `depends:`: waits for none).
+    depends_on: Sequence[int] = ()
+    no_depends: bool = False
+    blocked: bool = False  # +BLOCKED: waits for a pending task
+    unblocked: bool = False  # +UNBLOCKED: waits for none
+    blocking: bool = False  # +BLOCKING: a pending task waits for it
 
 
 def by_numbers(numbers: Sequence[int]) -> TaskFilter:
@@ -78,6 +84,16 @@ class ConfirmationNeededError(UsageError):
 class TagChanges:
     add: Sequence[str] = ()
     remove: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class DependencyChanges:
+    """``depends:1,2,-3``: wait for 1 and 2 as well, no longer for 3 (as Taskwarrior's
+    modify adds to the list); ``clear`` (``depends:``): wait for nothing."""
+
+    add: Sequence[int] = ()
+    remove: Sequence[int] = ()
+    clear: bool = False
 
 
 @dataclass(frozen=True)

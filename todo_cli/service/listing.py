@@ -56,7 +56,11 @@ TASK_JSON: ColumnElement[str] = literal_column(
     )) AS notes,
     {_utc_iso("tasks.wait")} AS wait, {_utc_iso("tasks.scheduled")} AS scheduled,
     {_utc_iso("tasks.until")} AS until, tasks.recur,
-    json_strip_nulls(tasks.udas::json) AS udas) AS task)""",
+    json_strip_nulls(tasks.udas::json) AS udas,
+    CASE WHEN cardinality(tasks.depends) = 0 THEN '{{}}'::integer[]
+    ELSE ARRAY(SELECT dependency.number FROM tasks AS dependency
+               WHERE dependency.user_id = tasks.user_id AND dependency.uuid = ANY(tasks.depends)
+               ORDER BY dependency.number) END AS depends) AS task)""",
     String,
 )
 

@@ -27,10 +27,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
-from todo_cli.service import journal
+from todo_cli.service import journal, states
+from todo_cli.service.dependencies import (
+    change_dependencies,
+    forget,
+    pending_dependencies,
+    reload_numbers,
+    unblocked_by,
+)
 from todo_cli.service.filters import (
     BULK_LIMIT,
     ConfirmationNeededError,
+    DependencyChanges,
     Sort,
     StatusFilter,
     Substitution,
@@ -57,17 +65,35 @@ class Outcome:
 
     tasks: list[Task] = field(default_factory=list)
     unchanged: set[int] = field(default_factory=set)
+    # Pending tasks that waited for one of these and now wait for nothing: (ID, title).
+    unblocked: list[tuple[int, str]] = field(default_factory=list)
+    # The tasks done or deleted while they waited: ID -> the pending ones they waited for.
+    was_blocked_by: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+class Purged(list[Task]):
+    """The purged tasks; ``released``: (ID, title) of the tasks that waited for one of
+    them, whose ``depends`` lost it."""
+
+    released: list[tuple[int, str]]
 
 
 async def add_task(
-    session: AsyncSession, *, user: User, task: TaskCreate, command: str = "add"
+    session: AsyncSession,
+    *,
+    user: User,
+    task: TaskCreate,
+    command: str = "add",
+    dependencies: DependencyChanges | None = None,
 ) -> Task:
-    """Store a new task under the user's next short number."""
+    """Store a new task under the user's next short number (waiting for ``dependencies``)."""
     values = _cleaned(task.model_dump())
     number = await _next_number(session, user=user)
     new = Task(**values, user_id=_id(user), number=number, notes=[])
     session.add(new)
     await session.flush()
+    if dependencies is not None:
+        await _change_dependencies(session, user, [new], dependencies)
     await journal.record(session, user=user, command=command, entries=journal.changes([new], {}))
     return new
 
@@ -161,11 +187,18 @@ async def edit_task(
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
     command: str = "edit",
+    dependencies: DependencyChanges | None = None,
 ) -> Outcome:
     """``edit_tasks`` on the task numbered ``number``."""
     where = by_numbers([number])
     return await edit_tasks(
-        session, user=user, where=where, changes=changes, tags=tags, command=command
+        session,
+        user=user,
+        where=where,
+        changes=changes,
+        tags=tags,
+        command=command,
+        dependencies=dependencies,
     )
 
 
@@ -179,15 +212,17 @@ async def edit_tasks(
     substitutions: Sequence[Substitution] = (),
     confirmed: bool = True,
     command: str = "edit",
+    dependencies: DependencyChanges | None = None,
 ) -> Outcome:
-    """Apply the fields ``changes`` sets (None clears), the tag changes and then the
-    substitutions to every task ``where`` picks, all or none, journaled as one change.
+    """Apply the fields ``changes`` sets (None clears), the tag changes, then the
+    substitutions and the ``dependencies`` changes to every task ``where`` picks, all
+    or none, journaled as one change.
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
-    if not values and not tags.add and not tags.remove and not substitutions:
+    if not values and not tags.add and not tags.remove and not substitutions and not dependencies:
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
@@ -197,10 +232,21 @@ async def edit_tasks(
         for task in tasks
         if not _apply_changes(task, _substituted(task, values, substitutions), added, removed)
     }
+    if dependencies is not None:
+        unchanged -= await _change_dependencies(session, user, tasks, dependencies)
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
     return Outcome(tasks=tasks, unchanged=unchanged)
+
+
+async def _change_dependencies(
+    session: AsyncSession, user: User, tasks: list[Task], changes: DependencyChanges
+) -> set[int]:
+    """service.dependencies on ``tasks``, with the tasks ``changes`` names (all must exist)."""
+    wanted = [*changes.add, *changes.remove]
+    named = {task.number: task for task in await get_tasks(session, user=user, numbers=wanted)}
+    return await change_dependencies(session, user=user, tasks=tasks, changes=changes, named=named)
 
 
 def _substituted(
@@ -312,7 +358,7 @@ async def purge_tasks(
     numbers: Sequence[int] = (),
     where: TaskFilter | None = None,
     command: str = "purge",
-) -> list[Task]:
+) -> Purged:
     """Delete for good; only tasks already deleted (``rm``), else nothing is purged."""
     tasks = await pick_tasks(session, user=user, where=where or by_numbers(numbers))
     live = [task.number for task in tasks if task.status != Status.DELETED]
@@ -321,11 +367,15 @@ async def purge_tasks(
             f"{_describe_numbers(live)} not deleted; run `todo rm` first, then purge"
         )
     before = journal.snapshots(tasks)
+    dependants, dependants_before = await forget(session, user=user, purged=tasks)
     for task in tasks:
         await session.delete(task)
-    await session.flush()
-    await journal.record(session, user=user, command=command, entries=journal.purged(before))
-    return tasks
+    await reload_numbers(session, dependants)
+    entries = journal.purged(before) + journal.changes(dependants, dependants_before)
+    await journal.record(session, user=user, command=command, entries=entries)
+    purged = Purged(tasks)
+    purged.released = [(task.number, task.title) for task in dependants]
+    return purged
 
 
 @dataclass(frozen=True)
@@ -371,6 +421,10 @@ async def _transition(
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
+    if transition.target in (Status.DONE, Status.DELETED):
+        moved = [task for task in tasks if task.number not in outcome.unchanged]
+        outcome.unblocked = await unblocked_by(session, user=user, tasks=moved)
+        outcome.was_blocked_by = await pending_dependencies(session, user=user, tasks=moved)
     return outcome
 
 
@@ -465,6 +519,22 @@ def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.due_after:
         conditions.append(col(Task.due) > where.due_after)
     conditions.extend(_matches(clean_text(word, "search text")) for word in where.words)
+    return conditions + _dependency_conditions(where)
+
+
+def _dependency_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """`depends:1,2`, `depends:`, +BLOCKED, +UNBLOCKED, +BLOCKING."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.depends_on:
+        conditions.append(states.waits_for(where.depends_on))
+    if where.no_depends:
+        conditions.append(func.cardinality(col(Task.depends)) == 0)
+    if where.blocked:
+        conditions.append(states.blocked())
+    if where.unblocked:
+        conditions.append(states.unblocked())
+    if where.blocking:
+        conditions.append(states.blocking())
     return conditions
 
 

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli.db.engine import note_change
 from todo_cli.errors import ConflictError
 from todo_cli.models import JournalEntry, NoteRead, Priority, Status, Task, TaskNote, User
-from todo_cli.service import journal
+from todo_cli.service import dependencies, journal
 from todo_cli.service.journal import Change, ChangeGroup, Snapshot
 
 # The columns an undo writes back; id, uuid, number and created_at never change.
@@ -50,6 +50,15 @@ async def undo_last(session: AsyncSession, *, user: User) -> Undone:
     now = await journal.transaction_now(session)
     restored = [await _revert(session, user, entry, current, now) for entry in group.entries]
     await session.flush()
+    await dependencies.restore(
+        session,
+        user=user,
+        states=[
+            (task, entry.before)
+            for task, entry in zip(restored, group.entries, strict=True)
+            if task is not None and entry.before is not None
+        ],
+    )
     await session.exec(
         update(JournalEntry)
         .where(col(JournalEntry.user_id) == user.id, col(JournalEntry.change_id) == group.change_id)

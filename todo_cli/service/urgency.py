@@ -15,24 +15,31 @@ age                2.0          days since created / 365, at most 1
 notes              1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more notes
 tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
+blocking           8.0          1 when a pending task waits for it (+BLOCKING)
+blocked            -5.0         1 while it waits for a pending task (+BLOCKED)
 =================  ===========  =============================================
 
-Blocking and waiting have no counterpart yet. Ties go to the lower ID.
+Blocking and blocked are settings (``urgency_blocking_coefficient``,
+``urgency_blocked_coefficient``), as Taskwarrior's rc has them. Ties go to the lower ID.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extract, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Priority, Status, Task, TaskNote, User
+from todo_cli.service import states
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions
+
+if TYPE_CHECKING:
+    from todo_cli.settings import Settings
 
 NEXT_TAG = "next"
 NEXT_COEFFICIENT = 15.0
@@ -47,7 +54,22 @@ PROJECT_COEFFICIENT = 1.0
 SECONDS_PER_DAY = 86400.0
 
 
-def urgency(now: datetime) -> ColumnElement[float]:
+@dataclass(frozen=True)
+class Coefficients:
+    """The terms a person may tune (settings); Taskwarrior's defaults."""
+
+    blocking: float = 8.0
+    blocked: float = -5.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Coefficients:
+        return cls(
+            blocking=settings.urgency_blocking_coefficient,
+            blocked=settings.urgency_blocked_coefficient,
+        )
+
+
+def urgency(now: datetime, coefficients: Coefficients = Coefficients()) -> ColumnElement[float]:
     """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL."""
     at = literal(now, DateTime(timezone=True))
     total = (
@@ -63,6 +85,8 @@ def urgency(now: datetime) -> ColumnElement[float]:
         + NOTES_COEFFICIENT * _count_factor(_note_count())
         + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
+        + _flag(states.blocking(), coefficients.blocking)
+        + _flag(states.blocked(), coefficients.blocked)
     )
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
     return rounded
@@ -75,9 +99,10 @@ async def next_tasks(
     now: datetime,
     limit: int = 10,
     where: TaskFilter = TaskFilter(),
+    coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
-    score = urgency(now).label("urgency")
+    score = urgency(now, coefficients).label("urgency")
     statement = (
         select(Task, score)
         .where(
