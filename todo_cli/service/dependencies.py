@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Integer, Uuid, bindparam, text
+from sqlalchemy import ColumnElement, Integer, Uuid, and_, bindparam, literal_column, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -237,10 +237,13 @@ async def forget(
 
 
 def _overlaps(uuids: Iterable[UUID]) -> ColumnElement[bool]:
-    """``depends && :uuids``: waits for any of them (the GIN index on depends answers it)."""
+    """``depends && :uuids``: waits for any of them (the GIN index on depends answers it:
+    it is partial, and the planner uses it only when the query states its predicate)."""
     wanted = bindparam("uuids", list(uuids), type_=ARRAY(Uuid), unique=True)
     depends: Any = col(Task.depends)  # ARRAY's comparator, which mypy cannot see
-    condition: ColumnElement[bool] = depends.overlap(wanted)
+    condition: ColumnElement[bool] = and_(
+        depends != literal_column("'{}'"), depends.overlap(wanted)
+    )
     return condition
 
 
