@@ -15,6 +15,9 @@ age                2.0          days since created / 365, at most 1
 notes              1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more notes
 tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
+user-defined       (per UDA)    ``todo uda add --urgency N``: N when the task
+attributes                      has a value; ``todo uda urgency NAME VALUE N``:
+                                N more when it has that value
 =================  ===========  =============================================
 
 Blocking and waiting have no counterpart yet. Ties go to the lower ID.
@@ -22,6 +25,7 @@ Blocking and waiting have no counterpart yet. Ties go to the lower ID.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -30,7 +34,8 @@ from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extr
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from todo_cli.models import Priority, Status, Task, TaskNote, User
+from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
+from todo_cli.service import attribute_filters, attributes
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions
 
@@ -47,8 +52,9 @@ PROJECT_COEFFICIENT = 1.0
 SECONDS_PER_DAY = 86400.0
 
 
-def urgency(now: datetime) -> ColumnElement[float]:
-    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL."""
+def urgency(now: datetime, definitions: Sequence[AttributeDefinition] = ()) -> ColumnElement[float]:
+    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL; the
+    owner's attribute ``definitions`` add their coefficients."""
     at = literal(now, DateTime(timezone=True))
     total = (
         _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
@@ -63,6 +69,7 @@ def urgency(now: datetime) -> ColumnElement[float]:
         + NOTES_COEFFICIENT * _count_factor(_note_count())
         + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
+        + attribute_filters.urgency_term(definitions)
     )
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
     return rounded
@@ -77,7 +84,8 @@ async def next_tasks(
     where: TaskFilter = TaskFilter(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
-    score = urgency(now).label("urgency")
+    weighted = await attributes.definitions(session, user=user)
+    score = urgency(now, weighted).label("urgency")
     statement = (
         select(Task, score)
         .where(
