@@ -158,6 +158,8 @@ def print_task_detail(task: Task, *, now: datetime, env: Environment) -> None:
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
     }
+    # User-defined attributes, by name, their values as stored (README, "UDAs").
+    rows |= {visible(name): visible(str(value)) for name, value in sorted(task.udas.items())}
     print_lines((f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items()), env)
 
 

@@ -58,13 +58,19 @@ def context_filter(vocabulary: Vocabulary, *, now: datetime) -> Junction[TaskFil
     """The active context's words as a filter; words that no longer read (an attribute
     removed since) are exit 2 naming the context, with the way out."""
     try:
-        expression = read_expression(Words(vocabulary.context_words), vocabulary.attributes)
-        return _as_filters(expression, vocabulary, now)
+        return expression_filter(Words(vocabulary.context_words), vocabulary, now=now)
     except UsageError as unreadable:
         raise UsageError(
             f"the active context {vocabulary.context!r} does not read: {unreadable.message};"
             " redefine it or run `todo context none`"
         ) from unreadable
+
+
+def expression_filter(
+    words: Words, vocabulary: Vocabulary, *, now: datetime
+) -> Junction[TaskFilter]:
+    """Filter words joined by and/or/parentheses (words.read_expression) as a filter."""
+    return _as_filters(read_expression(words, vocabulary.attributes), vocabulary, now)
 
 
 def _as_filters(expression: Expression, vocabulary: Vocabulary, now: datetime) -> Junction[Any]:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Interval,
     Numeric,
+    String,
     case,
     cast,
     func,
@@ -47,10 +48,10 @@ def condition(test: AttributeTest) -> ColumnElement[bool]:
         return not_(has_value)
     value = _typed(test.name, test.type)
     if test.test == "before":
-        return value < cast(test.value, COMPARED[test.type][0])
+        return value < _bound(test.value, test.type)
     if test.test == "after":
-        return value > cast(test.value, COMPARED[test.type][0])
-    start, end = (cast(moment, DateTime(timezone=True)) for moment in (test.value, test.until))
+        return value > _bound(test.value, test.type)
+    start, end = (_bound(moment, test.type) for moment in (test.value, test.until))
     within: ColumnElement[bool] = (value >= start) & (value < end)
     return within
 
@@ -58,6 +59,11 @@ def condition(test: AttributeTest) -> ColumnElement[bool]:
 def _udas() -> Any:
     """``tasks.udas`` with its JSONB comparator (``contains`` is ``@>``, ``has_key`` ``?``)."""
     return col(Task.udas)
+
+
+def _bound(value: Any, kind: str) -> ColumnElement[Any]:
+    """A value as stored (text or number), cast by PostgreSQL as the column side is."""
+    return cast(literal(str(value), String()), COMPARED[kind][0])
 
 
 def _typed(name: str, kind: str) -> ColumnElement[Any]:

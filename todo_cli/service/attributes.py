@@ -21,8 +21,11 @@ from todo_cli.service.validation import clean_line
 
 LABEL_MAX_LENGTH = 64
 VALUES_MAX = 100
-# A context's operators read as words in filters: no attribute may take their names.
-RESERVED = {"and", "or", "xor", "not"}
+# A context's operators read as words in filters, and todo's own field names (JSON keys,
+# `todo show` rows): no attribute may take them.
+RESERVED = {"and", "or", "xor", "not", "created", "updated", "completed", "started", "notes"}
+RESERVED |= {"created_at", "updated_at", "completed_at", "started_at", "udas", "extra"}
+RESERVED |= {"number", "occurrence", "template_id"}
 
 
 async def definitions(session: AsyncSession, *, user: User) -> list[AttributeDefinition]:
@@ -79,7 +82,7 @@ def check_name(name: str) -> str:
         )
     taken = builtin(lowered)
     if taken is not None or lowered in RESERVED:
-        what = f"Taskwarrior's {taken}:" if taken else "a filter operator"
+        what = f"Taskwarrior's {taken}:" if taken else "a word todo uses itself"
         raise UsageError(f"{lowered} cannot name an attribute: it reads as {what}")
     return lowered
 
@@ -109,7 +112,7 @@ async def remove(session: AsyncSession, *, user: User, name: str, confirmed: boo
     holding = await holders(session, user=user, name=definition.name)
     if holding and not confirmed:
         raise ConflictError(
-            f"{holding} task(s) hold a {definition.name} value; add --yes to remove the"
+            f"{holding} task(s) hold a value for {definition.name}; add --yes to remove the"
             " definition (the values stay on the tasks)"
         )
     await session.delete(definition)
