@@ -69,7 +69,7 @@ def stored(spec: AttributeSpec, text: str, *, now: datetime) -> Any:
     return value
 
 
-def test(spec: AttributeSpec, modifier: str, text: str, *, now: datetime) -> AttributeTest:
+def filter_test(spec: AttributeSpec, modifier: str, text: str, *, now: datetime) -> AttributeTest:
     """The test ``NAME.modifier:text`` asks of attribute ``spec`` (``NAME:`` = no value)."""
     if modifier == "any":
         return AttributeTest(spec.name, "present")

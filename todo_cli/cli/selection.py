@@ -146,10 +146,10 @@ def selection_filter(
 def _attribute_tests(
     selection: Selection, vocabulary: Vocabulary, now: datetime
 ) -> tuple[Any, ...]:
-    from todo_cli.attribute_values import test
+    from todo_cli.attribute_values import filter_test
 
     return tuple(
-        test(vocabulary.attributes[name], modifier, value, now=now)
+        filter_test(vocabulary.attributes[name], modifier, value, now=now)
         for name, modifier, value in selection.attributes
     )
 
