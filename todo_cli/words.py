@@ -582,4 +582,11 @@ def _leaf(run: list[str], names: Names) -> Selection:
     selection = read_filter(Words(tuple(run)), names)
     if selection.numbers:
         raise UsageError("a context selects by tags, project and other attributes, not by IDs")
+    # A stored context is read again at every use: an attribute word whose attribute is
+    # gone must not quietly become a text search that matches nothing.
+    for word in selection.text:
+        match = ATTRIBUTE.fullmatch(word)
+        if match:
+            name = match.group(1)
+            raise UsageError(f"{word}: no attribute {name} (`todo uda add {name} ...` defines one)")
     return selection

@@ -75,7 +75,6 @@ def define(
 
     env = invocation(ctx)
     typed = word_args.words(words)
-    read_expression(typed)  # the grammar, before the database opens
 
     async def work(session: AsyncSession, user: User, vocabulary: Vocabulary) -> tuple[bool, bool]:
         expression_filter(typed, vocabulary, now=clock.now())  # dates and attributes read too
