@@ -232,6 +232,8 @@ class Task(TaskBase, table=True):
         Index("ux_tasks_template_occurrence", "template_id", "occurrence", unique=True),
         # "Which tasks does this one block?": depends @> ARRAY[uuid].
         Index("ix_tasks_depends", "depends", postgresql_using="gin"),
+        # Filters by user-defined attributes: `udas @> {"size": "L"}`, `udas ? 'size'`.
+        Index("ix_tasks_udas", "udas", postgresql_using="gin"),
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
         CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),
