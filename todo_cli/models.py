@@ -250,6 +250,8 @@ class Task(TaskBase, table=True):
             postgresql_using="gin",
             postgresql_where=text("depends <> '{}'"),
         ),
+        # Filters by user-defined attributes: `udas @> {"size": "L"}`, `udas ? 'size'`.
+        Index("ix_tasks_udas", "udas", postgresql_using="gin"),
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
         CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),

@@ -42,15 +42,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import DependencyChanges, Substitution
+from todo_cli.service.filters import DependencyChanges, Junction, Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
 ID_WORD = re.compile(r"[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*")
-ATTRIBUTE = re.compile(r"([A-Za-z.]+):(.*)", re.DOTALL)
+ATTRIBUTE = re.compile(r"([A-Za-z_.][A-Za-z0-9_.]*):(.*)", re.DOTALL)
 # Taskwarrior 2.6's attribute names (its src/columns, the `priority` UDA of its
 # default taskrc and the `limit` pseudo-attribute), and the shortest abbreviation it
 # takes (rc.abbreviation.minimum): `name:value` with one of these is never text.
@@ -69,6 +70,11 @@ PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": 
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
 STATUSES = {"pending", "done", "deleted", "all", "completed"}
+# What a user-defined attribute's name may be followed by in a filter (`estimate.any:`).
+ATTRIBUTE_MODIFIERS = {"", "any", "none", "before", "after"}
+# A user-defined attribute's name: a word that fits `name:value` and is no built-in.
+ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+Names = Collection[str]  # the user's own attribute names (service.attributes), lower case
 
 Kind = Literal["ids", "tag", "untag", "attribute", "text"]
 
@@ -104,6 +110,8 @@ class Selection:
     blocked: bool = False
     unblocked: bool = False
     blocking: bool = False
+    # User-defined attributes: (name, modifier, value as typed): ("estimate", "any", "").
+    attributes: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def filters(self) -> bool:
@@ -124,14 +132,17 @@ class Changes:
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
     depends: DependencyChanges | None = None
+    # User-defined attributes: (name, value as typed), None clears (`estimate:`).
+    attributes: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def title_text(self) -> str:
         return " ".join(self.title)
 
 
-def kind(word: str) -> Kind:
-    """What a word is, before its command gives it a meaning."""
+def kind(word: str, names: Names = ()) -> Kind:
+    """What a word is, before its command gives it a meaning (``names``: the user's
+    own attributes, so ``estimate:3`` is an attribute, not text, for its owner)."""
     if ID_WORD.fullmatch(word):
         return "ids"
     if len(word) > 1 and word[0] in "+@" and not _spaced(word):
@@ -139,12 +150,12 @@ def kind(word: str) -> Kind:
     if len(word) > 1 and word[0] == "-" and not _spaced(word):
         return "untag"
     match = ATTRIBUTE.fullmatch(word)
-    if match and _canonical(match.group(1)) is not None:
+    if match and _canonical(match.group(1), names) is not None:
         return "attribute"
     return "text"
 
 
-def _canonical(name: str) -> str | None:
+def _canonical(name: str, names: Names = ()) -> str | None:
     """``pri`` as ``priority``, ``du.before`` as ``due.before``: the Taskwarrior name a word's
     attribute name stands for (in full or a prefix of only one), or None: not an attribute.
 
@@ -152,9 +163,17 @@ def _canonical(name: str) -> str | None:
     others only as Taskwarrior reads them, in lower case, so ``Re: the invoice`` is a title.
     """
     canonical = _taskwarrior_name(name.lower())
-    if canonical is None or name.islower():
+    if canonical is None:
+        return name.lower() if name.lower().partition(".")[0] in names else None
+    if name.islower():
         return canonical
     return canonical if canonical.partition(".")[0] in ATTRIBUTES else None
+
+
+def builtin(name: str) -> str | None:
+    """The Taskwarrior attribute ``name`` is or abbreviates (``pri``: ``priority``), or None:
+    a user-defined attribute must not take such a name."""
+    return _taskwarrior_name(name.lower())
 
 
 def _taskwarrior_name(name: str) -> str | None:
@@ -172,15 +191,17 @@ def _spaced(word: str) -> bool:
     return any(char.isspace() for char in word)
 
 
-def attribute(word: str) -> tuple[str, str]:
+def attribute(word: str, names: Names = ()) -> tuple[str, str]:
     """``pri:H`` as ``("priority", "H")``: the canonical name and the value as typed.
 
     A Taskwarrior attribute todo does not act on yet (``recur:weekly``) is refused by
     name rather than kept as text nobody asked for."""
     match = ATTRIBUTE.fullmatch(word)
     assert match is not None, word
-    name = _canonical(match.group(1))
+    name = _canonical(match.group(1), names)
     assert name is not None, word
+    if name.partition(".")[0] in names:
+        return name, match.group(2)
     if name not in ATTRIBUTES:
         raise UsageError(
             f"{word}: Taskwarrior's {name}: is not supported yet;"
@@ -240,13 +261,20 @@ def _unique(values: list[int]) -> tuple[int, ...]:
 # --- filters -------------------------------------------------------------------------
 
 
-def read_filter(words: Words) -> Selection:
-    """The filter the words describe; words after ``--`` are text to search for."""
+def read_filter(words: Words, names: Names = ()) -> Selection:
+    """The filter the words describe; words after ``--`` are text to search for.
+
+    ``names`` are the user's own attributes (``estimate:3``); without them such a
+    word is text, so a caller that has not read them yet sees no error it would not."""
     found: dict[str, object] = {}
     ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
+    attributes: list[tuple[str, str, str]] = []
     for word in words.plain:
-        _read_filter_word(word, found, ids, lists)
+        if kind(word, names) == "attribute" and attribute(word, names)[0] not in ATTRIBUTES:
+            attributes.append(_attribute_test(word, *attribute(word, names)))
+        else:
+            _read_filter_word(word, found, ids, lists)
     lists["text"] += words.literal
     if sum(len(part) for part, _ in ids) > MAX_IDS:
         raise UsageError(f"the words name more than {MAX_IDS} tasks")
@@ -257,8 +285,20 @@ def read_filter(words: Words) -> Selection:
         tags=tuple(lists["tags"]),
         without_tags=tuple(lists["without_tags"]),
         text=text,
+        attributes=tuple(attributes),
         **found,  # type: ignore[arg-type]
     )
+
+
+def _attribute_test(word: str, name: str, value: str) -> tuple[str, str, str]:
+    """``estimate.before:3`` as ``("estimate", "before", "3")``: a user-defined attribute."""
+    base, _, modifier = name.partition(".")
+    if modifier not in ATTRIBUTE_MODIFIERS:
+        known = ", ".join(f"{base}.{each}:" for each in sorted(ATTRIBUTE_MODIFIERS) if each)
+        raise UsageError(f"{word}: .{modifier} is not a modifier todo knows; try {known}")
+    if modifier in ("before", "after") and not value.strip():
+        raise UsageError(f"{word}: needs a value, e.g. {base}.{modifier}:friday")
+    return base, modifier, value
 
 
 def _read_filter_word(
@@ -341,18 +381,22 @@ def _status(value: str) -> str:
 # --- changes -------------------------------------------------------------------------
 
 
-def read_changes(words: Words, *, adding: bool) -> Changes:
+def read_changes(words: Words, *, adding: bool, names: Names = ()) -> Changes:
     """The changes the words describe; bare words (and all after ``--``) are the title.
 
     On add (``adding``) an ID-like or ``-word`` word is title text: ``Buy 2 apples``.
+    ``names``: the user's own attributes, as for ``read_filter``.
     """
     found: dict[str, object] = {}
     lists: dict[str, list[str]] = {"title": [], "tags": [], "untags": []}
     cleared: set[str] = set()
     substitutions: list[Substitution] = []
+    attributes: dict[str, str | None] = {}
     for word in words.plain:
         if not adding and SUBSTITUTION.fullmatch(word):
             substitutions.append(read_substitution(word))
+        elif kind(word, names) == "attribute" and attribute(word, names)[0] not in ATTRIBUTES:
+            _read_attribute_change(word, *attribute(word, names), attributes)
         else:
             _read_change_word(word, found, lists, cleared, adding=adding)
     lists["title"] += words.literal
@@ -362,8 +406,19 @@ def read_changes(words: Words, *, adding: bool) -> Changes:
         untags=tuple(lists["untags"]),
         cleared=frozenset(cleared),
         substitutions=tuple(substitutions),
+        attributes=tuple(attributes.items()),
         **found,  # type: ignore[arg-type]
     )
+
+
+def _read_attribute_change(
+    word: str, name: str, value: str, attributes: dict[str, str | None]
+) -> None:
+    if "." in name:
+        raise UsageError(f"{word}: {name}: selects tasks; it cannot be set")
+    if name in attributes:
+        raise UsageError(f"{word}: {name} is given twice")
+    attributes[name] = value if value.strip() else None
 
 
 def read_substitution(word: str) -> Substitution:
@@ -447,7 +502,7 @@ def _dependency_ids(value: str, *, word: str | None = None) -> tuple[int, ...]:
 # --- edit ------------------------------------------------------------------------------
 
 
-def read_edit(words: Words) -> tuple[Selection, Changes]:
+def read_edit(words: Words, names: Names = ()) -> tuple[Selection, Changes]:
     """Which tasks `todo edit` changes, and how.
 
     Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
@@ -459,10 +514,12 @@ def read_edit(words: Words) -> tuple[Selection, Changes]:
     leading = _leading_ids(words.plain)
     if leading:
         rest = Words(words.plain[leading:], words.literal)
-        return read_filter(Words(words.plain[:leading])), read_changes(rest, adding=False)
+        changes = read_changes(rest, adding=False, names=names)
+        return read_filter(Words(words.plain[:leading])), changes
     selecting = tuple(word for word in words.plain if not _changes_on_a_filter(word))
     changing = tuple(word for word in words.plain if _changes_on_a_filter(word))
-    return read_filter(Words(selecting)), read_changes(Words(changing, words.literal), adding=False)
+    changes = read_changes(Words(changing, words.literal), adding=False, names=names)
+    return read_filter(Words(selecting), names), changes
 
 
 def _leading_ids(words: tuple[str, ...]) -> int:
@@ -476,3 +533,102 @@ def _changes_on_a_filter(word: str) -> bool:
     if SUBSTITUTION.fullmatch(word):
         return True
     return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")
+
+
+# --- expressions (a context's filter) ---------------------------------------------------
+
+OPERATORS = {"and", "or"}
+# Taskwarrior's other operators: refused by name rather than searched for as text.
+UNSUPPORTED_OPERATORS = {"xor", "not", "!"}
+Expression = Selection | Junction[Selection]
+
+
+def read_expression(words: Words, names: Names = ()) -> Expression:
+    """Filter words joined by ``and`` / ``or`` and grouped by parentheses, as a tree:
+    ``+work or project:office`` is ``or(+work, project:office)``.
+
+    ``and`` binds tighter than ``or``, and a run of words is an ``and`` of them (as in
+    Taskwarrior). IDs have no place here (a context selects by what tasks are), and
+    words after ``--`` none either."""
+    if words.literal:
+        raise UsageError("a context's filter takes no words after --")
+    tokens = _tokens(words.plain)
+    if not tokens:
+        raise UsageError("the filter is empty; give words such as +work or project:office")
+    expression, end = _disjunction(tokens, 0, names)
+    if end < len(tokens):
+        raise UsageError(f"{tokens[end]!r} closes a parenthesis that was never opened")
+    return expression
+
+
+def _tokens(words: tuple[str, ...]) -> list[str]:
+    """The words with their parentheses apart: ``(+work`` is ``(`` and ``+work``."""
+    tokens: list[str] = []
+    for word in words:
+        opening = len(word) - len(word.lstrip("("))
+        rest = word[opening:]
+        closing = len(rest) - len(rest.rstrip(")"))
+        tokens += ["("] * opening + ([rest[: len(rest) - closing]] if rest != ")" * closing else [])
+        tokens += [")"] * closing
+    return tokens
+
+
+def _disjunction(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
+    parts = []
+    while True:
+        part, at = _conjunction(tokens, at, names)
+        parts.append(part)
+        if at >= len(tokens) or tokens[at].lower() != "or":
+            break
+        at += 1
+    return (parts[0] if len(parts) == 1 else Junction("or", tuple(parts))), at
+
+
+def _conjunction(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
+    parts: list[Expression] = []
+    while at < len(tokens) and tokens[at] != ")" and tokens[at].lower() != "or":
+        if tokens[at].lower() == "and":
+            at += 1
+        part, at = _atom(tokens, at, names)
+        parts.append(part)
+    if not parts:
+        where = f"before {tokens[at]!r}" if at < len(tokens) else "at the end"
+        raise UsageError(f"the filter lacks words {where} (an `or`, `and` or `(` with nothing)")
+    return (parts[0] if len(parts) == 1 else Junction("and", tuple(parts))), at
+
+
+def _atom(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
+    if at >= len(tokens):
+        raise UsageError("the filter ends with `and`; give a word after it")
+    if tokens[at] == "(":
+        inner, at = _disjunction(tokens, at + 1, names)
+        if at >= len(tokens) or tokens[at] != ")":
+            raise UsageError("a parenthesis is never closed; add a `)`")
+        return inner, at + 1
+    run: list[str] = []
+    while at < len(tokens) and tokens[at] not in ("(", ")") and not _operator(tokens[at]):
+        run.append(tokens[at])
+        at += 1
+    if not run:
+        raise UsageError(f"{tokens[at]!r} needs a filter word on each side")
+    return _leaf(run, names), at
+
+
+def _operator(token: str) -> bool:
+    if token.lower() in UNSUPPORTED_OPERATORS:
+        raise UsageError(f"{token}: only `and`, `or` and parentheses join filter words")
+    return token.lower() in OPERATORS
+
+
+def _leaf(run: list[str], names: Names) -> Selection:
+    selection = read_filter(Words(tuple(run)), names)
+    if selection.numbers:
+        raise UsageError("a context selects by tags, project and other attributes, not by IDs")
+    # A stored context is read again at every use: an attribute word whose attribute is
+    # gone must not quietly become a text search that matches nothing.
+    for word in selection.text:
+        match = ATTRIBUTE.fullmatch(word)
+        if match:
+            name = match.group(1)
+            raise UsageError(f"{word}: no attribute {name} (`todo uda add {name} ...` defines one)")
+    return selection

@@ -78,6 +78,8 @@ def upgrade() -> None:
         postgresql_using="gin",
         postgresql_where=sa.text("depends <> '{}'"),
     )
+    # Filters by user-defined attributes: udas @> '{"size": "L"}' and udas ? 'size'.
+    op.create_index("ix_tasks_udas", "tasks", ["udas"], postgresql_using="gin")
     op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
     _create_contexts()
     _create_attribute_definitions()
@@ -93,6 +95,7 @@ def downgrade() -> None:
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     op.drop_column("users", "context")
+    op.drop_index("ix_tasks_udas", table_name="tasks")
     op.drop_index("ix_tasks_depends", table_name="tasks")
     op.drop_index("ux_tasks_template_occurrence", table_name="tasks")
     # 0004 knows no templates: a series' template becomes a deleted task (its

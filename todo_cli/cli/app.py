@@ -12,7 +12,17 @@ import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__
-from todo_cli.cli import accounts, agent, config, db, interrupts, tasks, workflow
+from todo_cli.cli import (
+    accounts,
+    agent,
+    attributes,
+    config,
+    contexts,
+    db,
+    interrupts,
+    tasks,
+    workflow,
+)
 from todo_cli.cli.environment import META_KEY, Environment, configure_typer, invocation
 from todo_cli.cli.options import plain_help, plain_param
 from todo_cli.embedded import quiet_library
@@ -196,6 +206,8 @@ workflow.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")
+app.add_typer(contexts.app, name="context")
+app.add_typer(attributes.app, name="uda")
 accounts.register(app, db.app)
 
 

@@ -105,10 +105,19 @@ def _write_bytes(document: bytes, env: Environment) -> None:
     env.stdout.buffer.flush()
 
 
-def print_tasks(tasks: Sequence[Task], *, now: datetime, env: Environment) -> None:
-    """A table on a terminal; one stable tab-separated line per task when piped."""
+def print_tasks(
+    tasks: Sequence[Task], *, now: datetime, env: Environment, context: str | None = None
+) -> None:
+    """A table on a terminal; one stable tab-separated line per task when piped.
+
+    On a terminal the active ``context`` heads the table, so a short list is never
+    mistaken for all there is; piped lines and JSON stay as they are.
+    """
     if env.stdout_is_terminal:
         from todo_cli.cli.table import task_table
+
+        if context is not None:
+            print_lines([f"Context: {visible(context)} (`todo context none` shows all)"], env)
 
         table = task_table(tasks, now=now, width=env.width, styled=env.colour)
         env.console().print(table, crop=False, soft_wrap=True, end="")
@@ -151,6 +160,8 @@ def print_task_detail(task: Task, *, now: datetime, env: Environment) -> None:
     }
     if task.dependency_numbers:  # only then: the lines of every other task stay as they were
         rows["depends"] = ", ".join(str(number) for number in task.dependency_numbers)
+    # User-defined attributes, by name, their values as stored (README, "UDAs").
+    rows |= {visible(name): visible(str(value)) for name, value in sorted(task.udas.items())}
     print_lines((f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items()), env)
 
 

@@ -94,7 +94,17 @@ def describe_change(entry: Change) -> str:
         if before.get(key) != after.get(key)
     ]
     parts += _note_changes(before.get("notes", []), after.get("notes", []))
+    parts += _attribute_changes(before.get("udas") or {}, after.get("udas") or {})
     return "; ".join(parts) or "no visible change"
+
+
+def _attribute_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """User-defined attributes that differ: ``estimate: - → 7``."""
+    return [
+        f"{one_line(name)}: {_value(name, old)} {ARROW} {_value(name, new)}"
+        for name in sorted(before.keys() | after.keys())
+        if (old := before.get(name)) != (new := after.get(name))
+    ]
 
 
 def _note_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:

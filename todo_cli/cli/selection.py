@@ -10,8 +10,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from todo_cli.cli import prompts
 from todo_cli.cli.runner import run_for_user
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import ConfirmationNeededError, StatusFilter, TaskFilter
-from todo_cli.words import Selection
+from todo_cli.service.filters import (
+    ConfirmationNeededError,
+    Junction,
+    StatusFilter,
+    TaskFilter,
+    Vocabulary,
+)
+from todo_cli.words import Expression, Selection, Words, read_expression
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,8 +26,88 @@ if TYPE_CHECKING:
     from todo_cli.models import User
 
 T = TypeVar("T")
-# Work on the picked tasks: (session, user, filter, confirmed) -> result.
-Work = Callable[["AsyncSession", "User", TaskFilter, bool], Awaitable[T]]
+# Work on the picked tasks: (session, user, filter, confirmed, vocabulary) -> result.
+Work = Callable[["AsyncSession", "User", TaskFilter, bool, Vocabulary], Awaitable[T]]
+# A command's filter, once the user's words are known (their attributes, their context).
+Build = Callable[[Vocabulary], TaskFilter]
+NO_VOCABULARY = Vocabulary()
+
+
+def run_with_vocabulary(
+    work: Callable[[AsyncSession, User, Vocabulary], Awaitable[T]], env: Environment
+) -> T:
+    """``run_for_user``, with the user's vocabulary read first in the same transaction."""
+
+    async def with_vocabulary(session: AsyncSession, user: User) -> T:
+        from todo_cli.service.contexts import vocabulary
+
+        return await work(session, user, await vocabulary(session, user=user))
+
+    return run_for_user(with_vocabulary, env)
+
+
+def in_context(where: TaskFilter, vocabulary: Vocabulary, *, now: datetime) -> TaskFilter:
+    """``where`` narrowed by the active context, as Taskwarrior 2.6 narrows a filter:
+    tasks named by ID are picked whatever the context."""
+    if vocabulary.context is None or where.numbers:
+        return where
+    return replace(where, context=context_filter(vocabulary, now=now))
+
+
+def context_filter(vocabulary: Vocabulary, *, now: datetime) -> Junction[TaskFilter]:
+    """The active context's words as a filter; words that no longer read (an attribute
+    removed since) are exit 2 naming the context, with the way out."""
+    try:
+        return expression_filter(Words(vocabulary.context_words), vocabulary, now=now)
+    except UsageError as unreadable:
+        raise UsageError(
+            f"the active context {vocabulary.context!r} does not read: {unreadable.message};"
+            " redefine it or run `todo context none`"
+        ) from unreadable
+
+
+def expression_filter(
+    words: Words, vocabulary: Vocabulary, *, now: datetime
+) -> Junction[TaskFilter]:
+    """Filter words joined by and/or/parentheses (words.read_expression) as a filter."""
+    return _as_filters(read_expression(words, vocabulary.attributes), vocabulary, now)
+
+
+def _as_filters(expression: Expression, vocabulary: Vocabulary, now: datetime) -> Junction[Any]:
+    if isinstance(expression, Selection):
+        return Junction("and", (_leaf(expression, vocabulary, now),))
+    parts = tuple(
+        _leaf(part, vocabulary, now)
+        if isinstance(part, Selection)
+        else _as_filters(part, vocabulary, now)
+        for part in expression.parts
+    )
+    return Junction(expression.kind, parts)
+
+
+def _leaf(selection: Selection, vocabulary: Vocabulary, now: datetime) -> TaskFilter:
+    return selection_filter(selection, now=now, default=StatusFilter.ALL, vocabulary=vocabulary)
+
+
+def context_additions(vocabulary: Vocabulary) -> Selection:
+    """What the active context gives a new task (Taskwarrior's write context): the
+    tags and project of a context that only ANDs its words; one with an ``or`` gives
+    nothing (which side would it be?)."""
+    if vocabulary.context is None:
+        return Selection()
+    return writable(read_expression(Words(vocabulary.context_words), vocabulary.attributes))
+
+
+def writable(expression: Expression) -> Selection:
+    """The +tags and project: of an expression without ``or``, else none."""
+    if isinstance(expression, Selection):
+        return Selection(tags=expression.tags, project=expression.project)
+    if expression.kind == "or":
+        return Selection()
+    parts = [writable(part) for part in expression.parts]
+    tags = tuple(tag for part in parts for tag in part.tags)
+    projects = [part.project for part in parts if part.project]
+    return Selection(tags=tags, project=projects[0] if len(projects) == 1 else None)
 
 
 def selection_filter(
@@ -30,8 +116,10 @@ def selection_filter(
     now: datetime,
     default: StatusFilter,
     status: StatusFilter | None = None,
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> TaskFilter:
-    """The TaskFilter for filter words; ``status`` is the --status option, if given.
+    """The TaskFilter for filter words; ``status`` is the --status option, if given;
+    ``vocabulary`` types the user's attributes.
 
     Without a status word or option, IDs mean any status (you named them) and a
     filter means the command's ``default`` (pending for most).
@@ -56,6 +144,18 @@ def selection_filter(
         blocked=selection.blocked,
         unblocked=selection.unblocked,
         blocking=selection.blocking,
+        attributes=_attribute_tests(selection, vocabulary, now),
+    )
+
+
+def _attribute_tests(
+    selection: Selection, vocabulary: Vocabulary, now: datetime
+) -> tuple[Any, ...]:
+    from todo_cli.attribute_values import filter_test
+
+    return tuple(
+        filter_test(vocabulary.attributes[name], modifier, value, now=now)
+        for name, modifier, value in selection.attributes
     )
 
 
@@ -103,22 +203,28 @@ def _merge(name: str, first: Any, second: Any) -> Any:
     raise UsageError(f"the {label} is given twice ({first}, {second}); give it once")
 
 
-def run_picked(work: Work[T], where: TaskFilter, *, yes: bool, verb: str, env: Environment) -> T:
-    """Run ``work`` in one transaction on what ``where`` picks.
+def run_picked(work: Work[T], build: Build, *, yes: bool, verb: str, env: Environment) -> T:
+    """Run ``work`` in one transaction on what ``build`` picks, in the user's words.
 
     A filter picking more than BULK_LIMIT tasks refuses (exit 2) unless --yes;
     at a terminal it lists them and asks, then changes exactly those it
     listed that still match.
     """
     try:
-        return run_for_user(lambda session, user: work(session, user, where, yes), env)
+        return run_with_vocabulary(
+            lambda session, user, words: work(session, user, build(words), yes, words), env
+        )
     except ConfirmationNeededError as refused:
         if not prompts.stdin_is_terminal(env):
             raise
         _ask(refused.picked, verb, env)
         numbers = tuple(number for number, _ in refused.picked)
-        chosen = replace(where, numbers=numbers)
-        return run_for_user(lambda session, user: work(session, user, chosen, True), env)
+        return run_with_vocabulary(
+            lambda session, user, words: work(
+                session, user, replace(build(words), numbers=numbers), True, words
+            ),
+            env,
+        )
 
 
 def _ask(picked: Sequence[tuple[int, str]], verb: str, env: Environment) -> None:

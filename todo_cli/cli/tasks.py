@@ -26,9 +26,19 @@ from todo_cli.cli.options import (
     flag,
 )
 from todo_cli.cli.runner import run_for_user
-from todo_cli.cli.selection import combined, need_words, run_picked, selection_filter
+from todo_cli.cli.selection import (
+    NO_VOCABULARY,
+    Build,
+    combined,
+    context_additions,
+    in_context,
+    need_words,
+    run_picked,
+    run_with_vocabulary,
+    selection_filter,
+)
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
+from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
 from todo_cli.words import read_changes, read_edit, read_filter
 
@@ -38,9 +48,9 @@ if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from todo_cli.cli.environment import Environment
-    from todo_cli.models import Task, User
+    from todo_cli.models import Task, TaskCreate, User
     from todo_cli.service.tasks import Outcome
-    from todo_cli.words import Changes
+    from todo_cli.words import Changes, Words
 
 
 def register(app: typer.Typer) -> None:
@@ -69,27 +79,60 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Add a task: `todo add Call the bank +phone project:home due:friday pri:H`."""
-    from todo_cli.models import TaskCreate
     from todo_cli.service import tasks as service
 
     env = invocation(ctx)
-    changes = read_changes(word_args.words(words), adding=True)
-    new = TaskCreate(
-        title=changes.title_text,
-        description=description,
-        priority=_priority(_once("priority", priority, changes.priority)),
-        due=_when(_once("due", due, changes.due)),
-        tags=[*(tag or []), *changes.tags],
-        project=_once("project", project, changes.project),
-    )
+    typed = word_args.words(words)
+    options: dict[str, Any] = {"description": description, "priority": priority, "due": due}
+    options |= {"project": project, "tag": tag}
+    _new_task(typed, options, NO_VOCABULARY)  # usage errors before the database opens
     command = env.command_line()
-    task = run_for_user(
-        lambda session, user: service.add_task(
-            session, user=user, task=new, command=command, dependencies=changes.depends
+    task = run_with_vocabulary(
+        lambda session, user, vocabulary: service.add_task(
+            session,
+            user=user,
+            task=_new_task(typed, options, vocabulary),
+            command=command,
+            dependencies=read_changes(typed, adding=True, names=vocabulary.attributes).depends,
         ),
         env,
     )
     render.print_task(task, f"Created task {task.number}: {task.title}", env)
+
+
+def _new_task(typed: Words, options: dict[str, Any], vocabulary: Vocabulary) -> TaskCreate:
+    """The task `todo add` makes: its words and options, and what the active context
+    gives (its tags; its project unless the command names one)."""
+    from todo_cli.models import TaskCreate
+
+    changes = read_changes(typed, adding=True, names=vocabulary.attributes)
+    context = context_additions(vocabulary)
+    project = _once("project", options["project"], changes.project)
+    return TaskCreate(
+        title=changes.title_text,
+        description=options["description"],
+        priority=_priority(_once("priority", options["priority"], changes.priority)),
+        due=_when(_once("due", options["due"], changes.due)),
+        tags=[*(options["tag"] or []), *changes.tags, *context.tags],
+        project=project if project is not None else context.project,
+        udas=_attribute_values(changes, vocabulary, clearing=False),
+    )
+
+
+def _attribute_values(
+    changes: Changes, vocabulary: Vocabulary, *, clearing: bool
+) -> dict[str, Any]:
+    """The user-defined attributes the words set, typed as stored (None: cleared)."""
+    from todo_cli.attribute_values import stored
+
+    now = clock.now()
+    values: dict[str, Any] = {}
+    for name, text in changes.attributes:
+        if text is None and not clearing:
+            raise UsageError(f"{name}: clears a value; a new task has none to clear")
+        spec = vocabulary.attributes[name]
+        values[name] = None if text is None else stored(spec, text, now=now)
+    return values
 
 
 def list_(
@@ -143,32 +186,48 @@ def list_(
     from todo_cli.service import tasks as service
 
     now = clock.now()
-    selection = read_filter(word_args.words(words))
-    from_words = selection_filter(selection, now=now, default=StatusFilter.PENDING, status=status)
-    from_options = TaskFilter(
-        status=from_words.status,
-        tags=tag or (),
-        project=project,
-        priority=_priority(priority),
-        overdue_at=now if overdue else None,
-        due_before=_when(due_before, now=now),
-        search=search,
-        sort=sort,
-        limit=limit,
-        active=active,
-    )
-    where = combined(from_options, from_words)
+    typed = word_args.words(words)
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_filter(typed, vocabulary.attributes)
+        from_words = selection_filter(
+            selection, now=now, default=StatusFilter.PENDING, status=status, vocabulary=vocabulary
+        )
+        return in_context(
+            combined(_list_options(from_words.status), from_words), vocabulary, now=now
+        )
+
+    def _list_options(status: StatusFilter) -> TaskFilter:
+        return TaskFilter(
+            status=status,
+            tags=tag or (),
+            project=project,
+            priority=_priority(priority),
+            overdue_at=now if overdue else None,
+            due_before=_when(due_before, now=now),
+            search=search,
+            sort=sort,
+            limit=limit,
+            active=active,
+        )
+
+    build(NO_VOCABULARY)  # usage errors before the database opens
     env = invocation(ctx)
     if json or not env.stdout_is_terminal:
-        _stream_list(where, json=json, env=env)
+        _stream_list(build, json=json, env=env)
         return
-    tasks = run_for_user(
-        lambda session, user: service.list_tasks(session, user=user, where=where), env
-    )
-    render.print_tasks(tasks, now=now, env=env)
+
+    async def listed(
+        session: AsyncSession, user: User, vocabulary: Vocabulary
+    ) -> tuple[list[Task], str | None]:
+        found = await service.list_tasks(session, user=user, where=build(vocabulary))
+        return found, vocabulary.context
+
+    tasks, context = run_with_vocabulary(listed, env)
+    render.print_tasks(tasks, now=now, env=env, context=context)
 
 
-def _stream_list(where: TaskFilter, *, json: bool, env: Environment) -> None:
+def _stream_list(build: Build, *, json: bool, env: Environment) -> None:
     """Piped lines or JSON, written while the rows arrive (cli.stream)."""
     from todo_cli.cli import stream
     from todo_cli.service import listing
@@ -178,11 +237,11 @@ def _stream_list(where: TaskFilter, *, json: bool, env: Environment) -> None:
     out = env.stdout
     out.flush()
 
-    async def work(session: AsyncSession, user: User) -> None:
-        rows = listing.stream_rows(session, user=user, where=where, columns=columns)
+    async def work(session: AsyncSession, user: User, vocabulary: Vocabulary) -> None:
+        rows = listing.stream_rows(session, user=user, where=build(vocabulary), columns=columns)
         await write(rows, out.buffer)
 
-    run_for_user(work, env)
+    run_with_vocabulary(work, env)
 
 
 def show(ctx: typer.Context, number: IdArgument, json: JsonOption = False) -> None:
@@ -274,8 +333,11 @@ def purge(
     env = invocation(ctx)
     where = picked(words, "purge", StatusFilter.DELETED)
     if prompts.needs_confirmation(yes, env):
-        doomed = run_for_user(
-            lambda session, user: service.select_tasks(session, user=user, where=where), env
+        doomed = run_with_vocabulary(
+            lambda session, user, vocabulary: service.select_tasks(
+                session, user=user, where=where(vocabulary)
+            ),
+            env,
         )
         if not doomed:
             render.message(NO_MATCH, env)
@@ -283,10 +345,13 @@ def purge(
             return
         prompts.confirm(_purge_question(doomed), env)
         # Exactly the tasks named in the question, if they still match.
-        where = replace(where, numbers=tuple(task.number for task in doomed))
+        numbers = tuple(task.number for task in doomed)
+        where = _with_numbers(where, numbers)
     command = env.command_line()
-    tasks = run_for_user(
-        lambda session, user: service.purge_tasks(session, user=user, where=where, command=command),
+    tasks = run_with_vocabulary(
+        lambda session, user, vocabulary: service.purge_tasks(
+            session, user=user, where=where(vocabulary), command=command
+        ),
         env,
     )
     if not tasks:
@@ -296,11 +361,25 @@ def purge(
         render.message(f"task {number} '{title}' no longer waits for a purged task", env)
 
 
-def picked(words: list[str] | None, command: str, default: StatusFilter) -> TaskFilter:
-    """The filter a verb's words describe; at least one word is needed."""
-    selection = read_filter(word_args.words(words))
-    need_words(selection, command)
-    return selection_filter(selection, now=clock.now(), default=default)
+def picked(words: list[str] | None, command: str, default: StatusFilter) -> Build:
+    """The filter a verb's words describe, in the user's words and context; at least one
+    word is needed (checked at once, before the database opens)."""
+    typed = word_args.words(words)
+    now = clock.now()
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_filter(typed, vocabulary.attributes)
+        need_words(selection, command)
+        where = selection_filter(selection, now=now, default=default, vocabulary=vocabulary)
+        return in_context(where, vocabulary, now=now)
+
+    build(NO_VOCABULARY)
+    return build
+
+
+def _with_numbers(build: Build, numbers: tuple[int, ...]) -> Build:
+    """``build``, narrowed to exactly these tasks (still matching the rest of it)."""
+    return lambda vocabulary: replace(build(vocabulary), numbers=numbers)
 
 
 def _purge_question(tasks: list[Task]) -> str:
@@ -347,23 +426,36 @@ def edit(
     from todo_cli.models import TaskUpdate
     from todo_cli.service import tasks as service
 
-    selection, changes = read_edit(word_args.words(words))
-    need_words(selection, "edit")
-    where = selection_filter(selection, now=clock.now(), default=StatusFilter.PENDING)
-    given = {"title": _once("title", title, changes.title_text or None)}
-    if given["title"] is not None and changes.substitutions:
-        raise UsageError("give a new title or a /old/new/ substitution, not both")
-    given["description"] = description
-    fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
-    fields |= _clearable("priority", _priority(priority), clear=no_priority)
-    fields |= _clearable("due", _when(due), clear=no_due)
-    fields |= _clearable("project", project, clear=no_project)
-    fields = _with_words(fields, changes)
-    tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
+    typed = word_args.words(words)
+    now = clock.now()
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_edit(typed, vocabulary.attributes)[0]
+        need_words(selection, "edit")
+        where = selection_filter(
+            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
+        )
+        return in_context(where, vocabulary, now=now)
+
+    build(NO_VOCABULARY)
+    options = {"title": title, "description": description, "tag": tag, "untag": untag}
+    options |= _clearable("priority", _priority(priority), clear=no_priority)
+    options |= _clearable("due", _when(due), clear=no_due)
+    options |= _clearable("project", project, clear=no_project)
+    selection = read_edit(typed)[0]
     env = invocation(ctx)
     command = env.command_line()
-    edited = run_picked(
-        lambda session, user, chosen, confirmed: service.edit_tasks(
+
+    def work(
+        session: AsyncSession,
+        user: User,
+        chosen: TaskFilter,
+        confirmed: bool,
+        vocabulary: Vocabulary,
+    ) -> Any:
+        changes = read_edit(typed, vocabulary.attributes)[1]
+        fields, tags = _edit_fields(changes, options)
+        return service.edit_tasks(
             session,
             user=user,
             where=chosen,
@@ -373,13 +465,27 @@ def edit(
             confirmed=confirmed,
             command=command,
             dependencies=changes.depends,
-        ),
-        where,
-        yes=yes,
-        verb="edit",
-        env=env,
-    )
+            attributes=_attribute_values(changes, vocabulary, clearing=True),
+        )
+
+    edited = run_picked(work, build, yes=yes, verb="edit", env=env)
     _report_edit(edited, single=_one_id(words, selection), env=env)
+
+
+def _edit_fields(changes: Changes, options: dict[str, Any]) -> tuple[dict[str, Any], TagChanges]:
+    """The fields and tags `todo edit` sets: its options and its change words."""
+    given = {"title": _once("title", options["title"], changes.title_text or None)}
+    if given["title"] is not None and changes.substitutions:
+        raise UsageError("give a new title or a /old/new/ substitution, not both")
+    given["description"] = options["description"]
+    fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+    fields |= {name: options[name] for name in ("priority", "due", "project") if name in options}
+    fields = _with_words(fields, changes)
+    tags = TagChanges(
+        add=[*(options["tag"] or []), *changes.tags],
+        remove=[*(options["untag"] or []), *changes.untags],
+    )
+    return fields, tags
 
 
 def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
@@ -432,12 +538,12 @@ def _clearable(name: str, value: Any, *, clear: bool) -> dict[str, Any]:
 
 
 def change_picked(
-    verb_fn: Callable[..., Any], where: TaskFilter, *, yes: bool, name: str, env: Environment
+    verb_fn: Callable[..., Any], where: Build, *, yes: bool, name: str, env: Environment
 ) -> Outcome:
     """Run a verb on the tasks ``where`` picks (asking first when a filter picks many)."""
     command = env.command_line()
     outcome: Outcome = run_picked(
-        lambda session, user, chosen, confirmed: verb_fn(
+        lambda session, user, chosen, confirmed, _: verb_fn(
             session, user=user, where=chosen, confirmed=confirmed, command=command
         ),
         where,
@@ -452,7 +558,7 @@ def change_picked(
 
 def _change(
     verb_fn: Callable[..., Any],
-    where: TaskFilter,
+    where: Build,
     *,
     yes: bool,
     verb: str,

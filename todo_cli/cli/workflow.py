@@ -11,12 +11,20 @@ from todo_cli.cli import render, render_workflow, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
 from todo_cli.cli.runner import run_for_user
-from todo_cli.cli.selection import selection_filter
+from todo_cli.cli.selection import (
+    NO_VOCABULARY,
+    in_context,
+    run_with_vocabulary,
+    selection_filter,
+)
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import StatusFilter
+from todo_cli.service.filters import StatusFilter, TaskFilter, Vocabulary
 from todo_cli.words import read_filter
 
 if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from todo_cli.models import Task, User
     from todo_cli.service.tasks import Outcome
 
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N.")]
@@ -126,10 +134,13 @@ def stop(
     from todo_cli.service.activity import stop_tasks
 
     env = invocation(ctx)
-    where = picked(words, "stop", StatusFilter.PENDING)
-    if not where.numbers:
-        where = replace(where, active=True)
-    outcome: Outcome = change_picked(stop_tasks, where, yes=yes, name="stop", env=env)
+    build = picked(words, "stop", StatusFilter.PENDING)
+
+    def among_active(vocabulary: Vocabulary) -> TaskFilter:
+        where = build(vocabulary)
+        return where if where.numbers else replace(where, active=True)
+
+    outcome: Outcome = change_picked(stop_tasks, among_active, yes=yes, name="stop", env=env)
     render_workflow.report_activity(outcome, verb="Stopped", unchanged="not active", env=env)
 
 
@@ -143,23 +154,36 @@ def next_(
     from todo_cli.service.urgency import Coefficients, next_tasks
 
     now = clock.now()
-    selection = read_filter(word_args.words(words))
-    if selection.status not in (None, "pending"):
-        hint = f"try `todo list status:{selection.status}`"
-        raise UsageError(f"next lists pending tasks only; {hint}")
-    where = selection_filter(selection, now=now, default=StatusFilter.PENDING)
+    typed = word_args.words(words)
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_filter(typed, vocabulary.attributes)
+        if selection.status not in (None, "pending"):
+            hint = f"try `todo list status:{selection.status}`"
+            raise UsageError(f"next lists pending tasks only; {hint}")
+        where = selection_filter(
+            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
+        )
+        return in_context(where, vocabulary, now=now)
+
+    build(NO_VOCABULARY)  # usage errors before the database opens
     env = invocation(ctx)
     coefficients = Coefficients.from_settings(env.settings())
-    scored = run_for_user(
-        lambda session, user: next_tasks(
+
+    async def scored_in_context(
+        session: AsyncSession, user: User, vocabulary: Vocabulary
+    ) -> tuple[list[tuple[Task, float]], str | None]:
+        where = build(vocabulary)
+        found = await next_tasks(
             session, user=user, now=now, limit=limit, where=where, coefficients=coefficients
-        ),
-        env,
-    )
+        )
+        return found, vocabulary.context
+
+    scored, context = run_with_vocabulary(scored_in_context, env)
     if json:
         render.print_json(render_workflow.scored_as_json(scored), env)
     else:
-        render.print_tasks([task for task, _ in scored], now=now, env=env)
+        render.print_tasks([task for task, _ in scored], now=now, env=env, context=context)
 
 
 def projects(ctx: typer.Context, json: JsonOption = False) -> None:

@@ -6,11 +6,11 @@ options without importing the database stack for `--help`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from todo_cli.errors import UsageError
 
@@ -62,6 +62,55 @@ class TaskFilter:
     blocked: bool = False  # +BLOCKED: waits for a pending task
     unblocked: bool = False  # +UNBLOCKED: waits for none
     blocking: bool = False  # +BLOCKING: a pending task waits for it
+    attributes: Sequence[AttributeTest] = ()  # user-defined attributes (`estimate:3`)
+    # The active context's filter (`todo context`), which must hold too.
+    context: Junction[TaskFilter] | None = None
+
+
+@dataclass(frozen=True)
+class AttributeTest:
+    """One test of a user-defined attribute's value, JSON-typed as it is stored.
+
+    ``equals``: the value is ``value``; ``absent``/``present``: no value / any value;
+    ``before``/``after``: a date, number or duration below / above ``value``;
+    ``within``: a date in [``value``, ``until``) (a date word names a whole day).
+    """
+
+    name: str
+    test: Literal["equals", "absent", "present", "before", "after", "within"]
+    type: str = "string"
+    value: Any = None
+    until: Any = None
+
+
+Leaf = TypeVar("Leaf")
+
+
+@dataclass(frozen=True)
+class Junction(Generic[Leaf]):
+    """``and`` / ``or`` over filters or other junctions: a context's filter as typed
+    (``+work or project:office``), parentheses being nested junctions."""
+
+    kind: Literal["and", "or"]
+    parts: tuple[Leaf | Junction[Leaf], ...]
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A user-defined attribute as the words need it: its type and allowed values."""
+
+    name: str
+    type: str  # string, numeric, date or duration (models.AttributeType)
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a user's words mean beyond todo's own: their attributes, their context."""
+
+    attributes: Mapping[str, AttributeSpec] = field(default_factory=dict)
+    context: str | None = None  # the active context's name...
+    context_words: tuple[str, ...] = ()  # ...and its filter as typed
 
 
 def by_numbers(numbers: Sequence[int]) -> TaskFilter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    and_,
     any_,
     bindparam,
     case,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     or_,
+    true,
     update,
 )
 from sqlalchemy import select as sa_select
@@ -27,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
-from todo_cli.service import journal, states
+from todo_cli.service import attribute_filters, journal, states
 from todo_cli.service.dependencies import (
     change_dependencies,
     forget,
@@ -39,6 +41,7 @@ from todo_cli.service.filters import (
     BULK_LIMIT,
     ConfirmationNeededError,
     DependencyChanges,
+    Junction,
     Sort,
     StatusFilter,
     Substitution,
@@ -213,16 +216,19 @@ async def edit_tasks(
     confirmed: bool = True,
     command: str = "edit",
     dependencies: DependencyChanges | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Apply the fields ``changes`` sets (None clears), the tag changes, then the
     substitutions and the ``dependencies`` changes to every task ``where`` picks, all
     or none, journaled as one change.
+    ``attributes``: user-defined attributes' stored values by name (None clears one).
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
-    if not values and not tags.add and not tags.remove and not substitutions and not dependencies:
+    attributes = attributes or {}
+    if not (values or tags.add or tags.remove or substitutions or dependencies or attributes):
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
@@ -230,7 +236,12 @@ async def edit_tasks(
     unchanged = {
         task.number
         for task in tasks
-        if not _apply_changes(task, _substituted(task, values, substitutions), added, removed)
+        if not _apply_changes(
+            task,
+            _with_attributes(task, _substituted(task, values, substitutions), attributes),
+            added,
+            removed,
+        )
     }
     if dependencies is not None:
         unchanged -= await _change_dependencies(session, user, tasks, dependencies)
@@ -266,6 +277,17 @@ def _substituted(
         if text != texts[name]
     }
     return values | _cleaned(changed)
+
+
+def _with_attributes(
+    task: Task, values: dict[str, Any], attributes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``values`` with the task's user-defined attributes set or cleared as asked."""
+    if not attributes:
+        return values
+    udas = {name: value for name, value in task.udas.items() if name not in attributes}
+    udas |= {name: value for name, value in attributes.items() if value is not None}
+    return values | {"udas": udas}
 
 
 def _apply_changes(
@@ -502,7 +524,18 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(_matches(search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
+    if where.context is not None:
+        conditions.append(_junction(where.context))
     return conditions + _word_conditions(where)
+
+
+def _junction(junction: Junction[TaskFilter]) -> ColumnElement[bool]:
+    """``and`` / ``or`` of filters (a context's), each filter's conditions all holding."""
+    parts = [
+        _junction(part) if isinstance(part, Junction) else and_(true(), *_conditions(part))
+        for part in junction.parts
+    ]
+    return and_(*parts) if junction.kind == "and" else or_(*parts)
 
 
 def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
@@ -519,6 +552,7 @@ def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.due_after:
         conditions.append(col(Task.due) > where.due_after)
     conditions.extend(_matches(clean_text(word, "search text")) for word in where.words)
+    conditions.extend(attribute_filters.condition(test) for test in where.attributes)
     return conditions + _dependency_conditions(where)
 
 

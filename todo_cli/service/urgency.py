@@ -17,6 +17,9 @@ tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
 blocking           8.0          1 when a pending task waits for it (+BLOCKING)
 blocked            -5.0         1 while it waits for a pending task (+BLOCKED)
+user-defined       (per UDA)    ``todo uda add --urgency N``: N when the task
+attributes                      has a value; ``todo uda urgency NAME VALUE N``:
+                                N more when it has that value
 =================  ===========  =============================================
 
 Blocking and blocked are settings (``urgency_blocking_coefficient``,
@@ -25,6 +28,7 @@ Blocking and blocked are settings (``urgency_blocking_coefficient``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,8 +37,8 @@ from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extr
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from todo_cli.models import Priority, Status, Task, TaskNote, User
-from todo_cli.service import states
+from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
+from todo_cli.service import attribute_filters, attributes, states
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions
 
@@ -69,8 +73,13 @@ class Coefficients:
         )
 
 
-def urgency(now: datetime, coefficients: Coefficients = Coefficients()) -> ColumnElement[float]:
-    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL."""
+def urgency(
+    now: datetime,
+    coefficients: Coefficients = Coefficients(),
+    definitions: Sequence[AttributeDefinition] = (),
+) -> ColumnElement[float]:
+    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL; the
+    owner's attribute ``definitions`` add their coefficients."""
     at = literal(now, DateTime(timezone=True))
     total = (
         _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
@@ -87,6 +96,7 @@ def urgency(now: datetime, coefficients: Coefficients = Coefficients()) -> Colum
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
         + _flag(states.blocking(), coefficients.blocking)
         + _flag(states.blocked(), coefficients.blocked)
+        + attribute_filters.urgency_term(definitions)
     )
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
     return rounded
@@ -102,7 +112,8 @@ async def next_tasks(
     coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
-    score = urgency(now, coefficients).label("urgency")
+    weighted = await attributes.definitions(session, user=user)
+    score = urgency(now, coefficients, weighted).label("urgency")
     statement = (
         select(Task, score)
         .where(
