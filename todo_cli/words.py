@@ -15,19 +15,21 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``project:NAME``       set (``project:`` clears)        in NAME or below (``project:``: none)
 ``pri:H|M|L``          set (``pri:`` clears)            that priority (``pri:none``: none)
 ``due:WHEN``           set (``due:`` clears)            (refused: use due.before/after)
-``due.before:WHEN``    (refused)                        due before WHEN
-``due.after:WHEN``     (refused)                        due after WHEN
-``status:S``           (refused)                        pending, done, deleted or all
-``+ACTIVE``            (refused)                        started (`todo start`)
-``+OVERDUE``           (refused)                        pending and past due
+``wait:`` ``sched:``   set, as due: (also ``due-1d``)   (refused: use .before/.after)
+``until:WHEN``         set, as due:                     (refused: use .before/.after)
+``due.before:WHEN``    (refused)                        due before WHEN (also wait.,
+``due.after:WHEN``     (refused)                        due after WHEN  scheduled., until.)
+``status:S``           (refused)                        pending, waiting, done, deleted, all
+``+ACTIVE`` ``+DUE``…  (refused)                        in that state (a virtual tag)
+``-ACTIVE`` ``-DUE``…  (refused)                        not in that state
 ``/old/new/[g]``       (title text on add) substitute   (text)
-``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
+``recur:`` ``dep:``…   (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+Its other attributes (``recur:``, ``dep:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
@@ -56,12 +58,19 @@ TASKWARRIOR_ATTRIBUTES = (
 ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
-ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
-VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
+# The dates a change sets (``wait:due-1d``) and a filter compares (``wait.before:``).
+DATES = ("due", "wait", "scheduled", "until")
+DATE_BOUNDS = tuple(f"{name}.{side}" for name in DATES for side in ("before", "after"))
+ATTRIBUTES = {"project", "priority", "status", *DATES, *DATE_BOUNDS}  # todo's
+# Taskwarrior's virtual tags that todo knows (service/states.py says what each means).
+VIRTUAL_TAGS: tuple[str, ...] = ("ACTIVE", "OVERDUE", "WAITING", "SCHEDULED", "READY")
+VIRTUAL_TAGS += ("DUE", "TODAY", "TOMORROW", "YESTERDAY", "WEEK", "MONTH", "QUARTER", "YEAR")
+# Kept as flags of their own (they came first); the others go to Selection.states.
+FLAG_TAGS = ("ACTIVE", "OVERDUE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
-STATUSES = {"pending", "done", "deleted", "all", "completed"}
+STATUSES = {"pending", "waiting", "done", "deleted", "all", "completed"}
 
 Kind = Literal["ids", "tag", "untag", "attribute", "text"]
 
@@ -88,10 +97,14 @@ class Selection:
     priority: str | None = None  # high, medium, low or "none"
     due_before: str | None = None
     due_after: str | None = None
-    status: str | None = None  # pending, done, deleted or all
+    status: str | None = None  # pending, waiting, done, deleted or all
     active: bool = False
     overdue: bool = False
     text: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # virtual tags asked for: +WAITING, +READY ...
+    without_states: tuple[str, ...] = ()  # and against: -WAITING, -ACTIVE ...
+    # wait.before:WHEN and the like, as (field, "before"|"after", WHEN as typed).
+    date_bounds: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def filters(self) -> bool:
@@ -109,6 +122,9 @@ class Changes:
     project: str | None = None
     priority: str | None = None  # high, medium or low
     due: str | None = None
+    wait: str | None = None
+    scheduled: str | None = None
+    until: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
 
@@ -232,6 +248,7 @@ def read_filter(words: Words) -> Selection:
     found: dict[str, object] = {}
     ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
+    lists |= {"states": [], "without_states": []}
     for word in words.plain:
         _read_filter_word(word, found, ids, lists)
     lists["text"] += words.literal
@@ -244,6 +261,8 @@ def read_filter(words: Words) -> Selection:
         tags=tuple(lists["tags"]),
         without_tags=tuple(lists["without_tags"]),
         text=text,
+        states=tuple(dict.fromkeys(lists["states"])),
+        without_states=tuple(dict.fromkeys(lists["without_states"])),
         **found,  # type: ignore[arg-type]
     )
 
@@ -258,13 +277,16 @@ def _read_filter_word(
     if sort == "ids":
         ids.extend(_id_parts(word))
     elif sort == "tag":
-        _read_filter_tag(word[1:], found, lists["tags"])
+        _read_filter_tag(word[1:], found, lists)
     elif sort == "untag":
-        if word[1:] in VIRTUAL_TAGS:
-            raise UsageError(f"{word}: only +{word[1:]} can be asked for")
-        lists["without_tags"].append(word[1:])
+        tag = word[1:]
+        lists["without_states" if tag in VIRTUAL_TAGS else "without_tags"].append(tag)
     elif sort == "attribute":
-        _once(found, *_filter_attribute(*attribute(word)), word)
+        name, value = attribute(word)
+        if name in DATE_BOUNDS and not name.startswith("due."):
+            _date_bound(found, name, value, word)
+        else:
+            _once(found, *_filter_attribute(name, value), word)
     else:
         lists["text"].append(word)
 
@@ -276,11 +298,22 @@ def _only_in_ranges(ids: list[tuple[range, bool]]) -> frozenset[int]:
     return frozenset(ranged.difference(*(part for part, is_range in ids if not is_range)))
 
 
-def _read_filter_tag(tag: str, found: dict[str, object], tags: list[str]) -> None:
-    if tag in VIRTUAL_TAGS:
+def _read_filter_tag(tag: str, found: dict[str, object], lists: dict[str, list[str]]) -> None:
+    if tag in FLAG_TAGS:
         found[tag.lower()] = True
     else:
-        tags.append(tag)
+        lists["states" if tag in VIRTUAL_TAGS else "tags"].append(tag)
+
+
+def _date_bound(found: dict[str, object], name: str, value: str, word: str) -> None:
+    """``wait.before:friday``: one more (field, side, WHEN) bound; each name once."""
+    if not value.strip():
+        raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
+    field_name, side = name.split(".")
+    bounds: tuple[tuple[str, str, str], ...] = found.get("date_bounds", ())  # type: ignore[assignment]
+    if any((bound[0], bound[1]) == (field_name, side) for bound in bounds):
+        raise UsageError(f"{word}: {name} is given twice")
+    found["date_bounds"] = (*bounds, (field_name, side, value))
 
 
 def _filter_attribute(name: str, value: str) -> tuple[str, object]:
@@ -291,9 +324,9 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return "priority", _priority(value, allow_none=True)
     if name == "status":
         return "status", _status(value)
-    if name == "due":
-        hint = "to select by date use due.before: or due.after:"
-        raise UsageError(f"due:{value} sets a date; {hint}")
+    if name in DATES:
+        hint = f"to select by date use {name}.before: or {name}.after:"
+        raise UsageError(f"{name}:{value} sets a date; {hint}")
     if not value.strip():
         raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
     return name.replace(".", "_"), value
@@ -395,7 +428,7 @@ def _settable_tag(word: str) -> str:
 
 def _change_attribute(name: str, value: str) -> tuple[str, str | None]:
     """The field a change attribute sets and its value; None clears it."""
-    if name in ("due.before", "due.after", "status"):
+    if name in DATE_BOUNDS or name == "status":
         raise UsageError(f"{name}: selects tasks; it cannot be set")
     if name == "priority":
         return name, _priority(value, allow_none=False)
@@ -410,7 +443,8 @@ def read_edit(words: Words) -> tuple[Selection, Changes]:
 
     Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
     is a change. Without leading IDs the words are a filter, except ``pri:`` and
-    ``due:`` words and ``/old/new/`` substitutions, which change; other changes go
+    date words (``due:``, ``wait:``, ``sched:``, ``until:``) and ``/old/new/``
+    substitutions, which change; other changes go
     through options (``-t``, ``--untag``, ``-P``, ``--title``). Words after ``--``
     are the new title.
     """
@@ -433,4 +467,4 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 def _changes_on_a_filter(word: str) -> bool:
     if SUBSTITUTION.fullmatch(word):
         return True
-    return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")
+    return kind(word) == "attribute" and attribute(word)[0] in ("priority", *DATES)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from todo_cli.models import User
 
 T = TypeVar("T")
+# A date without a time is the start of the day for these, the end for due and until.
+START_OF_DAY_DATES = ("wait", "scheduled")
 # Work on the picked tasks: (session, user, filter, confirmed) -> result.
 Work = Callable[["AsyncSession", "User", TaskFilter, bool], Awaitable[T]]
 
@@ -51,7 +53,28 @@ def selection_filter(
         due_after=_when(selection.due_after, now),
         words=selection.text,
         active=selection.active,
+        states=selection.states,
+        without_states=selection.without_states,
+        date_bounds=tuple(_bound(bound, now) for bound in selection.date_bounds),
+        at=now,
     )
+
+
+def _bound(bound: tuple[str, str, str], now: datetime) -> tuple[str, str, datetime]:
+    """``wait.before:friday``: a wait or scheduled date read as it is set (start of day)."""
+    from todo_cli.dates import parse_when
+
+    name, side, text = bound
+    return name, side, parse_when(text, now=now, day_start=name in START_OF_DAY_DATES)
+
+
+def hiding_waiting(where: TaskFilter) -> TaskFilter:
+    """What `list` and `next` show: waiting tasks left out, as Taskwarrior's reports do
+    (``status:pending -WAITING``), unless IDs or the filter itself speak of them."""
+    asked = (*where.states, *where.without_states)
+    if where.status is not StatusFilter.PENDING or where.numbers or "WAITING" in asked:
+        return where
+    return replace(where, without_states=(*where.without_states, "WAITING"))
 
 
 def _status(

@@ -26,7 +26,13 @@ from todo_cli.cli.options import (
     flag,
 )
 from todo_cli.cli.runner import run_for_user
-from todo_cli.cli.selection import combined, need_words, run_picked, selection_filter
+from todo_cli.cli.selection import (
+    combined,
+    hiding_waiting,
+    need_words,
+    run_picked,
+    selection_filter,
+)
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter
 from todo_cli.text import visible
@@ -154,7 +160,7 @@ def list_(
         limit=limit,
         active=active,
     )
-    where = combined(from_options, from_words)
+    where = hiding_waiting(combined(from_options, from_words))
     env = invocation(ctx)
     if json or not env.stdout_is_terminal:
         _stream_list(where, json=json, env=env)

@@ -11,7 +11,7 @@ from todo_cli.cli import render, render_workflow, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
 from todo_cli.cli.runner import run_for_user
-from todo_cli.cli.selection import selection_filter
+from todo_cli.cli.selection import hiding_waiting, selection_filter
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import StatusFilter
 from todo_cli.words import read_filter
@@ -147,7 +147,7 @@ def next_(
     if selection.status not in (None, "pending"):
         hint = f"try `todo list status:{selection.status}`"
         raise UsageError(f"next lists pending tasks only; {hint}")
-    where = selection_filter(selection, now=now, default=StatusFilter.PENDING)
+    where = hiding_waiting(selection_filter(selection, now=now, default=StatusFilter.PENDING))
     env = invocation(ctx)
     scored = run_for_user(
         lambda session, user: next_tasks(session, user=user, now=now, limit=limit, where=where),

@@ -30,6 +30,7 @@ class Sort(StrEnum):
 
 class StatusFilter(StrEnum):
     PENDING = "pending"
+    WAITING = "waiting"  # pending and hidden until its wait date (no stored status)
     DONE = "done"
     DELETED = "deleted"
     ALL = "all"
@@ -56,6 +57,11 @@ class TaskFilter:
     no_priority: bool = False  # `pri:none`
     due_after: datetime | None = None
     words: Sequence[str] = ()  # each in the title or description, any case
+    states: Sequence[str] = ()  # virtual tags that must hold (service/states.py)
+    without_states: Sequence[str] = ()  # virtual tags that must not
+    # (field, "before" | "after", moment): wait.before:friday and the like.
+    date_bounds: Sequence[tuple[str, str, datetime]] = ()
+    at: datetime | None = None  # the moment states are judged at (None: the clock's now)
 
 
 def by_numbers(numbers: Sequence[int]) -> TaskFilter:

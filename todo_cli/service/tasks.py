@@ -25,9 +25,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli import clock
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
-from todo_cli.service import journal
+from todo_cli.service import journal, states
 from todo_cli.service.filters import (
     BULK_LIMIT,
     ConfirmationNeededError,
@@ -429,7 +430,9 @@ def _retag(current: Sequence[str], add: Sequence[str], remove: Sequence[str]) ->
 
 def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if where.status is not StatusFilter.ALL:
+    if where.status is StatusFilter.WAITING:
+        conditions.append(states.waiting(_moment(where)))
+    elif where.status is not StatusFilter.ALL:
         conditions.append(col(Task.status) == where.status.value)
     if where.tags:
         conditions.append(col(Task.tags).contains(clean_tags(where.tags)))
@@ -448,7 +451,22 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(_matches(search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
-    return conditions + _word_conditions(where)
+    return conditions + _word_conditions(where) + _state_conditions(where)
+
+
+def _state_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """Virtual tags (`+READY -WAITING`) and date bounds (`wait.after:friday`)."""
+    at = _moment(where)
+    conditions = [states.condition(name, at) for name in where.states]
+    conditions += [not_(states.condition(name, at)) for name in where.without_states]
+    for name, side, moment in where.date_bounds:
+        column = col(getattr(Task, name))
+        conditions.append(column < moment if side == "before" else column > moment)
+    return conditions
+
+
+def _moment(where: TaskFilter) -> datetime:
+    return where.at or clock.now()
 
 
 def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
