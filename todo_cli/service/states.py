@@ -21,8 +21,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from todo_cli import dates
-from todo_cli.offsets import add_months
 from todo_cli.models import Status, Task
+from todo_cli.offsets import add_months
 
 # Taskwarrior's rc.due: a task is "due" (+DUE) from the start of today until this
 # many days later.
