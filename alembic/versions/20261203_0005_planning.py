@@ -52,6 +52,12 @@ def upgrade() -> None:
         "ux_tasks_template_occurrence", "tasks", ["template_id", "occurrence"], unique=True
     )
     op.create_index("ix_tasks_depends", "tasks", ["depends"], postgresql_using="gin")
+    op.create_index(
+        "ix_tasks_user_until",
+        "tasks",
+        ["user_id", "until"],
+        postgresql_where=sa.text("status = 'pending' AND until IS NOT NULL"),
+    )
     op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
     _create_contexts()
     _create_attribute_definitions()
@@ -67,6 +73,7 @@ def downgrade() -> None:
     for table in reversed(NEW_TABLES):
         op.drop_table(table)
     op.drop_column("users", "context")
+    op.drop_index("ix_tasks_user_until", table_name="tasks")
     op.drop_index("ix_tasks_depends", table_name="tasks")
     op.drop_index("ux_tasks_template_occurrence", table_name="tasks")
     # 0004 knows no templates: a series' template becomes a deleted task (its

@@ -27,6 +27,7 @@ from todo_cli.cli.options import (
 )
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import (
+    START_OF_DAY_DATES,
     combined,
     hiding_waiting,
     need_words,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from todo_cli.cli.environment import Environment
     from todo_cli.models import Task, User
+    from todo_cli.offsets import Offset
     from todo_cli.service.tasks import Outcome
     from todo_cli.words import Changes
 
@@ -76,17 +78,20 @@ def add(
 ) -> None:
     """Add a task: `todo add Call the bank +phone project:home due:friday pri:H`."""
     from todo_cli.models import TaskCreate
+    from todo_cli.offsets import resolve
     from todo_cli.service import tasks as service
 
     env = invocation(ctx)
     changes = read_changes(word_args.words(words), adding=True)
+    given, offsets = _dates(changes, due_option=due)
+    dated: dict[str, Any] = given | resolve(given, offsets)
     new = TaskCreate(
         title=changes.title_text,
         description=description,
         priority=_priority(_once("priority", priority, changes.priority)),
-        due=_when(_once("due", due, changes.due)),
         tags=[*(tag or []), *changes.tags],
         project=_once("project", project, changes.project),
+        **dated,
     )
     command = env.command_line()
     task = run_for_user(
@@ -359,7 +364,8 @@ def edit(
     fields |= _clearable("priority", _priority(priority), clear=no_priority)
     fields |= _clearable("due", _when(due), clear=no_due)
     fields |= _clearable("project", project, clear=no_project)
-    fields = _with_words(fields, changes)
+    dates, offsets = _dates(changes)
+    fields = _with_words(fields, changes, dates)
     tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
     env = invocation(ctx)
     command = env.command_line()
@@ -371,6 +377,7 @@ def edit(
             changes=TaskUpdate(**fields),
             tags=tags,
             substitutions=changes.substitutions,
+            offsets=offsets,
             confirmed=confirmed,
             command=command,
         ),
@@ -382,18 +389,44 @@ def edit(
     _report_edit(edited, single=_one_id(words, selection), env=env)
 
 
-def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
-    """The options' fields plus what pri:/due:/project: words set or clear."""
-    from_words: dict[str, Any] = dict.fromkeys(changes.cleared)
+def _with_words(
+    fields: dict[str, Any], changes: Changes, dates: dict[str, datetime]
+) -> dict[str, Any]:
+    """The options' fields plus what pri:/due:/wait:/project: ... words set or clear."""
+    from_words: dict[str, Any] = dict.fromkeys(changes.cleared) | dates
     if changes.priority is not None:
         from_words["priority"] = _priority(changes.priority)
-    if changes.due is not None:
-        from_words["due"] = _when(changes.due)
     if changes.project is not None:
         from_words["project"] = changes.project
     for name in from_words.keys() & fields.keys():
         raise UsageError(f"the {name} is given twice (an option and a {name}: word); give it once")
     return fields | from_words
+
+
+def _dates(
+    changes: Changes, *, due_option: str | None = None
+) -> tuple[dict[str, datetime], dict[str, Offset]]:
+    """The dates the words (and ``--due`` on add) set: read now, or, relative to the
+    task's own dates (``wait:due-1d``), kept as offsets for each task."""
+    from todo_cli.dates import parse_when
+    from todo_cli.offsets import task_offset
+
+    texts = {
+        "due": _once("due", due_option, changes.due),
+        "wait": changes.wait,
+        "scheduled": changes.scheduled,
+        "until": changes.until,
+    }
+    given: dict[str, datetime] = {}
+    offsets: dict[str, Offset] = {}
+    now = clock.now()
+    for name, text in texts.items():
+        offset = None if text is None else task_offset(text)
+        if offset is not None:
+            offsets[name] = offset
+        elif text is not None:
+            given[name] = parse_when(text, now=now, day_start=name in START_OF_DAY_DATES)
+    return given, offsets
 
 
 def _one_id(words: list[str] | None, selection: Any) -> bool:

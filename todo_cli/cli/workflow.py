@@ -34,7 +34,10 @@ def undo(ctx: typer.Context, json: JsonOption = False) -> None:
     from todo_cli.service.undo import undo_last
 
     env = invocation(ctx)
-    undone = run_for_user(lambda session, user: undo_last(session, user=user), env)
+    # No housekeeping first: an expiry made now would be the change this undo takes.
+    undone = run_for_user(
+        lambda session, user: undo_last(session, user=user), env, housekeeping=False
+    )
     render_workflow.report_undo(undone.group, env)
     if json:
         render.print_tasks_json(undone.tasks, env)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli import clock
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.offsets import TASK_DATES, Offset, resolve
 from todo_cli.service import journal, states
 from todo_cli.service.filters import (
     BULK_LIMIT,
@@ -178,17 +180,19 @@ async def edit_tasks(
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
     substitutions: Sequence[Substitution] = (),
+    offsets: Mapping[str, Offset] = MappingProxyType({}),
     confirmed: bool = True,
     command: str = "edit",
 ) -> Outcome:
-    """Apply the fields ``changes`` sets (None clears), the tag changes and then the
-    substitutions to every task ``where`` picks, all or none, journaled as one change.
+    """Apply the fields ``changes`` sets (None clears), the dates ``offsets`` give from
+    each task's own (``wait:due-1d``), the tag changes and then the substitutions to
+    every task ``where`` picks, all or none, journaled as one change.
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
-    if not values and not tags.add and not tags.remove and not substitutions:
+    if not values and not tags.add and not tags.remove and not substitutions and not offsets:
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
@@ -196,12 +200,25 @@ async def edit_tasks(
     unchanged = {
         task.number
         for task in tasks
-        if not _apply_changes(task, _substituted(task, values, substitutions), added, removed)
+        if not _apply_changes(
+            task, _substituted(task, _dated(task, values, offsets), substitutions), added, removed
+        )
     }
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
     return Outcome(tasks=tasks, unchanged=unchanged)
+
+
+def _dated(task: Task, values: dict[str, Any], offsets: Mapping[str, Offset]) -> dict[str, Any]:
+    """``values`` and the dates ``offsets`` give from this task's dates after the change."""
+    if not offsets:
+        return values
+    known = {name: values.get(name, getattr(task, name)) for name in TASK_DATES}
+    try:
+        return values | resolve(known, offsets)
+    except UsageError as refused:
+        raise UsageError(f"task {task.number}: {refused}") from None
 
 
 def _substituted(
