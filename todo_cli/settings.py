@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     agent_worker_timeout: float = Field(
         default=30.0, gt=0, description="seconds a worker may go on after its client left"
     )
+    # Taskwarrior's urgency.*.coefficient for the planning terms (service/urgency.py).
+    urgency_scheduled_coefficient: float = Field(
+        default=5.0, description="urgency of a task scheduled in the past"
+    )
+    urgency_waiting_coefficient: float = Field(
+        default=-3.0, description="urgency of a waiting task"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -143,7 +143,7 @@ def next_(
     json: JsonOption = False,
 ) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
-    from todo_cli.service.urgency import next_tasks
+    from todo_cli.service.urgency import Coefficients, next_tasks
 
     now = clock.now()
     selection = read_filter(word_args.words(words))
@@ -152,8 +152,11 @@ def next_(
         raise UsageError(f"next lists pending tasks only; {hint}")
     where = hiding_waiting(selection_filter(selection, now=now, default=StatusFilter.PENDING))
     env = invocation(ctx)
+    coefficients = Coefficients.from_settings(env.settings())
     scored = run_for_user(
-        lambda session, user: next_tasks(session, user=user, now=now, limit=limit, where=where),
+        lambda session, user: next_tasks(
+            session, user=user, now=now, limit=limit, where=where, coefficients=coefficients
+        ),
         env,
     )
     if json:

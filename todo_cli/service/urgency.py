@@ -15,22 +15,31 @@ age                2.0          days since created / 365, at most 1
 notes              1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more notes
 tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
+scheduled          5.0          1 when scheduled before now (a setting)
+waiting            -3.0         1 while waiting (a setting)
 =================  ===========  =============================================
 
-Blocking and waiting have no counterpart yet. Ties go to the lower ID.
+Blocking has no counterpart yet. Ties go to the lower ID. The planning terms'
+coefficients are settings (``urgency_scheduled_coefficient`` ...), as
+Taskwarrior's ``urgency.scheduled.coefficient`` is an rc setting; the command
+passes them in as ``Coefficients``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extract, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+if TYPE_CHECKING:
+    from todo_cli.settings import Settings
+
 from todo_cli.models import Priority, Status, Task, TaskNote, User
+from todo_cli.service import states
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions
 
@@ -47,7 +56,22 @@ PROJECT_COEFFICIENT = 1.0
 SECONDS_PER_DAY = 86400.0
 
 
-def urgency(now: datetime) -> ColumnElement[float]:
+@dataclass(frozen=True)
+class Coefficients:
+    """The terms a person may weigh (settings), at Taskwarrior's defaults."""
+
+    scheduled: float = 5.0
+    waiting: float = -3.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Coefficients:
+        return cls(
+            scheduled=settings.urgency_scheduled_coefficient,
+            waiting=settings.urgency_waiting_coefficient,
+        )
+
+
+def urgency(now: datetime, coefficients: Coefficients = Coefficients()) -> ColumnElement[float]:
     """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL."""
     at = literal(now, DateTime(timezone=True))
     total = (
@@ -63,6 +87,8 @@ def urgency(now: datetime) -> ColumnElement[float]:
         + NOTES_COEFFICIENT * _count_factor(_note_count())
         + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
+        + _flag(states.scheduled_past(now), coefficients.scheduled)
+        + _flag(states.waiting(now), coefficients.waiting)
     )
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
     return rounded
@@ -75,9 +101,10 @@ async def next_tasks(
     now: datetime,
     limit: int = 10,
     where: TaskFilter = TaskFilter(),
+    coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
-    score = urgency(now).label("urgency")
+    score = urgency(now, coefficients).label("urgency")
     statement = (
         select(Task, score)
         .where(
