@@ -33,8 +33,11 @@ SHOWN = (
     "project",
     "completed_at",
     "started_at",
+    "wait",
+    "scheduled",
+    "until",
 )
-TIMESTAMPS = frozenset({"due", "completed_at", "started_at"})
+TIMESTAMPS = frozenset({"due", "completed_at", "started_at", "wait", "scheduled", "until"})
 ARROW = "→"
 
 
