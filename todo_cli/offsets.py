@@ -69,7 +69,8 @@ def task_offset(text: str) -> Offset | None:
 def shift(moment: datetime, count: int, unit: str) -> datetime:
     """``moment`` moved by ``count`` units; OverflowError past year 1 or 9999."""
     if unit in EXACT:
-        return moment + timedelta(seconds=count * EXACT[unit])
+        # In the local zone's offset at the new moment (it may be across a DST change).
+        return (moment + timedelta(seconds=count * EXACT[unit])).astimezone()
     wall = moment.astimezone().replace(tzinfo=None)
     if unit in DAYS:
         moved = wall + timedelta(days=count * DAYS[unit])
