@@ -352,9 +352,7 @@ def _priority(value: str, *, allow_none: bool) -> str | None:
 def _status(value: str) -> str:
     key = value.strip().lower()
     if key not in STATUSES:
-        raise UsageError(
-            f"status {value!r} is not one of pending, waiting, done, deleted, all"
-        )
+        raise UsageError(f"status {value!r} is not one of pending, waiting, done, deleted, all")
     return "done" if key == "completed" else key
 
 
