@@ -107,7 +107,7 @@ def test_add_options_with_equals_still_work(cli):
         (["add", "t", "pri:H", "-p", "low"], "priority is given twice"),
         (["add", "t", "project:a", "-P", "b"], "project is given twice"),
         (["add", "t", "due:friday", "--due", "monday"], "due is given twice"),
-        (["add", "t", "due:someday"], "someday"),
+        (["add", "t", "due:whenever"], "whenever"),
         (["add", "t", "+ACTIVE"], "virtual tag"),
         (["add", "t", "status:done"], "cannot be set"),
         (["add", "t", "--colour", "red"], "--colour"),
@@ -173,7 +173,7 @@ def test_list_due_words(cli):
         (["list", "pri:H", "pri:L"], "given twice"),
         (["list", "0"], "start at 1"),
         (["list", "-ACTIVE"], "+ACTIVE"),
-        (["list", "due.before:someday"], "someday"),
+        (["list", "due.before:whenever"], "whenever"),
         (["next", "status:done"], "pending tasks only"),
     ],
 )

@@ -73,8 +73,8 @@ def parse_when(text: str, *, now: datetime, day_start: bool = False) -> datetime
     check_local_zone(os.environ.get("TZ"))
     if task_offset(text) is not None:
         raise UsageError(
-            f"{text!r} is relative to a task's own date: it can set wait:, scheduled:,"
-            " until: or due: on add and edit, not select"
+            f"{text!r} is relative to a task's own date: write it as a word on add or"
+            " edit (wait:due-1d, due:due+1d); it cannot select tasks"
         )
     try:
         parsed = _parse_sum(text, now, day_start)
