@@ -336,7 +336,7 @@ def test_a_date_alone_is_the_start_of_the_day_when_asked():
 
 
 def test_a_tasks_own_date_cannot_be_read_without_the_task():
-    with pytest.raises(UsageError, match="relative to a task.s own date"):
+    with pytest.raises(UsageError, match="relative to a task's own date"):
         parse_when("due-1d", now=NOW)
 
 
