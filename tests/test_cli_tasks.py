@@ -162,7 +162,7 @@ def test_add_title_at_the_limit(cli):
         (["add", "x" * 501], "500"),
         (["add", "a\x00b"], "\\x00"),
         (["add", "t", "-p", "urgent"], "urgent"),
-        (["add", "t", "--due", "someday"], "someday"),
+        (["add", "t", "--due", "whenever"], "whenever"),
         (["add", "t", "-t", "two words"], "two words"),
         (["add", "t", "-P", "home..garden"], "home..garden"),
         (["add", "t", "-d", "a\x00b"], "\\x00"),
@@ -313,7 +313,7 @@ def test_list_json_is_an_array_of_tasks(cli):
         (["list", "--limit", "0"], "--limit"),
         (["list", "--limit", "many"], "--limit"),
         (["list", "-p", "urgent"], "urgent"),
-        (["list", "--due-before", "someday"], "someday"),
+        (["list", "--due-before", "whenever"], "whenever"),
     ],
 )
 def test_list_usage_errors(cli, args, mentions):

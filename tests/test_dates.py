@@ -162,7 +162,7 @@ def test_end_of_day_uses_that_dates_own_offset(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "text", ["banana", "someday", "2026-13-45", "not a date", "", "   ", "2026-02-30"]
+    "text", ["banana", "whenever", "2026-13-45", "not a date", "", "   ", "2026-02-30"]
 )
 def test_unparseable_is_a_usage_error_naming_the_value(text):
     with pytest.raises(UsageError) as raised:
@@ -299,3 +299,47 @@ def test_the_installed_todo_with_a_posix_or_unknown_tz(todo_env, value, code):
     )
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- planning words (issue 14) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["someday", "later", "Someday"])
+def test_someday_and_later_are_taskwarriors_far_future(word):
+    assert parse_when(word, now=NOW) == local(9999, 12, 30)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("soq", local(2026, 10, 1)),
+        ("eoq", eod(2026, 12, 31)),
+        ("now", NOW),
+        ("eom-1d", eod(2026, 11, 29)),
+        ("now+2h", NOW + timedelta(hours=2)),
+        ("sow+9h", local(2026, 11, 23, 9, 0)),
+        ("2026-12-01-3d", eod(2026, 11, 28)),
+        ("friday+1w", eod(2026, 12, 4)),
+    ],
+)
+def test_quarters_now_and_offsets(word, expected):
+    assert parse_when(word, now=NOW) == expected
+
+
+def test_a_date_alone_is_the_start_of_the_day_when_asked():
+    assert parse_when("2026-12-01", now=NOW, day_start=True) == local(2026, 12, 1)
+    assert parse_when("monday", now=NOW, day_start=True) == local(2026, 11, 30)
+    assert parse_when("tomorrow", now=NOW, day_start=True) == local(2026, 11, 27)
+    # A time or a named edge says itself which moment it is.
+    assert parse_when("2026-12-01T14:00", now=NOW, day_start=True) == local(2026, 12, 1, 14)
+    assert parse_when("eod", now=NOW, day_start=True) == eod(2026, 11, 26)
+
+
+def test_a_tasks_own_date_cannot_be_read_without_the_task():
+    with pytest.raises(UsageError, match="relative to a task's own date"):
+        parse_when("due-1d", now=NOW)
+
+
+def test_an_offset_past_year_9999_is_out_of_range():
+    with pytest.raises(UsageError, match="out of range"):
+        parse_when("someday+1y", now=NOW)

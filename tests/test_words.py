@@ -149,7 +149,6 @@ def test_words_after_double_dash_are_searched_as_typed():
         (["project:a", "project:b"], "given twice"),
         (["project:", "project:b"], "given twice"),
         (["pri:H", "pri:L"], "given twice"),
-        (["-ACTIVE"], r"\+ACTIVE"),
     ],
 )
 def test_filter_mistakes(plain, mentions):
@@ -161,18 +160,12 @@ def test_filter_mistakes(plain, mentions):
     ("word", "name"),
     [
         ("recur:weekly", "recur"),
-        ("wait:monday", "wait"),
-        ("scheduled:friday", "scheduled"),
-        ("sched:friday", "scheduled"),  # Taskwarrior's abbreviations, two letters at least
-        ("sc:friday", "scheduled"),
-        ("until:eom", "until"),
         ("recu:daily", "recur"),
         ("uuid:0b6f", "uuid"),
         ("entry:today", "entry"),
         ("description:milk", "description"),
         ("tags:phone", "tags"),
         ("limit:5", "limit"),
-        ("wait:", "wait"),
         ("due.by:friday", "due.by"),  # a modifier todo does not read
         ("project.not:home", "project.not"),
     ],
@@ -200,7 +193,7 @@ def test_taskwarrior_attributes_todo_does_not_act_on_are_refused_by_name(word, n
         ("p:x", Changes(title=("p:x",))),  # shorter than two letters
         ("note:x", Changes(title=("note:x",))),  # no attribute of Taskwarrior's
         ("Re:", Changes(title=("Re:",))),  # Taskwarrior's names are lower case: not recur
-        ("Wait:x", Changes(title=("Wait:x",))),
+        ("Wait:x", Changes(wait="x")),  # a name todo acts on, in any case
         ("PROJ:home", Changes(project="home")),  # the names todo acts on, in any case
         ("https://example.com", Changes(title=("https://example.com",))),
     ],
@@ -383,3 +376,79 @@ def test_on_add_plain_text_words_are_the_title_as_typed(title):
 def test_an_id_past_any_stored_one_is_read_as_an_id():
     # It names no task: the service says not found (exit 3), as `todo show` does.
     assert read_ids("2147483648") == [2147483648]
+
+
+# --- planning: wait, scheduled, until and the virtual tags (issue 14) -----------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (("+WAITING",), Selection(states=("WAITING",))),
+        (("+READY", "+DUE"), Selection(states=("READY", "DUE"))),
+        (("-WAITING",), Selection(without_states=("WAITING",))),
+        (("-ACTIVE",), Selection(without_states=("ACTIVE",))),
+        (("+ACTIVE", "-OVERDUE"), Selection(active=True, without_states=("OVERDUE",))),
+        (("+waiting",), Selection(tags=("waiting",))),  # lower case: a tag of the user's
+        (("status:waiting",), Selection(status="waiting")),
+        (("wait.before:friday",), Selection(date_bounds=(("wait", "before", "friday"),))),
+        (
+            ("sched.after:monday", "until.before:eom"),
+            Selection(date_bounds=(("scheduled", "after", "monday"), ("until", "before", "eom"))),
+        ),
+    ],
+)
+def test_virtual_tags_and_date_bounds_select(typed, expected):
+    assert read_filter(words(*typed)) == expected
+
+
+def test_every_virtual_tag_the_parser_knows_has_a_state():
+    from todo_cli.service.states import VIRTUAL_TAGS as STATES
+    from todo_cli.words import VIRTUAL_TAGS
+
+    assert set(VIRTUAL_TAGS) == set(STATES)
+
+
+@pytest.mark.parametrize(
+    ("plain", "mentions"),
+    [
+        (["wait:friday"], "wait.before"),
+        (["sched:friday"], "scheduled.before"),
+        (["until:eom"], "until.before"),
+        (["wait.before:"], "needs a date"),
+        (["wait.after:x", "wait.after:y"], "given twice"),
+        (["status:sleeping"], "waiting"),
+    ],
+)
+def test_planning_filter_mistakes(plain, mentions):
+    with pytest.raises(UsageError, match=mentions):
+        read_filter(words(*plain))
+
+
+def test_wait_scheduled_until_are_changes():
+    changes = read_changes(
+        words("Water", "plants", "wait:due-1d", "sched:monday", "until:eoy"), adding=True
+    )
+    assert changes == Changes(
+        title=("Water", "plants"), wait="due-1d", scheduled="monday", until="eoy"
+    )
+    cleared = read_changes(words("wait:", "scheduled:", "until:"), adding=False)
+    assert cleared.cleared == {"wait", "scheduled", "until"}
+
+
+@pytest.mark.parametrize("word", ["+WAITING", "-READY", "+TODAY"])
+def test_virtual_tags_cannot_be_set(word):
+    with pytest.raises(UsageError, match="virtual tag"):
+        read_changes(words("4", word), adding=False)
+
+
+@pytest.mark.parametrize("word", ["wait.before:friday", "until.after:eom"])
+def test_date_bounds_cannot_be_set(word):
+    with pytest.raises(UsageError, match="selects tasks"):
+        read_changes(words(word), adding=True)
+
+
+def test_date_words_change_a_filtered_edit():
+    selection, changes = read_edit(words("+phone", "wait:friday", "until:eom"))
+    assert selection == Selection(tags=("phone",))
+    assert (changes.wait, changes.until) == ("friday", "eom")

@@ -5,7 +5,15 @@ today is not overdue before tonight. Taskwarrior's keywords name the edges
 of the current day, week (Monday to Sunday), month and year: ``sod eod sow
 eow som eom soy eoy``; a weekday name (``friday``, ``fri``) is the next such
 day, never today. ISO input and keywords never import dateparser; other
-words load it on first use.
+words load it on first use. ``someday`` and ``later`` are Taskwarrior's far
+future (9999-12-30); ``soq``/``eoq`` the quarter's edges; ``now`` this moment.
+A WHEN may add or take a span (``eom-1d``, ``now+2h``, ``friday+9h``: see
+todo_cli/offsets.py); ``due-1d`` is relative to a task's own date, which only a
+change of that task can read (``wait:due-1d`` on add and edit).
+
+A date without a time is the end of that day by default (a due date, an
+until); ``day_start=True`` reads it as the start (a wait or scheduled date:
+``wait:monday`` shows the task on Monday morning).
 
 Numeric dates are ISO only (YYYY-MM-DD, Taskwarrior's default ``dateformat``):
 ``31/12/2026`` and ``3/4`` mean different days to different people, and
@@ -23,9 +31,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from todo_cli.errors import ConfigError, UsageError
+from todo_cli.offsets import add_months, read_offset, task_offset
 
 END_OF_DAY = time(23, 59, 59)
 END_OF_TODAY_WORDS = {"eod", "end of day", "tonight"}
+# Taskwarrior's `someday` and `later`: a wait that never ends by itself.
+FAR_FUTURE_WORDS = {"someday", "later"}
+FAR_FUTURE = datetime(9999, 12, 30)
 # Spelled out, not calendar.day_name: that follows the C library's locale.
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS = {name: day for day, name in enumerate(DAY_NAMES)}
@@ -54,11 +66,18 @@ MONTH_NAMES |= {name.lower()[:3] for name in calendar.month_name[1:]} | {"sept"}
 POSIX_TZ = re.compile(rf"{_NAME}{_OFFSET}(?:{_NAME}(?:{_OFFSET})?(?:,{_RULE},{_RULE})?)?")
 
 
-def parse_when(text: str, *, now: datetime) -> datetime:
-    """An aware datetime for ``text`` relative to ``now``, or UsageError naming it."""
+def parse_when(text: str, *, now: datetime, day_start: bool = False) -> datetime:
+    """An aware datetime for ``text`` relative to ``now``, or UsageError naming it.
+
+    ``day_start``: a date without a time is the start of that day, not its end."""
     check_local_zone(os.environ.get("TZ"))
+    if task_offset(text) is not None:
+        raise UsageError(
+            f"{text!r} is relative to a task's own date: write it as a word on add or"
+            " edit (wait:due-1d, due:due+1d); it cannot select tasks"
+        )
     try:
-        parsed = _parse(text, now)
+        parsed = _parse_sum(text, now, day_start)
     except OutOfRangeError:
         raise _out_of_range(text) from None
     if parsed is None:
@@ -76,14 +95,29 @@ class OutOfRangeError(UsageError):
     """A time the local offset pushes past year 1 or 9999."""
 
 
-def _parse(text: str, now: datetime) -> datetime | None:
+def _parse_sum(text: str, now: datetime, day_start: bool) -> datetime | None:
+    """``eom-1d``: a WHEN and a span; anything else as one WHEN."""
+    offset = read_offset(text)
+    if offset is None:
+        return _parse(text, now, day_start)
+    base = _parse(offset.base, now, day_start)
+    try:
+        return None if base is None else offset.apply(base)
+    except (OverflowError, ValueError):
+        raise OutOfRangeError(f"{text} is out of range (years 1 to 9999)") from None
+
+
+def _parse(text: str, now: datetime, day_start: bool = False) -> datetime | None:
     spaced = " ".join(text.split())
     cleaned = spaced.lower()
-    keyword = _keyword(cleaned, now.date())
+    whole_day = start_of_day if day_start else end_of_day
+    if cleaned == "now":
+        return now
+    keyword = _keyword(cleaned, now.date(), whole_day)
     if keyword is not None:
         return keyword
     # ISO before lowercasing: week dates need their capital W (2026-W49-2).
-    iso = _parse_iso(spaced)
+    iso = _parse_iso(spaced, whole_day)
     if iso is not None:
         return iso
     if ambiguous(cleaned):
@@ -91,7 +125,7 @@ def _parse(text: str, now: datetime) -> datetime | None:
             f"cannot read {text!r} unambiguously: write a date as YYYY-MM-DD (2026-12-31) "
             "or with a month name (dec 31), a time as 17:00 or 5pm, a span as 3 days"
         )
-    return _parse_words(cleaned, now)
+    return _parse_words(cleaned, now, whole_day)
 
 
 def ambiguous(text: str) -> bool:
@@ -104,14 +138,16 @@ def ambiguous(text: str) -> bool:
     return any(word not in ANCHORS and not with_month for word in LONE_NUMBER.findall(text))
 
 
-def _keyword(word: str, today: date) -> datetime | None:
+def _keyword(word: str, today: date, whole_day: Callable[[date], datetime]) -> datetime | None:
     """Taskwarrior's named dates and the weekday names, without dateparser."""
     if word in END_OF_TODAY_WORDS:
         return end_of_day(today)
+    if word in FAR_FUTURE_WORDS:
+        return local(FAR_FUTURE)
     weekday = WEEKDAYS.get(word, WEEKDAY_ABBREVIATIONS.get(word))
     try:
         if weekday is not None:
-            return end_of_day(today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1))
+            return whole_day(today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1))
         edge = PERIOD_EDGES.get(word)
         return None if edge is None else edge(today)
     except OverflowError:  # past year 9999
@@ -126,12 +162,23 @@ def _last_of_month(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def quarter_start(day: date) -> date:
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
 PERIOD_EDGES: dict[str, Callable[[date], datetime]] = {
     "sod": start_of_day,
-    "sow": lambda day: start_of_day(day - timedelta(days=day.weekday())),
-    "eow": lambda day: end_of_day(day + timedelta(days=6 - day.weekday())),
+    "sow": lambda day: start_of_day(week_start(day)),
+    "eow": lambda day: end_of_day(week_start(day) + timedelta(days=6)),
     "som": lambda day: start_of_day(day.replace(day=1)),
     "eom": lambda day: end_of_day(_last_of_month(day)),
+    "soq": lambda day: start_of_day(quarter_start(day)),
+    "eoq": lambda day: end_of_day(add_months(quarter_start(day), 3) - timedelta(days=1)),
     "soy": lambda day: start_of_day(day.replace(month=1, day=1)),
     "eoy": lambda day: end_of_day(day.replace(month=12, day=31)),
 }
@@ -173,9 +220,9 @@ def local(moment: datetime) -> datetime:
         raise OutOfRangeError(f"{moment.isoformat()} is out of range (years 1 to 9999)") from None
 
 
-def _parse_iso(text: str) -> datetime | None:
+def _parse_iso(text: str, whole_day: Callable[[date], datetime]) -> datetime | None:
     try:
-        return end_of_day(date.fromisoformat(text))
+        return whole_day(date.fromisoformat(text))
     except ValueError:
         pass
     try:
@@ -185,7 +232,9 @@ def _parse_iso(text: str) -> datetime | None:
     return local(moment)
 
 
-def _parse_words(text: str, now: datetime) -> datetime | None:
+def _parse_words(
+    text: str, now: datetime, whole_day: Callable[[date], datetime]
+) -> datetime | None:
     from zoneinfo import ZoneInfoNotFoundError
 
     from dateparser.date import DateDataParser
@@ -199,7 +248,7 @@ def _parse_words(text: str, now: datetime) -> datetime | None:
         return None
     moment: datetime = result.date_obj
     if result.period != "time":
-        return end_of_day(moment.date())
+        return whole_day(moment.date())
     return local(moment)
 
 

@@ -252,6 +252,14 @@ class Task(TaskBase, table=True):
         ),
         # Filters by user-defined attributes: `udas @> {"size": "L"}`, `udas ? 'size'`.
         Index("ix_tasks_udas", "udas", postgresql_using="gin"),
+        # The expiry step's query (service/expiry.py), run by every command: only
+        # pending tasks with an until are in it, so it stays small and cheap.
+        Index(
+            "ix_tasks_user_until",
+            "user_id",
+            "until",
+            postgresql_where=text("status = 'pending' AND until IS NOT NULL"),
+        ),
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
         CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),

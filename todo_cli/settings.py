@@ -112,6 +112,13 @@ class Settings(BaseSettings):
         le=10000,
         description="automatic backups of the embedded database kept in its backups/; 0: none",
     )
+    # Taskwarrior's urgency.*.coefficient for the planning terms (service/urgency.py).
+    urgency_scheduled_coefficient: float = Field(
+        default=5.0, description="urgency of a task scheduled in the past"
+    )
+    urgency_waiting_coefficient: float = Field(
+        default=-3.0, description="urgency of a waiting task"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -15,11 +15,13 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``project:NAME``       set (``project:`` clears)        in NAME or below (``project:``: none)
 ``pri:H|M|L``          set (``pri:`` clears)            that priority (``pri:none``: none)
 ``due:WHEN``           set (``due:`` clears)            (refused: use due.before/after)
-``due.before:WHEN``    (refused)                        due before WHEN
-``due.after:WHEN``     (refused)                        due after WHEN
-``status:S``           (refused)                        pending, done, deleted or all
-``+ACTIVE``            (refused)                        started (`todo start`)
-``+OVERDUE``           (refused)                        pending and past due
+``wait:`` ``sched:``   set, as due: (also ``due-1d``)   (refused: use .before/.after)
+``until:WHEN``         set, as due:                     (refused: use .before/.after)
+``due.before:WHEN``    (refused)                        due before WHEN (also wait.,
+``due.after:WHEN``     (refused)                        due after WHEN  scheduled., until.)
+``status:S``           (refused)                        pending, waiting, done, deleted, all
+``+ACTIVE`` ``+DUE``…  (refused)                        in that state (a virtual tag)
+``-ACTIVE`` ``-DUE``…  (refused)                        not in that state
 ``depends:1,2``        also wait for 1 and 2            waits for 1 and for 2
 ``depends:-2``         no longer wait for 2             (refused)
 ``depends:``           wait for nothing                 waits for nothing
@@ -27,13 +29,13 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``+UNBLOCKED``         (refused)                        waits for no pending task
 ``+BLOCKING``          (refused)                        a pending task waits for it
 ``/old/new/[g]``       (title text on add) substitute   (text)
-``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
+``recur:`` …           (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ``wait:``, ``sched:``, ...) are
+Its other attributes (``recur:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
@@ -63,13 +65,20 @@ TASKWARRIOR_ATTRIBUTES = (
 ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
-ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
-ATTRIBUTES |= {"depends"}
-VIRTUAL_TAGS = ("ACTIVE", "OVERDUE", "BLOCKED", "UNBLOCKED", "BLOCKING")
+# The dates a change sets (``wait:due-1d``) and a filter compares (``wait.before:``).
+DATES = ("due", "wait", "scheduled", "until")
+DATE_BOUNDS = tuple(f"{name}.{side}" for name in DATES for side in ("before", "after"))
+ATTRIBUTES = {"project", "priority", "status", "depends", *DATES, *DATE_BOUNDS}  # todo's
+# Taskwarrior's virtual tags that todo knows (service/states.py says what each means).
+VIRTUAL_TAGS: tuple[str, ...] = ("ACTIVE", "OVERDUE", "WAITING", "SCHEDULED", "READY")
+VIRTUAL_TAGS += ("DUE", "TODAY", "TOMORROW", "YESTERDAY", "WEEK", "MONTH", "QUARTER", "YEAR")
+VIRTUAL_TAGS += ("BLOCKED", "UNBLOCKED", "BLOCKING")
+# Kept as flags of their own (they came first); the others go to Selection.states.
+FLAG_TAGS = ("ACTIVE", "OVERDUE", "BLOCKED", "UNBLOCKED", "BLOCKING")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
-STATUSES = {"pending", "done", "deleted", "all", "completed"}
+STATUSES = {"pending", "waiting", "done", "deleted", "all", "completed"}
 # What a user-defined attribute's name may be followed by in a filter (`estimate.any:`).
 ATTRIBUTE_MODIFIERS = {"", "any", "none", "before", "after"}
 # A user-defined attribute's name: a word that fits `name:value` and is no built-in.
@@ -101,7 +110,7 @@ class Selection:
     priority: str | None = None  # high, medium, low or "none"
     due_before: str | None = None
     due_after: str | None = None
-    status: str | None = None  # pending, done, deleted or all
+    status: str | None = None  # pending, waiting, done, deleted or all
     active: bool = False
     overdue: bool = False
     text: tuple[str, ...] = ()
@@ -112,6 +121,10 @@ class Selection:
     blocking: bool = False
     # User-defined attributes: (name, modifier, value as typed): ("estimate", "any", "").
     attributes: tuple[tuple[str, str, str], ...] = ()
+    states: tuple[str, ...] = ()  # virtual tags asked for: +WAITING, +READY ...
+    without_states: tuple[str, ...] = ()  # and against: -WAITING, -ACTIVE ...
+    # wait.before:WHEN and the like, as (field, "before"|"after", WHEN as typed).
+    date_bounds: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def filters(self) -> bool:
@@ -129,6 +142,9 @@ class Changes:
     project: str | None = None
     priority: str | None = None  # high, medium or low
     due: str | None = None
+    wait: str | None = None
+    scheduled: str | None = None
+    until: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
     depends: DependencyChanges | None = None
@@ -270,6 +286,7 @@ def read_filter(words: Words, names: Names = ()) -> Selection:
     ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
     attributes: list[tuple[str, str, str]] = []
+    lists |= {"states": [], "without_states": []}
     for word in words.plain:
         if kind(word, names) == "attribute" and attribute(word, names)[0] not in ATTRIBUTES:
             attributes.append(_attribute_test(word, *attribute(word, names)))
@@ -286,6 +303,8 @@ def read_filter(words: Words, names: Names = ()) -> Selection:
         without_tags=tuple(lists["without_tags"]),
         text=text,
         attributes=tuple(attributes),
+        states=tuple(dict.fromkeys(lists["states"])),
+        without_states=tuple(dict.fromkeys(lists["without_states"])),
         **found,  # type: ignore[arg-type]
     )
 
@@ -311,13 +330,16 @@ def _read_filter_word(
     if sort == "ids":
         ids.extend(_id_parts(word))
     elif sort == "tag":
-        _read_filter_tag(word[1:], found, lists["tags"])
+        _read_filter_tag(word[1:], found, lists)
     elif sort == "untag":
-        if word[1:] in VIRTUAL_TAGS:
-            raise UsageError(f"{word}: only +{word[1:]} can be asked for")
-        lists["without_tags"].append(word[1:])
+        tag = word[1:]
+        lists["without_states" if tag in VIRTUAL_TAGS else "without_tags"].append(tag)
     elif sort == "attribute":
-        _once(found, *_filter_attribute(*attribute(word)), word)
+        name, value = attribute(word)
+        if name in DATE_BOUNDS and not name.startswith("due."):
+            _date_bound(found, name, value, word)
+        else:
+            _once(found, *_filter_attribute(name, value), word)
     else:
         lists["text"].append(word)
 
@@ -329,11 +351,22 @@ def _only_in_ranges(ids: list[tuple[range, bool]]) -> frozenset[int]:
     return frozenset(ranged.difference(*(part for part, is_range in ids if not is_range)))
 
 
-def _read_filter_tag(tag: str, found: dict[str, object], tags: list[str]) -> None:
-    if tag in VIRTUAL_TAGS:
+def _read_filter_tag(tag: str, found: dict[str, object], lists: dict[str, list[str]]) -> None:
+    if tag in FLAG_TAGS:
         found[tag.lower()] = True
     else:
-        tags.append(tag)
+        lists["states" if tag in VIRTUAL_TAGS else "tags"].append(tag)
+
+
+def _date_bound(found: dict[str, object], name: str, value: str, word: str) -> None:
+    """``wait.before:friday``: one more (field, side, WHEN) bound; each name once."""
+    if not value.strip():
+        raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
+    field_name, side = name.split(".")
+    bounds: tuple[tuple[str, str, str], ...] = found.get("date_bounds", ())  # type: ignore[assignment]
+    if any((bound[0], bound[1]) == (field_name, side) for bound in bounds):
+        raise UsageError(f"{word}: {name} is given twice")
+    found["date_bounds"] = (*bounds, (field_name, side, value))
 
 
 def _filter_attribute(name: str, value: str) -> tuple[str, object]:
@@ -346,9 +379,9 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return "status", _status(value)
     if name == "depends":
         return ("depends", _dependency_ids(value)) if value else ("no_depends", True)
-    if name == "due":
-        hint = "to select by date use due.before: or due.after:"
-        raise UsageError(f"due:{value} sets a date; {hint}")
+    if name in DATES:
+        hint = f"to select by date use {name}.before: or {name}.after:"
+        raise UsageError(f"{name}:{value} sets a date; {hint}")
     if not value.strip():
         raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
     return name.replace(".", "_"), value
@@ -374,7 +407,7 @@ def _priority(value: str, *, allow_none: bool) -> str | None:
 def _status(value: str) -> str:
     key = value.strip().lower()
     if key not in STATUSES:
-        raise UsageError(f"status {value!r} is not one of pending, done, deleted, all")
+        raise UsageError(f"status {value!r} is not one of pending, waiting, done, deleted, all")
     return "done" if key == "completed" else key
 
 
@@ -465,7 +498,7 @@ def _settable_tag(word: str) -> str:
 
 def _change_attribute(name: str, value: str) -> tuple[str, object]:
     """The field a change attribute sets and its value; None clears it."""
-    if name in ("due.before", "due.after", "status"):
+    if name in DATE_BOUNDS or name == "status":
         raise UsageError(f"{name}: selects tasks; it cannot be set")
     if name == "depends":
         return name, _dependency_changes(value)
@@ -507,7 +540,8 @@ def read_edit(words: Words, names: Names = ()) -> tuple[Selection, Changes]:
 
     Leading IDs (``4``, ``1-3,7``, ``1 2 5-6``) select, and every word after them
     is a change. Without leading IDs the words are a filter, except ``pri:`` and
-    ``due:`` words and ``/old/new/`` substitutions, which change; other changes go
+    date words (``due:``, ``wait:``, ``sched:``, ``until:``) and ``/old/new/``
+    substitutions, which change; other changes go
     through options (``-t``, ``--untag``, ``-P``, ``--title``). Words after ``--``
     are the new title.
     """
@@ -532,7 +566,7 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 def _changes_on_a_filter(word: str) -> bool:
     if SUBSTITUTION.fullmatch(word):
         return True
-    return kind(word) == "attribute" and attribute(word)[0] in ("priority", "due")
+    return kind(word) == "attribute" and attribute(word)[0] in ("priority", *DATES)
 
 
 # --- expressions (a context's filter) ---------------------------------------------------

@@ -80,6 +80,12 @@ def upgrade() -> None:
     )
     # Filters by user-defined attributes: udas @> '{"size": "L"}' and udas ? 'size'.
     op.create_index("ix_tasks_udas", "tasks", ["udas"], postgresql_using="gin")
+    op.create_index(
+        "ix_tasks_user_until",
+        "tasks",
+        ["user_id", "until"],
+        postgresql_where=sa.text("status = 'pending' AND until IS NOT NULL"),
+    )
     op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
     _create_contexts()
     _create_attribute_definitions()
@@ -96,6 +102,7 @@ def downgrade() -> None:
         op.drop_table(table)
     op.drop_column("users", "context")
     op.drop_index("ix_tasks_udas", table_name="tasks")
+    op.drop_index("ix_tasks_user_until", table_name="tasks")
     op.drop_index("ix_tasks_depends", table_name="tasks")
     op.drop_index("ux_tasks_template_occurrence", table_name="tasks")
     # 0004 knows no templates: a series' template becomes a deleted task (its

@@ -34,8 +34,11 @@ SHOWN = (
     "completed_at",
     "started_at",
     "depends",
+    "wait",
+    "scheduled",
+    "until",
 )
-TIMESTAMPS = frozenset({"due", "completed_at", "started_at"})
+TIMESTAMPS = frozenset({"due", "completed_at", "started_at", "wait", "scheduled", "until"})
 ARROW = "→"
 
 

@@ -29,15 +29,21 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Environment) -> T:
+def run_for_user(
+    work: Callable[[AsyncSession, User], Awaitable[T]],
+    env: Environment,
+    *,
+    housekeeping: bool = True,
+) -> T:
     """Run ``work`` in one transaction as the session's user, on an up-to-date schema.
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
     The first such command of the day on the embedded server starts its daily
     backup in the background. Time's effects (service/housekeeping.py) are caught
-    up first, in the same transaction. The invocation's Ctrl-C watch learns when
-    the commit has happened.
+    up first, in the same transaction, unless ``housekeeping`` is off (`todo undo`:
+    it reverts the last change, not one it just made itself). The invocation's
+    Ctrl-C watch learns when the commit has happened.
     """
 
     async def with_user(database: Database, settings: Settings) -> T:
@@ -55,7 +61,8 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
-            await catch_up(session, user=user)
+            if housekeeping:
+                await catch_up(session, user=user)
             return await work(session, user)
 
     return run_with_database(with_user, env)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from todo_cli.models import User
 
 T = TypeVar("T")
+# A date without a time is the start of the day for these, the end for due and until.
+START_OF_DAY_DATES = ("wait", "scheduled")
 # Work on the picked tasks: (session, user, filter, confirmed, vocabulary) -> result.
 Work = Callable[["AsyncSession", "User", TaskFilter, bool, Vocabulary], Awaitable[T]]
 # A command's filter, once the user's words are known (their attributes, their context).
@@ -145,6 +147,10 @@ def selection_filter(
         unblocked=selection.unblocked,
         blocking=selection.blocking,
         attributes=_attribute_tests(selection, vocabulary, now),
+        states=selection.states,
+        without_states=selection.without_states,
+        date_bounds=tuple(_bound(bound, now) for bound in selection.date_bounds),
+        at=now,
     )
 
 
@@ -157,6 +163,23 @@ def _attribute_tests(
         filter_test(vocabulary.attributes[name], modifier, value, now=now)
         for name, modifier, value in selection.attributes
     )
+
+
+def _bound(bound: tuple[str, str, str], now: datetime) -> tuple[str, str, datetime]:
+    """``wait.before:friday``: a wait or scheduled date read as it is set (start of day)."""
+    from todo_cli.dates import parse_when
+
+    name, side, text = bound
+    return name, side, parse_when(text, now=now, day_start=name in START_OF_DAY_DATES)
+
+
+def hiding_waiting(where: TaskFilter) -> TaskFilter:
+    """What `list` and `next` show: waiting tasks left out, as Taskwarrior's reports do
+    (``status:pending -WAITING``), unless IDs or the filter itself speak of them."""
+    asked = (*where.states, *where.without_states)
+    if where.status is not StatusFilter.PENDING or where.numbers or "WAITING" in asked:
+        return where
+    return replace(where, without_states=(*where.without_states, "WAITING"))
 
 
 def _status(

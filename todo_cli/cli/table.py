@@ -1,11 +1,12 @@
 """The task table a terminal shows: fitted to its width, linear in the number of rows.
 
-ID, (Status,) Pri, Due, Project, Tags, Title. Every line fits the width: the
+ID, (Status,) Pri, Due, (Sched, Wait, Until,) Project, Tags, Title. Every line fits the width: the
 columns before the title keep their natural width up to a cap (one long tag
 must not pad every row) and give up more when the title would get too narrow,
 ending cut cells with an ellipsis; titles wrap at word boundaries with a hanging
 indent under the title column. A Status column appears whenever a listed task
-is not pending, so done and deleted tasks stand out without colour (NO_COLOR).
+is not pending, so done and deleted tasks stand out without colour (NO_COLOR);
+Sched, Wait and Until columns whenever a listed task has that date.
 
 Built as lines of styled pieces, not a rich.table.Table (which measures and wraps
 every cell and takes seconds at 10,000 rows) nor one big Text (which Rich splits
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from todo_cli.models import Task
 
 GAP = "  "
+# Dates with a column only when a listed task has one: header and Task field.
+OPTIONAL_DATES = (("Sched", "scheduled"), ("Wait", "wait"), ("Until", "until"))
 ELLIPSIS = "…"
 # The most a column other than the title takes before anything needs shrinking.
 CAPS = {"Project": 20, "Tags": 24}
@@ -83,9 +86,11 @@ def task_table(
     """Aligned columns fitted to ``width``; overdue dates red, finished tasks dim
     (unless not ``styled``: NO_COLOR, a dumb terminal)."""
     with_status = any(task.status != "pending" for task in tasks)
-    headers: tuple[str, ...] = ("ID", "Status", "Pri", "Due", "Project", "Tags")
+    dated = [(header, name) for header, name in OPTIONAL_DATES if _any(tasks, name)]
+    headers: tuple[str, ...] = ("ID", "Status", "Pri", "Due")
     headers = headers if with_status else tuple(h for h in headers if h != "Status")
-    rows = [_cells(task, now, with_status) for task in tasks]
+    headers += (*(header for header, _ in dated), "Project", "Tags")
+    rows = [_cells(task, now, with_status, [name for _, name in dated]) for task in tasks]
     layout = _layout(headers, [(*headers, "Title"), *rows], width)
     lines = _row_lines((*headers, "Title"), layout, "bold" if styled else "")
     for task, cells in zip(tasks, rows, strict=True):
@@ -93,14 +98,23 @@ def task_table(
     return TaskTable(lines)
 
 
-def _cells(task: Task, now: datetime, with_status: bool) -> tuple[str, ...]:
+def _any(tasks: Sequence[Task], name: str) -> bool:
+    return any(getattr(task, name) is not None for task in tasks)
+
+
+def _cells(task: Task, now: datetime, with_status: bool, dated: Sequence[str]) -> tuple[str, ...]:
     status = (task.status,) if with_status else ()
-    due = relative(task.due, now=now) if task.due else ""
+    due = _when(task.due, now)
+    dates = [_when(getattr(task, name), now) for name in dated]
     tags = visible(" ".join(task.tags))
     project = visible(task.project or "")
     # Taskwarrior's mark for annotations: the note count after the title.
     title = f"{visible(task.title)} [{len(task.notes)}]" if task.notes else visible(task.title)
-    return (str(task.number), *status, task.priority or "", due, project, tags, title)
+    return (str(task.number), *status, task.priority or "", due, *dates, project, tags, title)
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    return relative(moment, now=now) if moment else ""
 
 
 def _layout(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], width: int) -> Layout:

@@ -28,9 +28,11 @@ from todo_cli.cli.options import (
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import (
     NO_VOCABULARY,
+    START_OF_DAY_DATES,
     Build,
     combined,
     context_additions,
+    hiding_waiting,
     in_context,
     need_words,
     run_picked,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
     from todo_cli.cli.environment import Environment
     from todo_cli.models import Task, TaskCreate, User
+    from todo_cli.offsets import Offset
     from todo_cli.service.tasks import Outcome
     from todo_cli.words import Changes, Words
 
@@ -104,15 +107,18 @@ def _new_task(typed: Words, options: dict[str, Any], vocabulary: Vocabulary) -> 
     """The task `todo add` makes: its words and options, and what the active context
     gives (its tags; its project unless the command names one)."""
     from todo_cli.models import TaskCreate
+    from todo_cli.offsets import resolve
 
     changes = read_changes(typed, adding=True, names=vocabulary.attributes)
     context = context_additions(vocabulary)
     project = _once("project", options["project"], changes.project)
+    given, offsets = _dates(changes, due_option=options["due"])
+    dated: dict[str, Any] = given | resolve(given, offsets)
     return TaskCreate(
         title=changes.title_text,
         description=options["description"],
         priority=_priority(_once("priority", options["priority"], changes.priority)),
-        due=_when(_once("due", options["due"], changes.due)),
+        **dated,
         tags=[*(options["tag"] or []), *changes.tags, *context.tags],
         project=project if project is not None else context.project,
         udas=_attribute_values(changes, vocabulary, clearing=False),
@@ -193,9 +199,8 @@ def list_(
         from_words = selection_filter(
             selection, now=now, default=StatusFilter.PENDING, status=status, vocabulary=vocabulary
         )
-        return in_context(
-            combined(_list_options(from_words.status), from_words), vocabulary, now=now
-        )
+        both = combined(_list_options(from_words.status), from_words)
+        return in_context(hiding_waiting(both), vocabulary, now=now)
 
     def _list_options(status: StatusFilter) -> TaskFilter:
         return TaskFilter(
@@ -454,7 +459,7 @@ def edit(
         vocabulary: Vocabulary,
     ) -> Any:
         changes = read_edit(typed, vocabulary.attributes)[1]
-        fields, tags = _edit_fields(changes, options)
+        fields, tags, offsets = _edit_fields(changes, options)
         return service.edit_tasks(
             session,
             user=user,
@@ -462,6 +467,7 @@ def edit(
             changes=TaskUpdate(**fields),
             tags=tags,
             substitutions=changes.substitutions,
+            offsets=offsets,
             confirmed=confirmed,
             command=command,
             dependencies=changes.depends,
@@ -472,34 +478,64 @@ def edit(
     _report_edit(edited, single=_one_id(words, selection), env=env)
 
 
-def _edit_fields(changes: Changes, options: dict[str, Any]) -> tuple[dict[str, Any], TagChanges]:
-    """The fields and tags `todo edit` sets: its options and its change words."""
+def _edit_fields(
+    changes: Changes, options: dict[str, Any]
+) -> tuple[dict[str, Any], TagChanges, dict[str, Offset]]:
+    """The fields, tags and date offsets (``wait:due-1d``) `todo edit` sets: its options
+    and its change words."""
     given = {"title": _once("title", options["title"], changes.title_text or None)}
     if given["title"] is not None and changes.substitutions:
         raise UsageError("give a new title or a /old/new/ substitution, not both")
     given["description"] = options["description"]
     fields: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
     fields |= {name: options[name] for name in ("priority", "due", "project") if name in options}
-    fields = _with_words(fields, changes)
+    dates, offsets = _dates(changes)
+    fields = _with_words(fields, changes, dates)
     tags = TagChanges(
         add=[*(options["tag"] or []), *changes.tags],
         remove=[*(options["untag"] or []), *changes.untags],
     )
-    return fields, tags
+    return fields, tags, offsets
 
 
-def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
-    """The options' fields plus what pri:/due:/project: words set or clear."""
-    from_words: dict[str, Any] = dict.fromkeys(changes.cleared)
+def _with_words(
+    fields: dict[str, Any], changes: Changes, dates: dict[str, datetime]
+) -> dict[str, Any]:
+    """The options' fields plus what pri:/due:/wait:/project: ... words set or clear."""
+    from_words: dict[str, Any] = dict.fromkeys(changes.cleared) | dates
     if changes.priority is not None:
         from_words["priority"] = _priority(changes.priority)
-    if changes.due is not None:
-        from_words["due"] = _when(changes.due)
     if changes.project is not None:
         from_words["project"] = changes.project
     for name in from_words.keys() & fields.keys():
         raise UsageError(f"the {name} is given twice (an option and a {name}: word); give it once")
     return fields | from_words
+
+
+def _dates(
+    changes: Changes, *, due_option: str | None = None
+) -> tuple[dict[str, datetime], dict[str, Offset]]:
+    """The dates the words (and ``--due`` on add) set: read now, or, relative to the
+    task's own dates (``wait:due-1d``), kept as offsets for each task."""
+    from todo_cli.dates import parse_when
+    from todo_cli.offsets import task_offset
+
+    texts = {
+        "due": _once("due", due_option, changes.due),
+        "wait": changes.wait,
+        "scheduled": changes.scheduled,
+        "until": changes.until,
+    }
+    given: dict[str, datetime] = {}
+    offsets: dict[str, Offset] = {}
+    now = clock.now()
+    for name, text in texts.items():
+        offset = None if text is None else task_offset(text)
+        if offset is not None:
+            offsets[name] = offset
+        elif text is not None:
+            given[name] = parse_when(text, now=now, day_start=name in START_OF_DAY_DATES)
+    return given, offsets
 
 
 def _one_id(words: list[str] | None, selection: Any) -> bool:

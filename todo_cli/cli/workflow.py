@@ -13,6 +13,7 @@ from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOpti
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import (
     NO_VOCABULARY,
+    hiding_waiting,
     in_context,
     run_with_vocabulary,
     selection_filter,
@@ -42,7 +43,10 @@ def undo(ctx: typer.Context, json: JsonOption = False) -> None:
     from todo_cli.service.undo import undo_last
 
     env = invocation(ctx)
-    undone = run_for_user(lambda session, user: undo_last(session, user=user), env)
+    # No housekeeping first: an expiry made now would be the change this undo takes.
+    undone = run_for_user(
+        lambda session, user: undo_last(session, user=user), env, housekeeping=False
+    )
     render_workflow.report_undo(undone.group, env)
     if json:
         render.print_tasks_json(undone.tasks, env)
@@ -164,7 +168,7 @@ def next_(
         where = selection_filter(
             selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
         )
-        return in_context(where, vocabulary, now=now)
+        return in_context(hiding_waiting(where), vocabulary, now=now)
 
     build(NO_VOCABULARY)  # usage errors before the database opens
     env = invocation(ctx)

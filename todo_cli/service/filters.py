@@ -30,6 +30,7 @@ class Sort(StrEnum):
 
 class StatusFilter(StrEnum):
     PENDING = "pending"
+    WAITING = "waiting"  # pending and hidden until its wait date (no stored status)
     DONE = "done"
     DELETED = "deleted"
     ALL = "all"
@@ -65,6 +66,12 @@ class TaskFilter:
     attributes: Sequence[AttributeTest] = ()  # user-defined attributes (`estimate:3`)
     # The active context's filter (`todo context`), which must hold too.
     context: Junction[TaskFilter] | None = None
+
+    states: Sequence[str] = ()  # virtual tags that must hold (service/states.py)
+    without_states: Sequence[str] = ()  # virtual tags that must not
+    # (field, "before" | "after", moment): wait.before:friday and the like.
+    date_bounds: Sequence[tuple[str, str, datetime]] = ()
+    at: datetime | None = None  # the moment states are judged at (None: the clock's now)
 
 
 @dataclass(frozen=True)

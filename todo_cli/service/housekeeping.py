@@ -18,12 +18,12 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import User
-from todo_cli.service import journal
+from todo_cli.service import expiry, journal
 
 Step = Callable[[AsyncSession, User, datetime], Awaitable[None]]
 
 # In order; each module that makes time matter adds its step here.
-STEPS: tuple[Step, ...] = ()
+STEPS: tuple[Step, ...] = (expiry.expire,)
 
 
 async def catch_up(session: AsyncSession, *, user: User) -> None:

@@ -157,14 +157,17 @@ async def _groups(session: AsyncSession, user: User, condition: Any) -> list[Cha
 
 def group_entries(rows: Iterable[JournalEntry]) -> list[ChangeGroup]:
     """Journal rows (ordered by change) gathered into one group per change."""
-    groups: dict[int, ChangeGroup] = {}
+    by_change: dict[int, list[JournalEntry]] = {}
     for row in rows:
-        if row.change_id not in groups:
-            assert row.changed_at is not None  # set by the database
-            undone = row.undone_at is not None  # the same on every row of a change
-            groups[row.change_id] = ChangeGroup(
-                row.change_id, row.changed_at, row.command, undone, []
-            )
-        entry = Change(row.task_number, row.task_id, row.before, row.after)
-        groups[row.change_id].entries.append(entry)
-    return list(groups.values())
+        by_change.setdefault(row.change_id, []).append(row)
+    return [_group(change_rows) for change_rows in by_change.values()]
+
+
+def _group(rows: list[JournalEntry]) -> ChangeGroup:
+    first = rows[0]
+    assert first.changed_at is not None  # set by the database
+    undone = first.undone_at is not None  # the same on every row of a change
+    entries = [Change(row.task_number, row.task_id, row.before, row.after) for row in rows]
+    # The command typed records last: what housekeeping did before it in the same
+    # transaction (an expiry) is part of its change, under its name.
+    return ChangeGroup(first.change_id, first.changed_at, rows[-1].command, undone, entries)

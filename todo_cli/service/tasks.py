@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
@@ -27,8 +28,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli import clock
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.offsets import TASK_DATES, Offset, resolve
 from todo_cli.service import attribute_filters, journal, states
 from todo_cli.service.dependencies import (
     change_dependencies,
@@ -213,14 +216,16 @@ async def edit_tasks(
     changes: TaskUpdate,
     tags: TagChanges = TagChanges(),
     substitutions: Sequence[Substitution] = (),
+    offsets: Mapping[str, Offset] = MappingProxyType({}),
     confirmed: bool = True,
     command: str = "edit",
     dependencies: DependencyChanges | None = None,
     attributes: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """Apply the fields ``changes`` sets (None clears), the tag changes, then the
-    substitutions and the ``dependencies`` changes to every task ``where`` picks, all
-    or none, journaled as one change.
+    """Apply the fields ``changes`` sets (None clears), the dates ``offsets`` give from
+    each task's own (``wait:due-1d``), the tag changes, then the substitutions and the
+    ``dependencies`` changes to every task ``where`` picks, all or none, journaled as
+    one change.
     ``attributes``: user-defined attributes' stored values by name (None clears one).
 
     Values a task already has are no change: a task where nothing differs is not
@@ -228,7 +233,8 @@ async def edit_tasks(
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
     attributes = attributes or {}
-    if not (values or tags.add or tags.remove or substitutions or dependencies or attributes):
+    wanted = (values, tags.add, tags.remove, substitutions, offsets, dependencies, attributes)
+    if not any(wanted):
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
@@ -238,7 +244,9 @@ async def edit_tasks(
         for task in tasks
         if not _apply_changes(
             task,
-            _with_attributes(task, _substituted(task, values, substitutions), attributes),
+            _with_attributes(
+                task, _substituted(task, _dated(task, values, offsets), substitutions), attributes
+            ),
             added,
             removed,
         )
@@ -258,6 +266,17 @@ async def _change_dependencies(
     wanted = [*changes.add, *changes.remove]
     named = {task.number: task for task in await get_tasks(session, user=user, numbers=wanted)}
     return await change_dependencies(session, user=user, tasks=tasks, changes=changes, named=named)
+
+
+def _dated(task: Task, values: dict[str, Any], offsets: Mapping[str, Offset]) -> dict[str, Any]:
+    """``values`` and the dates ``offsets`` give from this task's dates after the change."""
+    if not offsets:
+        return values
+    known = {name: values.get(name, getattr(task, name)) for name in TASK_DATES}
+    try:
+        return values | resolve(known, offsets)
+    except UsageError as refused:
+        raise UsageError(f"task {task.number}: {refused}") from None
 
 
 def _substituted(
@@ -505,7 +524,9 @@ def _retag(current: Sequence[str], add: Sequence[str], remove: Sequence[str]) ->
 
 def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if where.status is not StatusFilter.ALL:
+    if where.status is StatusFilter.WAITING:
+        conditions.append(states.waiting(_moment(where)))
+    elif where.status is not StatusFilter.ALL:
         conditions.append(col(Task.status) == where.status.value)
     if where.tags:
         conditions.append(col(Task.tags).contains(clean_tags(where.tags)))
@@ -526,7 +547,22 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Task.started_at).is_not(None))
     if where.context is not None:
         conditions.append(_junction(where.context))
-    return conditions + _word_conditions(where)
+    return conditions + _word_conditions(where) + _state_conditions(where)
+
+
+def _state_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """Virtual tags (`+READY -WAITING`) and date bounds (`wait.after:friday`)."""
+    at = _moment(where)
+    conditions = [states.condition(name, at) for name in where.states]
+    conditions += [not_(states.condition(name, at)) for name in where.without_states]
+    for name, side, moment in where.date_bounds:
+        column = col(getattr(Task, name))
+        conditions.append(column < moment if side == "before" else column > moment)
+    return conditions
+
+
+def _moment(where: TaskFilter) -> datetime:
+    return where.at or clock.now()
 
 
 def _junction(junction: Junction[TaskFilter]) -> ColumnElement[bool]:

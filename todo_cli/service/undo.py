@@ -13,7 +13,7 @@ undone, and the next undo takes the group before it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -43,7 +43,7 @@ class Undone:
 
 async def undo_last(session: AsyncSession, *, user: User) -> Undone:
     """Revert the newest change group of ``user``; ConflictError when that is impossible."""
-    group = await _lock_latest_group(session, user)
+    group = _per_task(await _lock_latest_group(session, user))
     note_change(session, "final")  # an undo is not journaled: a second one takes the group before
     current = await _lock_tasks(session, user, [entry.number for entry in group.entries])
     _refuse_changed_since(group, current)
@@ -65,6 +65,17 @@ async def undo_last(session: AsyncSession, *, user: User) -> Undone:
         .values(undone_at=now)
     )
     return Undone(group, [task for task in restored if task is not None])
+
+
+def _per_task(group: ChangeGroup) -> ChangeGroup:
+    """One entry per task: its state before the change's first step and after its last.
+
+    A change can touch a task twice (an expiry, then the command's own edit of it)."""
+    merged: dict[int, Change] = {}
+    for entry in group.entries:
+        first = merged.get(entry.number, entry)
+        merged[entry.number] = Change(entry.number, entry.task_id, first.before, entry.after)
+    return replace(group, entries=list(merged.values()))
 
 
 async def _lock_latest_group(session: AsyncSession, user: User) -> ChangeGroup:

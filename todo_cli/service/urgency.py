@@ -17,13 +17,17 @@ tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
 blocking           8.0          1 when a pending task waits for it (+BLOCKING)
 blocked            -5.0         1 while it waits for a pending task (+BLOCKED)
+scheduled          5.0          1 when scheduled before now
+waiting            -3.0         1 while waiting
 user-defined       (per UDA)    ``todo uda add --urgency N``: N when the task
 attributes                      has a value; ``todo uda urgency NAME VALUE N``:
                                 N more when it has that value
 =================  ===========  =============================================
 
-Blocking and blocked are settings (``urgency_blocking_coefficient``,
-``urgency_blocked_coefficient``), as Taskwarrior's rc has them. Ties go to the lower ID.
+The planning terms' coefficients are settings (``urgency_blocking_coefficient``,
+``urgency_scheduled_coefficient`` ...), as Taskwarrior's
+``urgency.scheduled.coefficient`` is an rc setting; the command passes them in
+as ``Coefficients``. Ties go to the lower ID.
 """
 
 from __future__ import annotations
@@ -60,16 +64,20 @@ SECONDS_PER_DAY = 86400.0
 
 @dataclass(frozen=True)
 class Coefficients:
-    """The terms a person may tune (settings); Taskwarrior's defaults."""
+    """The terms a person may weigh (settings), at Taskwarrior's defaults."""
 
     blocking: float = 8.0
     blocked: float = -5.0
+    scheduled: float = 5.0
+    waiting: float = -3.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Coefficients:
         return cls(
             blocking=settings.urgency_blocking_coefficient,
             blocked=settings.urgency_blocked_coefficient,
+            scheduled=settings.urgency_scheduled_coefficient,
+            waiting=settings.urgency_waiting_coefficient,
         )
 
 
@@ -96,6 +104,8 @@ def urgency(
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
         + _flag(states.blocking(), coefficients.blocking)
         + _flag(states.blocked(), coefficients.blocked)
+        + _flag(states.scheduled_past(now), coefficients.scheduled)
+        + _flag(states.waiting(now), coefficients.waiting)
         + attribute_filters.urgency_term(definitions)
     )
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
