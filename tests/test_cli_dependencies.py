@@ -110,7 +110,6 @@ def test_a_cycle_of_three_is_exit_4_naming_it(cli, database_url):
         (["edit", "1", "depends:1,-1"], ExitCode.USAGE, "both adds and removes 1"),
         (["edit", "1", "depends:2", "dep:3"], ExitCode.USAGE, "given twice"),
         (["list", "depends:-2"], ExitCode.USAGE, "depends: takes task IDs"),
-        (["list", "-BLOCKED"], ExitCode.USAGE, "only +BLOCKED"),
         (["add", "x", "+BLOCKING"], ExitCode.USAGE, "virtual tag"),
         (["list", "depends.has:1"], ExitCode.USAGE, "not supported yet"),
     ],

@@ -263,7 +263,9 @@ class Task(TaskBase, table=True):
         CheckConstraint(_check_in("status", Status), name="status"),
         CheckConstraint(_check_in("priority", Priority), name="priority"),
         CheckConstraint(_check_in("rtype", RecurrenceType), name="rtype"),
-        CheckConstraint("(template_id IS NULL) = (occurrence IS NULL)", name="occurrence"),
+        # An instance has its place in the series; one whose template was purged keeps it
+        # (the foreign key sets template_id null), so only this direction is a rule.
+        CheckConstraint("template_id IS NULL OR occurrence IS NOT NULL", name="occurrence"),
     )
     __mapper_args__ = {"eager_defaults": True}
 

@@ -54,7 +54,7 @@ ALTER_TASKS = (
     + f", ADD CONSTRAINT ck_tasks_status CHECK (status IN ({STATUSES}))"
     + ", ADD CONSTRAINT ck_tasks_rtype CHECK (rtype IN ('periodic', 'chained'))"
     + ", ADD CONSTRAINT ck_tasks_occurrence"
-    " CHECK ((template_id IS NULL) = (occurrence IS NULL))"
+    " CHECK (template_id IS NULL OR occurrence IS NOT NULL)"
     + ", ADD CONSTRAINT fk_tasks_template_id_tasks FOREIGN KEY (template_id)"
     " REFERENCES tasks (id) ON DELETE SET NULL NOT VALID"
 )
