@@ -42,6 +42,8 @@ TASK_KEYS = {
     "until",
     "recur",
     "udas",
+    "rtype",
+    "template",
 }
 TIMESTAMP_KEYS = ("due", "created_at", "updated_at", "completed_at", "started_at")
 TIMESTAMP_KEYS += ("wait", "scheduled", "until")

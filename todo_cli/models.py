@@ -221,6 +221,8 @@ class TaskUpdate(SQLModel):
     wait: datetime | None = None
     scheduled: datetime | None = None
     until: datetime | None = None
+    recur: str | None = None  # a template's period (service/recurrence.py)
+    rtype: RecurrenceType | None = None
 
 
 class Task(TaskBase, table=True):
@@ -270,7 +272,7 @@ class Task(TaskBase, table=True):
         sa_type=BigInteger,
         sa_column_args=[ForeignKey("tasks.id", ondelete="SET NULL")],
     )
-    occurrence: int | None = None
+    occurrence: int | None = None  # 0: the template's own due (Taskwarrior's imask)
     # The uuids of the tasks this one waits for (Taskwarrior's depends). An array, as
     # Taskwarrior keeps it, so a task's snapshot (journal, undo, export) carries it.
     depends: list[uuid_module.UUID] = Field(
@@ -287,6 +289,13 @@ class Task(TaskBase, table=True):
         nullable=False,
         sa_column_kwargs={"server_default": "{}"},
     )
+    # An instance's template, loaded as notes are (one query per statement, only
+    # when some task has one): its short number is the JSON's ``template``.
+    series: Mapped[Task | None] = Relationship(
+        sa_relationship=relationship(
+            "Task", remote_side="Task.id", foreign_keys="Task.template_id", lazy="selectin"
+        )
+    )
     # Loaded with every task in one extra query per statement (selectin), never
     # one per task; the database deletes them with the task (passive_deletes).
     notes: Mapped[list[TaskNote]] = Relationship(
@@ -299,6 +308,11 @@ class Task(TaskBase, table=True):
             passive_deletes=True,
         )
     )
+
+    @property
+    def template_number(self) -> int | None:
+        """The short ID of the template that made this task (None: not an instance)."""
+        return None if self.series is None else self.series.number
 
 
 class Context(SQLModel, table=True):
@@ -446,6 +460,8 @@ class TaskRead(SQLModel):
     until: IsoTimestamp | None
     recur: str | None
     udas: dict[str, Any]
+    rtype: RecurrenceType | None  # on a series' template only
+    template: int | None = Field(validation_alias="template_number")  # an instance's template
 
 
 class NoteRead(SQLModel):

@@ -20,14 +20,19 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``status:S``           (refused)                        pending, done, deleted or all
 ``+ACTIVE``            (refused)                        started (`todo start`)
 ``+OVERDUE``           (refused)                        pending and past due
+``recur:PERIOD``       make a series (needs due:)       series with that period as written
+``rtype:periodic|chained``  how the series recurs       series of that type
+``+TEMPLATE``          (refused)                        series templates (status recurring)
+``+INSTANCE``          (refused)                        tasks made by a series
+``status:recurring``   (refused)                        series templates
 ``/old/new/[g]``       (title text on add) substitute   (text)
-``recur:`` ``wait:``…  (refused: not supported yet)     (refused: not supported yet)
+``wait:`` ``dep:``…    (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ``wait:``, ``sched:``, ``dep:``, ...) are
+Its other attributes (``wait:``, ``sched:``, ``dep:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
@@ -40,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
+from todo_cli.recurrence import parse_period
 from todo_cli.service.filters import Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
@@ -57,11 +63,15 @@ ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
 ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
-VIRTUAL_TAGS = ("ACTIVE", "OVERDUE")
+ATTRIBUTES |= {"recur", "rtype"}
+VIRTUAL_TAGS = ("ACTIVE", "OVERDUE", "TEMPLATE", "INSTANCE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
-STATUSES = {"pending", "done", "deleted", "all", "completed"}
+STATUSES = {"pending", "done", "deleted", "all", "completed", "recurring"}
+# How a series finds its next due (models.RecurrenceType): `chained` is todo's spelling
+# of "from the moment the previous instance was done", which Taskwarrior cannot do.
+RECURRENCE_TYPES = ("periodic", "chained")
 
 Kind = Literal["ids", "tag", "untag", "attribute", "text"]
 
@@ -88,9 +98,13 @@ class Selection:
     priority: str | None = None  # high, medium, low or "none"
     due_before: str | None = None
     due_after: str | None = None
-    status: str | None = None  # pending, done, deleted or all
+    status: str | None = None  # pending, done, deleted, recurring or all
     active: bool = False
     overdue: bool = False
+    template: bool = False  # +TEMPLATE
+    instance: bool = False  # +INSTANCE
+    recur: str | None = None  # a period as stored (checked: `weekly`, `3d`)
+    rtype: str | None = None
     text: tuple[str, ...] = ()
 
     @property
@@ -109,6 +123,8 @@ class Changes:
     project: str | None = None
     priority: str | None = None  # high, medium or low
     due: str | None = None
+    recur: str | None = None  # checked, as stored
+    rtype: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
 
@@ -291,6 +307,8 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return "priority", _priority(value, allow_none=True)
     if name == "status":
         return "status", _status(value)
+    if name in ("recur", "rtype"):
+        return name, _series_word(name, value, clearing=False)
     if name == "due":
         hint = "to select by date use due.before: or due.after:"
         raise UsageError(f"due:{value} sets a date; {hint}")
@@ -319,7 +337,7 @@ def _priority(value: str, *, allow_none: bool) -> str | None:
 def _status(value: str) -> str:
     key = value.strip().lower()
     if key not in STATUSES:
-        raise UsageError(f"status {value!r} is not one of pending, done, deleted, all")
+        raise UsageError(f"status {value!r} is not one of pending, done, deleted, recurring, all")
     return "done" if key == "completed" else key
 
 
@@ -399,7 +417,25 @@ def _change_attribute(name: str, value: str) -> tuple[str, str | None]:
         raise UsageError(f"{name}: selects tasks; it cannot be set")
     if name == "priority":
         return name, _priority(value, allow_none=False)
+    if name in ("recur", "rtype"):
+        return name, _series_word(name, value, clearing=True)
     return name, value if value.strip() else None
+
+
+def _series_word(name: str, value: str, *, clearing: bool) -> str | None:
+    """``recur:3d`` as ``3d`` (a period todo can read), ``rtype:chained`` as ``chained``.
+
+    Empty clears on a change (the service says whether that can be), and is refused
+    in a filter: +TEMPLATE and +INSTANCE pick the tasks of series."""
+    if not value.strip():
+        if clearing:
+            return None
+        raise UsageError(f"{name}: needs a value, e.g. recur:weekly (or use +TEMPLATE, +INSTANCE)")
+    if name == "recur":
+        return parse_period(value).text
+    if value.strip().lower() not in RECURRENCE_TYPES:
+        raise UsageError(f"rtype:{value} is not one of periodic, chained")
+    return value.strip().lower()
 
 
 # --- edit ------------------------------------------------------------------------------

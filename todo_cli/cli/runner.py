@@ -34,8 +34,9 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
 
     The token comes from TODO_SESSION_TOKEN or the keyring, read for this
     invocation only; with no account on the database, the local user acts.
-    Time's effects (service/housekeeping.py) are caught up first, in the same
-    transaction. The invocation's Ctrl-C watch learns when the commit has happened.
+    Time's effects (service/housekeeping.py) are caught up first and again after
+    the work (a completed instance's successor), in the same transaction. The
+    invocation's Ctrl-C watch learns when the commit has happened.
     """
 
     async def with_user(database: Database, settings: Settings) -> T:
@@ -49,8 +50,10 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
-            await catch_up(session, user=user)
-            return await work(session, user)
+            await catch_up(session, user=user, settings=settings)
+            result = await work(session, user)
+            await catch_up(session, user=user, settings=settings)
+            return result
 
     return run_with_database(with_user, env)
 

@@ -51,6 +51,10 @@ def selection_filter(
         due_after=_when(selection.due_after, now),
         words=selection.text,
         active=selection.active,
+        template=selection.template,
+        instance=selection.instance,
+        recur=selection.recur,
+        rtype=selection.rtype,
     )
 
 
@@ -62,6 +66,8 @@ def _status(
         raise UsageError(f"status:{word} and --status {option} disagree; give one")
     if word or option:
         return word or option  # type: ignore[return-value]
+    if selection.template and not selection.numbers:
+        return StatusFilter.RECURRING  # a live template's status: `+TEMPLATE` lists them
     return StatusFilter.ALL if selection.numbers else default
 
 

@@ -56,8 +56,8 @@ def add(
         list[str] | None,
         typer.Argument(
             metavar="WORDS...",
-            help="The title, every word; +tag @context project:P due:WHEN pri:H set fields. "
-            "Words after -- are title text as typed.",
+            help="The title, every word; +tag @context project:P due:WHEN pri:H "
+            "recur:PERIOD rtype:chained set fields. Words after -- are title text as typed.",
             show_default=False,
         ),
     ] = None,
@@ -81,12 +81,32 @@ def add(
         due=_when(_once("due", due, changes.due)),
         tags=[*(tag or []), *changes.tags],
         project=_once("project", project, changes.project),
+        recur=changes.recur,
     )
+    rtype = _rtype(changes.rtype)
     command = env.command_line()
     task = run_for_user(
-        lambda session, user: service.add_task(session, user=user, task=new, command=command), env
+        lambda session, user: service.add_task(
+            session, user=user, task=new, rtype=rtype, command=command
+        ),
+        env,
     )
-    render.print_task(task, f"Created task {task.number}: {task.title}", env)
+    render.print_task(task, _created_note(task), env)
+
+
+def _created_note(task: Task) -> str:
+    if task.rtype is None:
+        return f"Created task {task.number}: {task.title}"
+    return (
+        f"Created task {task.number} (the template of a {task.rtype} series, recur:{task.recur}):"
+        f" {task.title}; its instances are in `todo list`"
+    )
+
+
+def _rtype(text: str | None) -> Any:
+    from todo_cli.models import RecurrenceType
+
+    return None if text is None else RecurrenceType(text)
 
 
 def list_(
@@ -331,6 +351,14 @@ def edit(
     ] = None,
     project: ProjectOption = None,
     no_project: Annotated[bool, flag("--no-project", help="Clear it.")] = False,
+    series: Annotated[
+        bool,
+        flag(
+            "--series",
+            help="On an instance of a recurring series: change the series (its template "
+            "and pending instances). At a terminal todo asks; otherwise the instance only.",
+        ),
+    ] = False,
     yes: YesOption = False,
     json: JsonOption = False,
 ) -> None:
@@ -356,6 +384,7 @@ def edit(
     fields = _with_words(fields, changes)
     tags = TagChanges(add=[*(tag or []), *changes.tags], remove=[*(untag or []), *changes.untags])
     env = invocation(ctx)
+    series = series or _series_wanted(where, env)
     command = env.command_line()
     edited = run_picked(
         lambda session, user, chosen, confirmed: service.edit_tasks(
@@ -366,6 +395,7 @@ def edit(
             tags=tags,
             substitutions=changes.substitutions,
             confirmed=confirmed,
+            series=series,
             command=command,
         ),
         where,
@@ -376,8 +406,23 @@ def edit(
     _report_edit(edited, single=_one_id(words, selection), env=env)
 
 
+def _series_wanted(where: TaskFilter, env: Environment) -> bool:
+    """At a terminal, asks whether an edit of recurring instances changes their series."""
+    from todo_cli.service import recurrence
+
+    if not prompts.stdin_is_terminal(env):
+        return False  # off a terminal: the instance only, unless --series
+    instances = run_for_user(
+        lambda session, user: recurrence.instances_among(session, user=user, where=where), env
+    )
+    if not instances:
+        return False
+    named = ", ".join(f"{task.number} (series {task.template_number})" for task in instances)
+    return prompts.ask(f"Task {named} belongs to a recurring series. Change the series?", env)
+
+
 def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
-    """The options' fields plus what pri:/due:/project: words set or clear."""
+    """The options' fields plus what pri:/due:/project:/recur:/rtype: words set or clear."""
     from_words: dict[str, Any] = dict.fromkeys(changes.cleared)
     if changes.priority is not None:
         from_words["priority"] = _priority(changes.priority)
@@ -385,6 +430,10 @@ def _with_words(fields: dict[str, Any], changes: Changes) -> dict[str, Any]:
         from_words["due"] = _when(changes.due)
     if changes.project is not None:
         from_words["project"] = changes.project
+    if changes.recur is not None:
+        from_words["recur"] = changes.recur
+    if changes.rtype is not None:
+        from_words["rtype"] = _rtype(changes.rtype)
     for name in from_words.keys() & fields.keys():
         raise UsageError(f"the {name} is given twice (an option and a {name}: word); give it once")
     return fields | from_words

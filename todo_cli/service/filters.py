@@ -32,6 +32,7 @@ class StatusFilter(StrEnum):
     PENDING = "pending"
     DONE = "done"
     DELETED = "deleted"
+    RECURRING = "recurring"  # series templates
     ALL = "all"
 
 
@@ -56,6 +57,10 @@ class TaskFilter:
     no_priority: bool = False  # `pri:none`
     due_after: datetime | None = None
     words: Sequence[str] = ()  # each in the title or description, any case
+    template: bool = False  # +TEMPLATE: series templates
+    instance: bool = False  # +INSTANCE: tasks a series made
+    recur: str | None = None  # series with this period, as stored
+    rtype: str | None = None  # series of this type (periodic, chained)
 
 
 def by_numbers(numbers: Sequence[int]) -> TaskFilter:

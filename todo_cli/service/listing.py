@@ -56,7 +56,9 @@ TASK_JSON: ColumnElement[str] = literal_column(
     )) AS notes,
     {_utc_iso("tasks.wait")} AS wait, {_utc_iso("tasks.scheduled")} AS scheduled,
     {_utc_iso("tasks.until")} AS until, tasks.recur,
-    json_strip_nulls(tasks.udas::json) AS udas) AS task)""",
+    json_strip_nulls(tasks.udas::json) AS udas, tasks.rtype,
+    (SELECT template.number FROM tasks AS template WHERE template.id = tasks.template_id)
+      AS template) AS task)""",
     String,
 )
 

@@ -22,12 +22,21 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
-from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
-from todo_cli.service import journal
+from todo_cli.models import (
+    Priority,
+    RecurrenceType,
+    Status,
+    Task,
+    TaskCreate,
+    TaskUpdate,
+    User,
+)
+from todo_cli.service import journal, recurrence, states
 from todo_cli.service.filters import (
     BULK_LIMIT,
     ConfirmationNeededError,
@@ -60,12 +69,21 @@ class Outcome:
 
 
 async def add_task(
-    session: AsyncSession, *, user: User, task: TaskCreate, command: str = "add"
+    session: AsyncSession,
+    *,
+    user: User,
+    task: TaskCreate,
+    rtype: RecurrenceType | None = None,
+    command: str = "add",
 ) -> Task:
-    """Store a new task under the user's next short number."""
+    """Store a new task under the user's next short number.
+
+    With ``recur`` it is a series' template (status recurring): housekeeping makes
+    its instances in the same transaction (service/recurrence.py)."""
     values = _cleaned(task.model_dump())
-    number = await _next_number(session, user=user)
-    new = Task(**values, user_id=_id(user), number=number, notes=[])
+    series = recurrence.template_fields(values, rtype)
+    number = await next_number(session, user=user)
+    new = Task(**values, **series, user_id=_id(user), number=number, notes=[])
     session.add(new)
     await session.flush()
     await journal.record(session, user=user, command=command, entries=journal.changes([new], {}))
@@ -178,6 +196,7 @@ async def edit_tasks(
     tags: TagChanges = TagChanges(),
     substitutions: Sequence[Substitution] = (),
     confirmed: bool = True,
+    series: bool = False,
     command: str = "edit",
 ) -> Outcome:
     """Apply the fields ``changes`` sets (None clears), the tag changes and then the
@@ -185,12 +204,19 @@ async def edit_tasks(
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
+    A template's pending instances follow its changes; ``series`` changes the
+    template of each picked instance instead of the instance.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
     if not values and not tags.add and not tags.remove and not substitutions:
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
+    if series:
+        if "due" in values:
+            raise UsageError("to move a series' dates, edit its template's due (not --series)")
+        tasks = await recurrence.templates_of(session, user, tasks)
+    recurrence.check_changes(tasks, values)
     before = journal.snapshots(tasks)
     unchanged = {
         task.number
@@ -200,6 +226,8 @@ async def edit_tasks(
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
+    edited = [task for task in tasks if task.number not in unchanged]
+    await recurrence.propagate(session, user, edited)
     return Outcome(tasks=tasks, unchanged=unchanged)
 
 
@@ -287,7 +315,12 @@ async def remove_tasks(
     tasks = await pick_tasks(
         session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
     )
-    return await _transition(session, user, tasks, TRANSITIONS["rm"], command)
+    outcome = await _transition(session, user, tasks, TRANSITIONS["rm"], command)
+    # A template deleted: its series ends, and its pending instances go with it.
+    await recurrence.stop(
+        session, user, [task for task in tasks if task.number not in outcome.unchanged]
+    )
+    return outcome
 
 
 async def restore_tasks(
@@ -320,6 +353,7 @@ async def purge_tasks(
         raise ConflictError(
             f"{_describe_numbers(live)} not deleted; run `todo rm` first, then purge"
         )
+    await recurrence.detach(session, user, tasks)
     before = journal.snapshots(tasks)
     for task in tasks:
         await session.delete(task)
@@ -340,6 +374,8 @@ class Transition:
     def landing(self, task: Task) -> Status:
         if self.target is not None:
             return self.target
+        if task.rtype is not None:  # a series' template recurs again
+            return Status.RECURRING
         return Status.DONE if task.completed_at is not None else Status.PENDING
 
 
@@ -347,7 +383,7 @@ LIVE = frozenset({Status.PENDING, Status.DONE})
 TRANSITIONS = {
     "done": Transition(frozenset({Status.PENDING}), Status.DONE, "set", "restore it first"),
     "reopen": Transition(frozenset({Status.DONE}), Status.PENDING, "clear", "restore it first"),
-    "rm": Transition(LIVE, Status.DELETED),
+    "rm": Transition(LIVE | {Status.RECURRING}, Status.DELETED),
     "restore": Transition(frozenset({Status.DELETED}), None),
 }
 
@@ -376,6 +412,13 @@ async def _transition(
 
 def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
     """A task in neither a source state nor the landing state cannot move: nothing does."""
+    templates = [task.number for task in tasks if task.status == Status.RECURRING]
+    if templates and Status.RECURRING not in transition.sources:
+        number = templates[0]
+        raise ConflictError(
+            f"task {number} is the template of a recurring series: its instances are done"
+            f" one by one; `todo rm {number}` ends the series"
+        )
     blocked = [
         task.number
         for task in tasks
@@ -395,7 +438,7 @@ def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
         task.completed_at = None
 
 
-async def _next_number(session: AsyncSession, *, user: User) -> int:
+async def next_number(session: AsyncSession, *, user: User) -> int:
     """Bump the user's counter under its row lock: concurrent adds queue, never collide."""
     bump = (
         update(User)
@@ -448,7 +491,29 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(_matches(search))
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
-    return conditions + _word_conditions(where)
+    return conditions + _word_conditions(where) + _series_conditions(where)
+
+
+def _series_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """What +TEMPLATE, +INSTANCE, recur: and rtype: add."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.template:
+        conditions.append(states.template())
+    if where.instance:
+        conditions.append(states.instance())
+    if where.recur:
+        conditions.append(col(Task.recur) == where.recur)
+    if where.rtype:
+        conditions.append(_series_type() == where.rtype)
+    return conditions
+
+
+def _series_type() -> ColumnElement[str]:
+    """The type of the series a task belongs to: its own (a template) or its template's."""
+    template = aliased(Task)
+    rtype: Any = template.rtype  # a column of the alias (SQLModel types it as the value)
+    of_template = sa_select(rtype).where(template.id == Task.template_id).scalar_subquery()
+    return func.coalesce(col(Task.rtype), of_template)
 
 
 def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
