@@ -512,8 +512,8 @@ def _series_type() -> ColumnElement[str]:
     """The type of the series a task belongs to: its own (a template) or its template's."""
     template = aliased(Task)
     rtype: Any = template.rtype  # a column of the alias (SQLModel types it as the value)
-    of_template = sa_select(rtype).where(template.id == Task.template_id).scalar_subquery()
-    return func.coalesce(col(Task.rtype), of_template)
+    found = sa_select(rtype).where(col(template.id) == col(Task.template_id))
+    return func.coalesce(col(Task.rtype), found.scalar_subquery())
 
 
 def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
