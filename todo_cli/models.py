@@ -312,6 +312,8 @@ class Task(TaskBase, table=True):
     @property
     def template_number(self) -> int | None:
         """The short ID of the template that made this task (None: not an instance)."""
+        if self.template_id is None:  # no template to load (nor to lazy-load, detached)
+            return None
         return None if self.series is None else self.series.number
 
 
