@@ -77,7 +77,9 @@ async def test_a_series_needs_a_due_date(session, user):
 async def test_completing_an_instance_makes_the_next_one_month_end_clamped(session, user):
     template = await add_series(session, user)
     for number in (2, 3):
-        await command(session, user, lambda n=number: complete_tasks(session, user=user, numbers=[n]))
+        await command(
+            session, user, lambda n=number: complete_tasks(session, user=user, numbers=[n])
+        )
     made = await instances(session, template)
     assert [task.due.astimezone().date().isoformat() for task in made] == [
         "2027-01-31",
@@ -87,9 +89,7 @@ async def test_completing_an_instance_makes_the_next_one_month_end_clamped(sessi
     assert [task.status for task in made] == [Status.DONE, Status.DONE, Status.PENDING]
 
 
-async def test_the_limit_keeps_that_many_pending_and_the_listing_hides_the_template(
-    session, user
-):
+async def test_the_limit_keeps_that_many_pending_and_the_listing_hides_the_template(session, user):
     template = await add_series(session, user, limit=3)
     assert [task.occurrence for task in await instances(session, template)] == [0, 1, 2]
     listed = await list_tasks(session, user=user, where=TaskFilter())
@@ -99,7 +99,9 @@ async def test_the_limit_keeps_that_many_pending_and_the_listing_hides_the_templ
     )
     assert [task.number for task in templates] == [1]
     plus_template = TaskFilter(status=StatusFilter.ALL, template=True)
-    assert [task.number for task in await list_tasks(session, user=user, where=plus_template)] == [1]
+    assert [task.number for task in await list_tasks(session, user=user, where=plus_template)] == [
+        1
+    ]
     plus_instance = TaskFilter(instance=True)
     assert len(await list_tasks(session, user=user, where=plus_instance)) == 3
 
@@ -140,9 +142,7 @@ async def test_chained_recurs_from_the_completion(session, user):
     assert made[1].due == wall.astimezone()
 
 
-async def test_deleting_an_instance_makes_the_next_and_deleting_the_template_ends_it(
-    session, user
-):
+async def test_deleting_an_instance_makes_the_next_and_deleting_the_template_ends_it(session, user):
     template = await add_series(session, user)
     await command(session, user, lambda: remove_tasks(session, user=user, numbers=[2]))
     made = await instances(session, template)
@@ -198,9 +198,7 @@ async def test_editing_an_instance_changes_it_or_with_series_the_series(session,
     assert (template.priority, instance.priority) == ("high", "high")
     assert instance.title == "Pay rent"  # the series' fields follow the template
     with pytest.raises(UsageError, match="template's due"):
-        await edit_tasks(
-            session, user=user, where=where, changes=TaskUpdate(due=DUE), series=True
-        )
+        await edit_tasks(session, user=user, where=where, changes=TaskUpdate(due=DUE), series=True)
 
 
 async def test_recur_changes_templates_only_and_cannot_be_cleared(session, user):

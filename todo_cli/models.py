@@ -293,7 +293,11 @@ class Task(TaskBase, table=True):
     # when some task has one): its short number is the JSON's ``template``.
     series: Mapped[Task | None] = Relationship(
         sa_relationship=relationship(
-            "Task", remote_side="Task.id", foreign_keys="Task.template_id", lazy="selectin"
+            "Task",
+            remote_side="Task.id",
+            foreign_keys="Task.template_id",
+            lazy="selectin",
+            join_depth=1,  # self-referential: eager loading needs a depth (a template has none)
         )
     )
     # Loaded with every task in one extra query per statement (selectin), never

@@ -103,7 +103,7 @@ async def _make_instances(
         due = _due(template, occurrence, last)
         if due is None:
             break  # the series has ended (until, or past year 9999)
-        new = await _insert(session, user, template, occurrence, due)
+        new = await insert_instance(session, user, template, occurrence, due)
         if new is None:
             break  # another client made it first: it exists once
         made.append(new)
@@ -147,7 +147,7 @@ def _carried(moment: datetime, template_due: datetime, due: datetime) -> datetim
     return at_wall_offset(due, wall_offset(moment, template_due))
 
 
-async def _insert(
+async def insert_instance(
     session: AsyncSession, user: User, template: Task, occurrence: int, due: datetime
 ) -> Task | None:
     """Insert one instance unless it exists already (then None)."""
