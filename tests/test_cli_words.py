@@ -415,13 +415,11 @@ def test_edit_word_errors(cli, board, args, mentions):
 @pytest.mark.parametrize(
     "args",
     [
-        ["add", "Water", "the", "plants", "recur:weekly"],
         ["add", "Water", "the", "plants", "wait:monday"],
         ["add", "Water", "the", "plants", "sched:friday"],
         ["add", "Water", "the", "plants", "until:eom"],
         ["add", "Water", "the", "plants", "dep:1"],
         ["edit", "1", "wait:monday"],
-        ["edit", "+phone", "recur:weekly"],
         ["list", "wait:monday"],
         ["done", "+phone", "scheduled:today"],
     ],

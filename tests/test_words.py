@@ -160,7 +160,6 @@ def test_filter_mistakes(plain, mentions):
 @pytest.mark.parametrize(
     ("word", "name"),
     [
-        ("recur:weekly", "recur"),
         ("wait:monday", "wait"),
         ("scheduled:friday", "scheduled"),
         ("sched:friday", "scheduled"),  # Taskwarrior's abbreviations, two letters at least
@@ -168,7 +167,6 @@ def test_filter_mistakes(plain, mentions):
         ("until:eom", "until"),
         ("depends:3", "depends"),
         ("dep:3", "depends"),
-        ("recu:daily", "recur"),
         ("uuid:0b6f", "uuid"),
         ("entry:today", "entry"),
         ("description:milk", "description"),
