@@ -63,6 +63,9 @@ ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
 ATTRIBUTES = {"project", "priority", "due", "due.before", "due.after", "status"}  # todo's
+# Read in any case, as they always were (`PRI:H`); names added later only in lower
+# case, as Taskwarrior reads them, so `Re: the invoice` stays a title.
+ANY_CASE = frozenset(ATTRIBUTES)
 ATTRIBUTES |= {"recur", "rtype"}
 VIRTUAL_TAGS = ("ACTIVE", "OVERDUE", "TEMPLATE", "INSTANCE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
@@ -157,7 +160,7 @@ def _canonical(name: str) -> str | None:
     canonical = _taskwarrior_name(name.lower())
     if canonical is None or name.islower():
         return canonical
-    return canonical if canonical.partition(".")[0] in ATTRIBUTES else None
+    return canonical if canonical.partition(".")[0] in ANY_CASE else None
 
 
 def _taskwarrior_name(name: str) -> str | None:

@@ -52,7 +52,7 @@ def run_for_user(work: Callable[[AsyncSession, User], Awaitable[T]], env: Enviro
             )
             await catch_up(session, user=user, settings=settings)
             result = await work(session, user)
-            await catch_up(session, user=user, settings=settings)
+            await catch_up(session, user=user, settings=settings, after_work=True)
             return result
 
     return run_with_database(with_user, env)

@@ -408,12 +408,12 @@ def edit(
 
 def _series_wanted(where: TaskFilter, env: Environment) -> bool:
     """At a terminal, asks whether an edit of recurring instances changes their series."""
-    from todo_cli.service import recurrence
+    from todo_cli.service import tasks as service
 
     if not prompts.stdin_is_terminal(env):
         return False  # off a terminal: the instance only, unless --series
     instances = run_for_user(
-        lambda session, user: recurrence.instances_among(session, user=user, where=where), env
+        lambda session, user: service.instances_among(session, user=user, where=where), env
     )
     if not instances:
         return False

@@ -31,11 +31,16 @@ Step = Callable[[AsyncSession, User, datetime, "Settings"], Awaitable[None]]
 STEPS: tuple[Step, ...] = (recurrence.replenish,)
 
 
-async def catch_up(session: AsyncSession, *, user: User, settings: Settings) -> None:
+async def catch_up(
+    session: AsyncSession, *, user: User, settings: Settings, after_work: bool = False
+) -> None:
     """Run every step at the transaction's ``now()``.
 
     The runner calls it before a command's work (what time did meanwhile) and after
-    it (what the work set off: a completed instance's successor), in one transaction."""
+    it (what the work set off: a completed instance's successor), in one transaction;
+    after work that changed nothing there is nothing to catch up."""
+    if after_work and not journal.changed(session):
+        return
     if not STEPS:
         return
     now = await journal.transaction_now(session)

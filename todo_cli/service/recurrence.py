@@ -32,7 +32,7 @@ from todo_cli.errors import ConflictError, UsageError
 from todo_cli.models import RecurrenceType, Status, Task, User
 from todo_cli.recurrence import at_wall_offset, nth_due, parse_period, wall_offset
 from todo_cli.service import journal
-from todo_cli.service.filters import TaskFilter
+from todo_cli.service.numbers import next_number
 
 if TYPE_CHECKING:
     from todo_cli.settings import Settings
@@ -151,8 +151,6 @@ async def insert_instance(
     session: AsyncSession, user: User, template: Task, occurrence: int, due: datetime
 ) -> Task | None:
     """Insert one instance unless it exists already (then None)."""
-    from todo_cli.service.tasks import next_number
-
     fields = _instance_fields(template, due)
     number = await next_number(session, user=user)
     statement = (
@@ -172,14 +170,6 @@ async def insert_instance(
     if made is None:
         return None
     return (await session.exec(select(Task).where(Task.id == made[0]))).one()
-
-
-async def instances_among(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
-    """The instances of series among the tasks ``where`` picks (`todo edit` asks about them)."""
-    from todo_cli.service.tasks import select_tasks
-
-    tasks = await select_tasks(session, user=user, where=where)
-    return [task for task in tasks if task.template_id is not None]
 
 
 # --- edits, deletes and purges of series ------------------------------------------------

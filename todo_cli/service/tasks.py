@@ -18,7 +18,6 @@ from sqlalchemy import (
     literal_column,
     not_,
     or_,
-    update,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -47,6 +46,7 @@ from todo_cli.service.filters import (
     TaskFilter,
     by_numbers,
 )
+from todo_cli.service.numbers import next_number
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
@@ -149,6 +149,12 @@ async def select_tasks(
     named = (n for n in where.numbers if n not in found and n not in where.in_ranges)
     await _require(session, user, list(named))
     return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
+
+
+async def instances_among(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
+    """The instances of series among the tasks ``where`` picks (`todo edit` asks about them)."""
+    tasks = await select_tasks(session, user=user, where=where)
+    return [task for task in tasks if task.template_id is not None]
 
 
 async def pick_tasks(
@@ -436,19 +442,6 @@ def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
         task.completed_at = now
     elif transition.completion == "clear":
         task.completed_at = None
-
-
-async def next_number(session: AsyncSession, *, user: User) -> int:
-    """Bump the user's counter under its row lock: concurrent adds queue, never collide."""
-    bump = (
-        update(User)
-        .where(col(User.id) == _id(user))
-        # Handing out a number is not an edit of the user: keep updated_at.
-        .values(last_task_number=User.last_task_number + 1, updated_at=User.updated_at)
-        .returning(col(User.last_task_number))
-    )
-    number: int = (await session.exec(bump)).scalar_one()
-    return number
 
 
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
