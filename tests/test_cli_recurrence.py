@@ -174,3 +174,9 @@ def test_any_series_words(cli, database_url, verb, words):
     if verb != "edit":
         args = [word for word in args if word != "--series"]
     check(cli, database_url, [*args, "--yes"] if verb in ("done", "rm") else args)
+
+
+def test_show_names_the_series(cli):
+    ok(cli, "add", "Pay", "rent", "due:2027-01-31", "recur:monthly")
+    assert "monthly, periodic (the series' template)" in ok(cli, "show", "1").stdout
+    assert "monthly (an instance of series 1)" in ok(cli, "show", "2").stdout
