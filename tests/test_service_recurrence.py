@@ -18,6 +18,7 @@ from todo_cli.service.tasks import (
     list_tasks,
     purge_tasks,
     remove_tasks,
+    reopen_tasks,
     restore_tasks,
 )
 from todo_cli.service.undo import undo_last
@@ -119,6 +120,10 @@ async def test_until_ends_a_series(session, user):
     made = await instances(session, template)
     assert len(made) == 2
     assert all(task.until == until for task in made)
+    # Ended: its template is done, so no later command looks at the series again.
+    assert (template.status, template.completed_at is not None) == (Status.DONE, True)
+    with pytest.raises(ConflictError, match="template of a recurring series"):
+        await command(session, user, lambda: reopen_tasks(session, user=user, numbers=[1]))
 
 
 async def test_wait_and_scheduled_carry_over_as_offsets_from_due(session, user):

@@ -64,11 +64,13 @@ async def replenish(session: AsyncSession, user: User, now: datetime, settings: 
     """Make the instances every live series lacks (the housekeeping step); one indexed
     query over the user's templates when none lacks any."""
     made: list[Task] = []
-    for template in await _lacking(session, user, settings.recurrence_limit):
-        made += await _make_instances(session, user, template, settings.recurrence_limit)
-    if made:
-        entries = journal.changes(made, {})
-        await journal.record(session, user=user, command=COMMAND, entries=entries)
+    lacking = await _lacking(session, user, settings.recurrence_limit)
+    before = journal.snapshots(lacking)
+    for template in lacking:
+        made += await _make_instances(session, template, user, now, settings.recurrence_limit)
+    await session.flush()
+    entries = journal.changes(lacking, before) + journal.changes(made, {})
+    await journal.record(session, user=user, command=COMMAND, entries=entries)
 
 
 async def _lacking(session: AsyncSession, user: User, limit: int) -> list[Task]:
@@ -91,8 +93,10 @@ async def _lacking(session: AsyncSession, user: User, limit: int) -> list[Task]:
 
 
 async def _make_instances(
-    session: AsyncSession, user: User, template: Task, limit: int
+    session: AsyncSession, template: Task, user: User, now: datetime, limit: int
 ) -> list[Task]:
+    """The instances ``template`` lacks; a series with no next occurrence has ended:
+    its template is done (so no later command looks at it again)."""
     instances = await _instances(session, template)
     pending = sum(1 for task in instances if task.status == Status.PENDING)
     keep = 1 if template.rtype == RecurrenceType.CHAINED else limit
@@ -101,8 +105,10 @@ async def _make_instances(
     for _ in range(keep - pending):
         occurrence = 0 if last is None else (last.occurrence or 0) + 1
         due = _due(template, occurrence, last)
-        if due is None:
-            break  # the series has ended (until, or past year 9999)
+        if due is None:  # past its until (or year 9999)
+            template.status = Status.DONE
+            template.completed_at = now
+            break
         new = await insert_instance(session, user, template, occurrence, due)
         if new is None:
             break  # another client made it first: it exists once

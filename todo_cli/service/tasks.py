@@ -418,8 +418,8 @@ async def _transition(
 
 def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
     """A task in neither a source state nor the landing state cannot move: nothing does."""
-    templates = [task.number for task in tasks if task.status == Status.RECURRING]
-    if templates and Status.RECURRING not in transition.sources:
+    templates = [task.number for task in tasks if task.rtype is not None]
+    if templates and transition.target in (Status.DONE, Status.PENDING):
         number = templates[0]
         raise ConflictError(
             f"task {number} is the template of a recurring series: its instances are done"
