@@ -236,3 +236,24 @@ async def test_purging_a_template_leaves_its_instances_as_plain_tasks(session, u
     await session.refresh(instance)
     assert (instance.template_id, instance.occurrence) == (None, None)
     assert snapshot(instance)["template"] is None
+
+
+async def test_a_daily_series_keeps_nine_o_clock_across_dst_in_the_user_s_zone(
+    session, user, monkeypatch
+):
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        due = datetime(2027, 3, 27, 9).astimezone()  # summer time starts on the 28th
+        template = await add_series(session, user, due=due, recur="daily", limit=3)
+        made = await instances(session, template)
+        assert [task.due.astimezone().isoformat() for task in made] == [
+            "2027-03-27T09:00:00+01:00",
+            "2027-03-28T09:00:00+02:00",
+            "2027-03-29T09:00:00+02:00",
+        ]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
