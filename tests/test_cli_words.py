@@ -414,9 +414,7 @@ def test_edit_word_errors(cli, board, args, mentions):
 @pytest.mark.parametrize(
     "args",
     [
-        ["add", "Water", "the", "plants", "recur:weekly"],
         ["add", "Water", "the", "plants", "depends.has:1"],
-        ["edit", "+phone", "recur:weekly"],
     ],
 )
 def test_taskwarrior_attributes_not_built_yet_are_refused_naming_them(cli, board, args):

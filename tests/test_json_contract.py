@@ -43,6 +43,8 @@ TASK_KEYS = {
     "recur",
     "udas",
     "depends",
+    "rtype",
+    "template",
 }
 TIMESTAMP_KEYS = ("due", "created_at", "updated_at", "completed_at", "started_at")
 TIMESTAMP_KEYS += ("wait", "scheduled", "until")

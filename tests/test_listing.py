@@ -145,3 +145,18 @@ async def test_any_stored_text_streams_as_the_one_task_forms(session, user, titl
         session, number, title=title, description=title, project=project or None, tags=[tag]
     )
     await assert_same(session, user)
+
+
+async def test_series_fields_match_the_one_task_forms(session, user):
+    from todo_cli.models import RecurrenceType
+    from todo_cli.service.housekeeping import catch_up
+    from todo_cli.settings import Settings
+
+    due = datetime(2027, 1, 31, 9, tzinfo=UTC)
+    series = TaskCreate(title="Pay rent", due=due, recur="monthly")
+    await add_task(session, user=user, task=series, rtype=RecurrenceType.CHAINED)
+    await catch_up(session, user=user, settings=Settings(recurrence_limit=1))
+    await assert_same(session, user)
+    document = await streamed(session, user, EVERYTHING, json=True)
+    assert b'"rtype":"chained","template":null}' in document
+    assert b'"rtype":null,"template":1}' in document

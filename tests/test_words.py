@@ -159,8 +159,6 @@ def test_filter_mistakes(plain, mentions):
 @pytest.mark.parametrize(
     ("word", "name"),
     [
-        ("recur:weekly", "recur"),
-        ("recu:daily", "recur"),
         ("uuid:0b6f", "uuid"),
         ("entry:today", "entry"),
         ("description:milk", "description"),

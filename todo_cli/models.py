@@ -227,6 +227,8 @@ class TaskUpdate(SQLModel):
     wait: datetime | None = None
     scheduled: datetime | None = None
     until: datetime | None = None
+    recur: str | None = None  # a template's period (service/recurrence.py)
+    rtype: RecurrenceType | None = None
 
 
 class Task(TaskBase, table=True):
@@ -300,7 +302,7 @@ class Task(TaskBase, table=True):
         sa_type=BigInteger,
         sa_column_args=[ForeignKey("tasks.id", ondelete="SET NULL")],
     )
-    occurrence: int | None = None
+    occurrence: int | None = None  # 0: the template's own due (Taskwarrior's imask)
     # The uuids of the tasks this one waits for (Taskwarrior's depends). An array, as
     # Taskwarrior keeps it, so a task's snapshot (journal, undo, export) carries it.
     depends: list[uuid_module.UUID] = Field(
@@ -316,6 +318,17 @@ class Task(TaskBase, table=True):
         sa_type=JSONB,
         nullable=False,
         sa_column_kwargs={"server_default": "{}"},
+    )
+    # An instance's template, loaded as notes are (one query per statement, only
+    # when some task has one): its short number is the JSON's ``template``.
+    series: Mapped[Task | None] = Relationship(
+        sa_relationship=relationship(
+            "Task",
+            remote_side="Task.id",
+            foreign_keys="Task.template_id",
+            lazy="selectin",
+            join_depth=1,  # self-referential: eager loading needs a depth (a template has none)
+        )
     )
 
     @property
@@ -340,6 +353,13 @@ class Task(TaskBase, table=True):
             passive_deletes=True,
         )
     )
+
+    @property
+    def template_number(self) -> int | None:
+        """The short ID of the template that made this task (None: not an instance)."""
+        if self.template_id is None:  # no template to load (nor to lazy-load, detached)
+            return None
+        return None if self.series is None else self.series.number
 
 
 class Context(SQLModel, table=True):
@@ -489,6 +509,8 @@ class TaskRead(SQLModel):
     udas: dict[str, Any]
     # The short IDs of the tasks this one waits for, ascending (the uuids stay inside).
     depends: list[int] = Field(validation_alias="dependency_numbers")
+    rtype: RecurrenceType | None  # on a series' template only
+    template: int | None = Field(validation_alias="template_number")  # an instance's template
 
 
 def _dependency_numbers() -> Any:

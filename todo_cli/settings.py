@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(
         default=10.0, ge=0, le=86400, description="seconds to wait for a lock; 0 disables"
     )
+    recurrence_limit: int = Field(
+        default=1, ge=1, le=100, description="pending instances a recurring series keeps ahead"
+    )
     default_command: Literal["next", "list", "help"] = Field(
         default="next", description="what a bare `todo` runs"
     )

@@ -28,14 +28,18 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``+BLOCKED``           (refused)                        waits for a pending task
 ``+UNBLOCKED``         (refused)                        waits for no pending task
 ``+BLOCKING``          (refused)                        a pending task waits for it
+``recur:PERIOD``       make a series (needs due:)       series with that period as written
+``rtype:periodic|chained``  how the series recurs       series of that type
+``+TEMPLATE``          (refused)                        series templates (status recurring)
+``+INSTANCE``          (refused)                        tasks made by a series
+``status:recurring``   (refused)                        series templates
 ``/old/new/[g]``       (title text on add) substitute   (text)
-``recur:`` …           (refused: not supported yet)     (refused: not supported yet)
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
 Attribute names are read as Taskwarrior reads them: in full, or abbreviated to
 at least two letters that start only one name (``pri:``, ``proj:``, ``du:``).
-Its other attributes (``recur:``, ...) are
+Its other attributes (``uuid:``, ``entry:``, ...) are
 refused by name until todo acts on them, never stored as title text.
 Everything after ``--`` is title text on a change and search text on a filter.
 """
@@ -49,6 +53,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from todo_cli.errors import UsageError
+from todo_cli.recurrence import parse_period
 from todo_cli.service.filters import DependencyChanges, Junction, Substitution
 
 MAX_IDS = 100_000  # per command; a range past this is surely a typo
@@ -69,21 +74,28 @@ SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTAL
 DATES = ("due", "wait", "scheduled", "until")
 DATE_BOUNDS = tuple(f"{name}.{side}" for name in DATES for side in ("before", "after"))
 ATTRIBUTES = {"project", "priority", "status", "depends", *DATES, *DATE_BOUNDS}  # todo's
+# Read in any case, as they always were (`PRI:H`); names added later only in lower
+# case, as Taskwarrior reads them, so `Re: the invoice` stays a title.
+ANY_CASE = frozenset(ATTRIBUTES)
+ATTRIBUTES |= {"recur", "rtype"}
 # Taskwarrior's virtual tags that todo knows (service/states.py says what each means).
 VIRTUAL_TAGS: tuple[str, ...] = ("ACTIVE", "OVERDUE", "WAITING", "SCHEDULED", "READY")
 VIRTUAL_TAGS += ("DUE", "TODAY", "TOMORROW", "YESTERDAY", "WEEK", "MONTH", "QUARTER", "YEAR")
-VIRTUAL_TAGS += ("BLOCKED", "UNBLOCKED", "BLOCKING")
+VIRTUAL_TAGS += ("BLOCKED", "UNBLOCKED", "BLOCKING", "TEMPLATE", "INSTANCE")
 # Kept as flags of their own (they came first); the others go to Selection.states.
-FLAG_TAGS = ("ACTIVE", "OVERDUE", "BLOCKED", "UNBLOCKED", "BLOCKING")
+FLAG_TAGS = ("ACTIVE", "OVERDUE", "BLOCKED", "UNBLOCKED", "BLOCKING", "TEMPLATE", "INSTANCE")
 PRIORITIES = {"h": "high", "m": "medium", "l": "low", "high": "high", "medium": "medium"}
 PRIORITIES |= {"low": "low"}
 NO_PRIORITY = "none"
-STATUSES = {"pending", "waiting", "done", "deleted", "all", "completed"}
+STATUSES = {"pending", "waiting", "done", "deleted", "all", "completed", "recurring"}
 # What a user-defined attribute's name may be followed by in a filter (`estimate.any:`).
 ATTRIBUTE_MODIFIERS = {"", "any", "none", "before", "after"}
 # A user-defined attribute's name: a word that fits `name:value` and is no built-in.
 ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 Names = Collection[str]  # the user's own attribute names (service.attributes), lower case
+# How a series finds its next due (models.RecurrenceType): `chained` is todo's spelling
+# of "from the moment the previous instance was done", which Taskwarrior cannot do.
+RECURRENCE_TYPES = ("periodic", "chained")
 
 Kind = Literal["ids", "tag", "untag", "attribute", "text"]
 
@@ -110,9 +122,13 @@ class Selection:
     priority: str | None = None  # high, medium, low or "none"
     due_before: str | None = None
     due_after: str | None = None
-    status: str | None = None  # pending, waiting, done, deleted or all
+    status: str | None = None  # pending, waiting, done, deleted, recurring or all
     active: bool = False
     overdue: bool = False
+    template: bool = False  # +TEMPLATE
+    instance: bool = False  # +INSTANCE
+    recur: str | None = None  # a period as stored (checked: `weekly`, `3d`)
+    rtype: str | None = None
     text: tuple[str, ...] = ()
     depends: tuple[int, ...] = ()  # waits for every one of these
     no_depends: bool = False  # `depends:`
@@ -145,6 +161,8 @@ class Changes:
     wait: str | None = None
     scheduled: str | None = None
     until: str | None = None
+    recur: str | None = None  # checked, as stored
+    rtype: str | None = None
     cleared: frozenset[str] = field(default_factory=frozenset)
     substitutions: tuple[Substitution, ...] = ()
     depends: DependencyChanges | None = None
@@ -183,7 +201,7 @@ def _canonical(name: str, names: Names = ()) -> str | None:
         return name.lower() if name.lower().partition(".")[0] in names else None
     if name.islower():
         return canonical
-    return canonical if canonical.partition(".")[0] in ATTRIBUTES else None
+    return canonical if canonical.partition(".")[0] in ANY_CASE else None
 
 
 def builtin(name: str) -> str | None:
@@ -379,6 +397,8 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return "status", _status(value)
     if name == "depends":
         return ("depends", _dependency_ids(value)) if value else ("no_depends", True)
+    if name in ("recur", "rtype"):
+        return name, _series_word(name, value, clearing=False)
     if name in DATES:
         hint = f"to select by date use {name}.before: or {name}.after:"
         raise UsageError(f"{name}:{value} sets a date; {hint}")
@@ -407,7 +427,9 @@ def _priority(value: str, *, allow_none: bool) -> str | None:
 def _status(value: str) -> str:
     key = value.strip().lower()
     if key not in STATUSES:
-        raise UsageError(f"status {value!r} is not one of pending, waiting, done, deleted, all")
+        raise UsageError(
+            f"status {value!r} is not one of pending, waiting, done, deleted, recurring, all"
+        )
     return "done" if key == "completed" else key
 
 
@@ -504,6 +526,8 @@ def _change_attribute(name: str, value: str) -> tuple[str, object]:
         return name, _dependency_changes(value)
     if name == "priority":
         return name, _priority(value, allow_none=False)
+    if name in ("recur", "rtype"):
+        return name, _series_word(name, value, clearing=True)
     return name, value if value.strip() else None
 
 
@@ -530,6 +554,22 @@ def _dependency_ids(value: str, *, word: str | None = None) -> tuple[int, ...]:
             f"{shown}: depends: takes task IDs (depends:1,2 or 1-3; -2 removes, depends: clears)"
         )
     return _unique(read_ids(value))
+
+
+def _series_word(name: str, value: str, *, clearing: bool) -> str | None:
+    """``recur:3d`` as ``3d`` (a period todo can read), ``rtype:chained`` as ``chained``.
+
+    Empty clears on a change (the service says whether that can be), and is refused
+    in a filter: +TEMPLATE and +INSTANCE pick the tasks of series."""
+    if not value.strip():
+        if clearing:
+            return None
+        raise UsageError(f"{name}: needs a value, e.g. recur:weekly (or use +TEMPLATE, +INSTANCE)")
+    if name == "recur":
+        return parse_period(value).text
+    if value.strip().lower() not in RECURRENCE_TYPES:
+        raise UsageError(f"rtype:{value} is not one of periodic, chained")
+    return value.strip().lower()
 
 
 # --- edit ------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ def confirm(question: str, env: Environment) -> None:
         raise typer.Exit(ExitCode.OK)
 
 
+def ask(question: str, env: Environment) -> bool:
+    """A yes/no question whose answer chooses between two changes (no means the other)."""
+    return bool(typer.confirm(question, err=True))
+
+
 def password(
     env: Environment,
     *,

@@ -160,12 +160,23 @@ def print_task_detail(task: Task, *, now: datetime, env: Environment) -> None:
         "completed": _timestamp(task.completed_at),
         "started": _timestamp(task.started_at),
         "uuid": str(task.uuid),
-    }
+    } | _series_rows(task)
     if task.dependency_numbers:  # only then: the lines of every other task stay as they were
         rows["depends"] = ", ".join(str(number) for number in task.dependency_numbers)
     # User-defined attributes, by name, their values as stored (README, "UDAs").
     rows |= {visible(name): visible(str(value)) for name, value in sorted(task.udas.items())}
     print_lines((f"{key:<{DETAIL_KEY_WIDTH}}{value}" for key, value in rows.items()), env)
+
+
+def _series_rows(task: Task) -> dict[str, str]:
+    """A recurring task's period and place: only on tasks of a series (others unchanged)."""
+    if task.recur is None:
+        return {}
+    if task.rtype is not None:
+        return {"recur": f"{visible(task.recur)}, {task.rtype} (the series' template)"}
+    if task.template_number is None:
+        return {"recur": visible(task.recur)}
+    return {"recur": f"{visible(task.recur)} (an instance of series {task.template_number})"}
 
 
 def _block(text: str) -> str:

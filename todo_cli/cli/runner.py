@@ -41,9 +41,10 @@ def run_for_user(
     invocation only; with no account on the database, the local user acts.
     The first such command of the day on the embedded server starts its daily
     backup in the background. Time's effects (service/housekeeping.py) are caught
-    up first, in the same transaction, unless ``housekeeping`` is off (`todo undo`:
-    it reverts the last change, not one it just made itself). The invocation's
-    Ctrl-C watch learns when the commit has happened.
+    up first and again after the work (a completed instance's successor), in the
+    same transaction, unless ``housekeeping`` is off (`todo undo`: it reverts the
+    last change, not one it just made itself). The invocation's Ctrl-C watch
+    learns when the commit has happened.
     """
 
     async def with_user(database: Database, settings: Settings) -> T:
@@ -61,9 +62,12 @@ def run_for_user(
             user = await identify(
                 session, token=tokens.token_from_env(), stored=lambda: tokens.stored_token(account)
             )
-            if housekeeping:
-                await catch_up(session, user=user)
-            return await work(session, user)
+            if not housekeeping:
+                return await work(session, user)
+            await catch_up(session, user=user, settings=settings)
+            result = await work(session, user)
+            await catch_up(session, user=user, settings=settings, after_work=True)
+            return result
 
     return run_with_database(with_user, env)
 

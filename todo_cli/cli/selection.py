@@ -151,6 +151,10 @@ def selection_filter(
         without_states=selection.without_states,
         date_bounds=tuple(_bound(bound, now) for bound in selection.date_bounds),
         at=now,
+        template=selection.template,
+        instance=selection.instance,
+        recur=selection.recur,
+        rtype=selection.rtype,
     )
 
 
@@ -190,6 +194,8 @@ def _status(
         raise UsageError(f"status:{word} and --status {option} disagree; give one")
     if word or option:
         return word or option  # type: ignore[return-value]
+    if selection.template and not selection.numbers:
+        return StatusFilter.RECURRING  # a live template's status: `+TEMPLATE` lists them
     return StatusFilter.ALL if selection.numbers else default
 
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from todo_cli.models import Task, TaskCreate, User
     from todo_cli.offsets import Offset
     from todo_cli.service.tasks import Outcome
-    from todo_cli.words import Changes, Words
+    from todo_cli.words import Changes
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +69,8 @@ def add(
         list[str] | None,
         typer.Argument(
             metavar="WORDS...",
-            help="The title, every word; +tag @context project:P due:WHEN pri:H set fields. "
-            "Words after -- are title text as typed.",
+            help="The title, every word; +tag @context project:P due:WHEN pri:H "
+            "recur:PERIOD rtype:chained set fields. Words after -- are title text as typed.",
             show_default=False,
         ),
     ] = None,
@@ -88,28 +88,46 @@ def add(
     typed = word_args.words(words)
     options: dict[str, Any] = {"description": description, "priority": priority, "due": due}
     options |= {"project": project, "tag": tag}
-    _new_task(typed, options, NO_VOCABULARY)  # usage errors before the database opens
+    _new_task(read_changes(typed, adding=True), options, NO_VOCABULARY)  # usage errors first
     command = env.command_line()
-    task = run_with_vocabulary(
-        lambda session, user, vocabulary: service.add_task(
+
+    def make(session: AsyncSession, user: User, vocabulary: Vocabulary) -> Any:
+        changes = read_changes(typed, adding=True, names=vocabulary.attributes)
+        return service.add_task(
             session,
             user=user,
-            task=_new_task(typed, options, vocabulary),
+            task=_new_task(changes, options, vocabulary),
+            rtype=_rtype(changes.rtype),
             command=command,
-            dependencies=read_changes(typed, adding=True, names=vocabulary.attributes).depends,
-        ),
-        env,
+            dependencies=changes.depends,
+        )
+
+    _rtype(read_changes(typed, adding=True).rtype)
+    task = run_with_vocabulary(make, env)
+    render.print_task(task, _created_note(task), env)
+
+
+def _created_note(task: Task) -> str:
+    if task.rtype is None:
+        return f"Created task {task.number}: {task.title}"
+    return (
+        f"Created task {task.number} (the template of a {task.rtype} series, recur:{task.recur}):"
+        f" {task.title}; its instances are in `todo list`"
     )
-    render.print_task(task, f"Created task {task.number}: {task.title}", env)
 
 
-def _new_task(typed: Words, options: dict[str, Any], vocabulary: Vocabulary) -> TaskCreate:
+def _rtype(text: str | None) -> Any:
+    from todo_cli.models import RecurrenceType
+
+    return None if text is None else RecurrenceType(text)
+
+
+def _new_task(changes: Changes, options: dict[str, Any], vocabulary: Vocabulary) -> TaskCreate:
     """The task `todo add` makes: its words and options, and what the active context
     gives (its tags; its project unless the command names one)."""
     from todo_cli.models import TaskCreate
     from todo_cli.offsets import resolve
 
-    changes = read_changes(typed, adding=True, names=vocabulary.attributes)
     context = context_additions(vocabulary)
     project = _once("project", options["project"], changes.project)
     given, offsets = _dates(changes, due_option=options["due"])
@@ -122,6 +140,7 @@ def _new_task(typed: Words, options: dict[str, Any], vocabulary: Vocabulary) -> 
         tags=[*(options["tag"] or []), *changes.tags, *context.tags],
         project=project if project is not None else context.project,
         udas=_attribute_values(changes, vocabulary, clearing=False),
+        recur=changes.recur,
     )
 
 
@@ -420,6 +439,14 @@ def edit(
     ] = None,
     project: ProjectOption = None,
     no_project: Annotated[bool, flag("--no-project", help="Clear it.")] = False,
+    series: Annotated[
+        bool,
+        flag(
+            "--series",
+            help="On an instance of a recurring series: change the series (its template "
+            "and pending instances). At a terminal todo asks; otherwise the instance only.",
+        ),
+    ] = False,
     yes: YesOption = False,
     json: JsonOption = False,
 ) -> None:
@@ -449,6 +476,7 @@ def edit(
     options |= _clearable("project", project, clear=no_project)
     selection = read_edit(typed)[0]
     env = invocation(ctx)
+    series = series or _series_wanted(build(NO_VOCABULARY), env)
     command = env.command_line()
 
     def work(
@@ -469,6 +497,7 @@ def edit(
             substitutions=changes.substitutions,
             offsets=offsets,
             confirmed=confirmed,
+            series=series,
             command=command,
             dependencies=changes.depends,
             attributes=_attribute_values(changes, vocabulary, clearing=True),
@@ -498,15 +527,34 @@ def _edit_fields(
     return fields, tags, offsets
 
 
+def _series_wanted(where: TaskFilter, env: Environment) -> bool:
+    """At a terminal, asks whether an edit of recurring instances changes their series."""
+    from todo_cli.service import tasks as service
+
+    if not prompts.stdin_is_terminal(env):
+        return False  # off a terminal: the instance only, unless --series
+    instances = run_for_user(
+        lambda session, user: service.instances_among(session, user=user, where=where), env
+    )
+    if not instances:
+        return False
+    named = ", ".join(f"{task.number} (series {task.template_number})" for task in instances)
+    return prompts.ask(f"Task {named} belongs to a recurring series. Change the series?", env)
+
+
 def _with_words(
     fields: dict[str, Any], changes: Changes, dates: dict[str, datetime]
 ) -> dict[str, Any]:
-    """The options' fields plus what pri:/due:/wait:/project: ... words set or clear."""
+    """The options' fields plus what pri:/due:/wait:/project:/recur: ... words set or clear."""
     from_words: dict[str, Any] = dict.fromkeys(changes.cleared) | dates
     if changes.priority is not None:
         from_words["priority"] = _priority(changes.priority)
     if changes.project is not None:
         from_words["project"] = changes.project
+    if changes.recur is not None:
+        from_words["recur"] = changes.recur
+    if changes.rtype is not None:
+        from_words["rtype"] = _rtype(changes.rtype)
     for name in from_words.keys() & fields.keys():
         raise UsageError(f"the {name} is given twice (an option and a {name}: word); give it once")
     return fields | from_words

@@ -10,6 +10,7 @@ says so, and only a new until date expires it again.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, DateTime, and_, cast, exists, not_
 from sqlmodel import col, select
@@ -20,12 +21,16 @@ from todo_cli.models import JournalEntry, Status, Task, User
 from todo_cli.service import journal
 from todo_cli.service.tasks import TRANSITIONS, _apply
 
+if TYPE_CHECKING:
+    from todo_cli.settings import Settings
+
 # The journal's command for an expiry (`todo log` shows it).
 EXPIRED = "(until passed)"
 
 
-async def expire(session: AsyncSession, user: User, now: datetime) -> None:
-    """Delete the user's pending tasks whose until is past; one query when there are none."""
+async def expire(session: AsyncSession, user: User, now: datetime, settings: Settings) -> None:
+    """Delete the user's pending tasks whose until is past; one query when there are none.
+    (A housekeeping step: ``settings`` is part of the step's shape; expiry needs none.)"""
     tasks = list((await session.exec(_expired(user, now))).all())
     if not tasks:
         return

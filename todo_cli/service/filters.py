@@ -33,6 +33,7 @@ class StatusFilter(StrEnum):
     WAITING = "waiting"  # pending and hidden until its wait date (no stored status)
     DONE = "done"
     DELETED = "deleted"
+    RECURRING = "recurring"  # series templates
     ALL = "all"
 
 
@@ -72,6 +73,11 @@ class TaskFilter:
     # (field, "before" | "after", moment): wait.before:friday and the like.
     date_bounds: Sequence[tuple[str, str, datetime]] = ()
     at: datetime | None = None  # the moment states are judged at (None: the clock's now)
+
+    template: bool = False  # +TEMPLATE: series templates
+    instance: bool = False  # +INSTANCE: tasks a series made
+    recur: str | None = None  # series with this period, as stored
+    rtype: str | None = None  # series of this type (periodic, chained)
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,35 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import User
-from todo_cli.service import expiry, journal
+from todo_cli.service import expiry, journal, recurrence
 
-Step = Callable[[AsyncSession, User, datetime], Awaitable[None]]
+if TYPE_CHECKING:
+    from todo_cli.settings import Settings
+
+# A step sees the settings: how many instances a series keeps ahead is one.
+Step = Callable[[AsyncSession, User, datetime, "Settings"], Awaitable[None]]
 
 # In order; each module that makes time matter adds its step here.
-STEPS: tuple[Step, ...] = (expiry.expire,)
+STEPS: tuple[Step, ...] = (expiry.expire, recurrence.replenish)
 
 
-async def catch_up(session: AsyncSession, *, user: User) -> None:
-    """Run every step at the transaction's ``now()``."""
+async def catch_up(
+    session: AsyncSession, *, user: User, settings: Settings, after_work: bool = False
+) -> None:
+    """Run every step at the transaction's ``now()``.
+
+    The runner calls it before a command's work (what time did meanwhile) and after
+    it (what the work set off: a completed instance's successor), in one transaction;
+    after work that changed nothing there is nothing to catch up."""
+    if after_work and not journal.changed(session):
+        return
     if not STEPS:
         return
     now = await journal.transaction_now(session)
     for step in STEPS:
-        await step(session, user, now)
+        await step(session, user, now, settings)

@@ -105,6 +105,12 @@ async def record(
     session.info[CHANGE_ID_KEY] = (transaction, result.scalars().first())
 
 
+def changed(session: AsyncSession) -> bool:
+    """Whether this transaction has journaled a change yet."""
+    held = session.info.get(CHANGE_ID_KEY)
+    return held is not None and held[0] is session.sync_session.get_transaction()
+
+
 def _row(entry: Change) -> dict[str, Any]:
     # Absent keys become SQL NULL; a JSON null would be stored as jsonb 'null'.
     row: dict[str, Any] = {"task_id": entry.task_id, "task_number": entry.number}

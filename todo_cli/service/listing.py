@@ -60,7 +60,10 @@ TASK_JSON: ColumnElement[str] = literal_column(
     CASE WHEN cardinality(tasks.depends) = 0 THEN '{{}}'::integer[]
     ELSE ARRAY(SELECT dependency.number FROM tasks AS dependency
                WHERE dependency.user_id = tasks.user_id AND dependency.uuid = ANY(tasks.depends)
-               ORDER BY dependency.number) END AS depends) AS task)""",
+               ORDER BY dependency.number) END AS depends,
+    tasks.rtype,
+    (SELECT template.number FROM tasks AS template WHERE template.id = tasks.template_id)
+      AS template) AS task)""",
     String,
 )
 

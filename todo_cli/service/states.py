@@ -189,6 +189,17 @@ def year(now: datetime) -> ColumnElement[bool]:
     return _days(first, add_months(first, 12))
 
 
+def template() -> ColumnElement[bool]:
+    """A series' template: only templates carry the series' type (``rtype``), whatever
+    their status (a deleted template is still one; ``todo restore`` makes it recur again)."""
+    return col(Task.rtype).is_not(None)
+
+
+def instance() -> ColumnElement[bool]:
+    """A task a series made: it names its template."""
+    return col(Task.template_id).is_not(None)
+
+
 # Every virtual tag a filter may name, upper case as Taskwarrior spells them.
 VIRTUAL_TAGS: dict[str, State] = {
     "WAITING": waiting,
@@ -208,6 +219,8 @@ VIRTUAL_TAGS: dict[str, State] = {
     "BLOCKED": lambda now: blocked(),
     "UNBLOCKED": lambda now: unblocked(),
     "BLOCKING": lambda now: blocking(),
+    "TEMPLATE": lambda now: template(),
+    "INSTANCE": lambda now: instance(),
 }
 
 

@@ -21,18 +21,26 @@ from sqlalchemy import (
     not_,
     or_,
     true,
-    update,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli import clock
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
-from todo_cli.models import Priority, Status, Task, TaskCreate, TaskUpdate, User
+from todo_cli.models import (
+    Priority,
+    RecurrenceType,
+    Status,
+    Task,
+    TaskCreate,
+    TaskUpdate,
+    User,
+)
 from todo_cli.offsets import TASK_DATES, Offset, resolve
-from todo_cli.service import attribute_filters, journal, states
+from todo_cli.service import attribute_filters, journal, recurrence, states
 from todo_cli.service.dependencies import (
     change_dependencies,
     forget,
@@ -52,6 +60,7 @@ from todo_cli.service.filters import (
     TaskFilter,
     by_numbers,
 )
+from todo_cli.service.numbers import next_number
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
@@ -89,13 +98,18 @@ async def add_task(
     *,
     user: User,
     task: TaskCreate,
+    rtype: RecurrenceType | None = None,
     command: str = "add",
     dependencies: DependencyChanges | None = None,
 ) -> Task:
-    """Store a new task under the user's next short number (waiting for ``dependencies``)."""
+    """Store a new task under the user's next short number (waiting for ``dependencies``).
+
+    With ``recur`` it is a series' template (status recurring): housekeeping makes
+    its instances in the same transaction (service/recurrence.py)."""
     values = _cleaned(task.model_dump())
-    number = await _next_number(session, user=user)
-    new = Task(**values, user_id=_id(user), number=number, notes=[])
+    series = recurrence.template_fields(values, rtype)
+    number = await next_number(session, user=user)
+    new = Task(**values, **series, user_id=_id(user), number=number, notes=[])
     session.add(new)
     await session.flush()
     if dependencies is not None:
@@ -165,6 +179,12 @@ async def select_tasks(
     return [found[number] for number in dict.fromkeys(where.numbers) if number in found]
 
 
+async def instances_among(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
+    """The instances of series among the tasks ``where`` picks (`todo edit` asks about them)."""
+    tasks = await select_tasks(session, user=user, where=where)
+    return [task for task in tasks if task.template_id is not None]
+
+
 async def pick_tasks(
     session: AsyncSession, *, user: User, where: TaskFilter, confirmed: bool = True
 ) -> list[Task]:
@@ -218,6 +238,7 @@ async def edit_tasks(
     substitutions: Sequence[Substitution] = (),
     offsets: Mapping[str, Offset] = MappingProxyType({}),
     confirmed: bool = True,
+    series: bool = False,
     command: str = "edit",
     dependencies: DependencyChanges | None = None,
     attributes: Mapping[str, Any] | None = None,
@@ -230,6 +251,8 @@ async def edit_tasks(
 
     Values a task already has are no change: a task where nothing differs is not
     written (its updated_at stays) and its number is in ``Outcome.unchanged``.
+    A template's pending instances follow its changes; ``series`` changes the
+    template of each picked instance instead of the instance.
     """
     values = _cleaned(changes.model_dump(exclude_unset=True))
     attributes = attributes or {}
@@ -238,6 +261,11 @@ async def edit_tasks(
         raise UsageError("nothing to change; give at least one change (see `todo edit --help`)")
     added, removed = _tag_changes(tags)
     tasks = await pick_tasks(session, user=user, where=where, confirmed=confirmed)
+    if series:
+        if "due" in values:
+            raise UsageError("to move a series' dates, edit its template's due (not --series)")
+        tasks = await recurrence.templates_of(session, user, tasks)
+    recurrence.check_changes(tasks, values)
     before = journal.snapshots(tasks)
     unchanged = {
         task.number
@@ -256,6 +284,8 @@ async def edit_tasks(
     await session.flush()
     entries = journal.changes(tasks, before)
     await journal.record(session, user=user, command=command, entries=entries)
+    edited = [task for task in tasks if task.number not in unchanged]
+    await recurrence.propagate(session, user, edited)
     return Outcome(tasks=tasks, unchanged=unchanged)
 
 
@@ -374,7 +404,12 @@ async def remove_tasks(
     tasks = await pick_tasks(
         session, user=user, where=where or by_numbers(numbers), confirmed=confirmed
     )
-    return await _transition(session, user, tasks, TRANSITIONS["rm"], command)
+    outcome = await _transition(session, user, tasks, TRANSITIONS["rm"], command)
+    # A template deleted: its series ends, and its pending instances go with it.
+    await recurrence.stop(
+        session, user, [task for task in tasks if task.number not in outcome.unchanged]
+    )
+    return outcome
 
 
 async def restore_tasks(
@@ -407,6 +442,7 @@ async def purge_tasks(
         raise ConflictError(
             f"{_describe_numbers(live)} not deleted; run `todo rm` first, then purge"
         )
+    await recurrence.detach(session, user, tasks)
     before = journal.snapshots(tasks)
     dependants, dependants_before = await forget(session, user=user, purged=tasks)
     for task in tasks:
@@ -431,6 +467,8 @@ class Transition:
     def landing(self, task: Task) -> Status:
         if self.target is not None:
             return self.target
+        if task.rtype is not None:  # a series' template recurs again
+            return Status.RECURRING
         return Status.DONE if task.completed_at is not None else Status.PENDING
 
 
@@ -438,7 +476,7 @@ LIVE = frozenset({Status.PENDING, Status.DONE})
 TRANSITIONS = {
     "done": Transition(frozenset({Status.PENDING}), Status.DONE, "set", "restore it first"),
     "reopen": Transition(frozenset({Status.DONE}), Status.PENDING, "clear", "restore it first"),
-    "rm": Transition(LIVE, Status.DELETED),
+    "rm": Transition(LIVE | {Status.RECURRING}, Status.DELETED),
     "restore": Transition(frozenset({Status.DELETED}), None),
 }
 
@@ -471,6 +509,13 @@ async def _transition(
 
 def _refuse_blocked(tasks: Sequence[Task], transition: Transition) -> None:
     """A task in neither a source state nor the landing state cannot move: nothing does."""
+    templates = [task.number for task in tasks if task.rtype is not None]
+    if templates and transition.target in (Status.DONE, Status.PENDING):
+        number = templates[0]
+        raise ConflictError(
+            f"task {number} is the template of a recurring series: its instances are done"
+            f" one by one; `todo rm {number}` ends the series"
+        )
     blocked = [
         task.number
         for task in tasks
@@ -488,19 +533,6 @@ def _apply(task: Task, transition: Transition, now: datetime | None) -> None:
         task.completed_at = now
     elif transition.completion == "clear":
         task.completed_at = None
-
-
-async def _next_number(session: AsyncSession, *, user: User) -> int:
-    """Bump the user's counter under its row lock: concurrent adds queue, never collide."""
-    bump = (
-        update(User)
-        .where(col(User.id) == _id(user))
-        # Handing out a number is not an edit of the user: keep updated_at.
-        .values(last_task_number=User.last_task_number + 1, updated_at=User.updated_at)
-        .returning(col(User.last_task_number))
-    )
-    number: int = (await session.exec(bump)).scalar_one()
-    return number
 
 
 def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
@@ -547,7 +579,8 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Task.started_at).is_not(None))
     if where.context is not None:
         conditions.append(_junction(where.context))
-    return conditions + _word_conditions(where) + _state_conditions(where)
+    conditions += _word_conditions(where) + _state_conditions(where)
+    return conditions + _series_conditions(where)
 
 
 def _state_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
@@ -572,6 +605,28 @@ def _junction(junction: Junction[TaskFilter]) -> ColumnElement[bool]:
         for part in junction.parts
     ]
     return and_(*parts) if junction.kind == "and" else or_(*parts)
+
+
+def _series_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+    """What +TEMPLATE, +INSTANCE, recur: and rtype: add."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.template:
+        conditions.append(states.template())
+    if where.instance:
+        conditions.append(states.instance())
+    if where.recur:
+        conditions.append(col(Task.recur) == where.recur)
+    if where.rtype:
+        conditions.append(_series_type() == where.rtype)
+    return conditions
+
+
+def _series_type() -> ColumnElement[str]:
+    """The type of the series a task belongs to: its own (a template) or its template's."""
+    template = aliased(Task)
+    rtype: Any = template.rtype  # a column of the alias (SQLModel types it as the value)
+    found = sa_select(rtype).where(col(template.id) == col(Task.template_id))
+    return func.coalesce(col(Task.rtype), found.scalar_subquery())
 
 
 def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:

@@ -24,7 +24,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.db.engine import note_change
 from todo_cli.errors import ConflictError
-from todo_cli.models import JournalEntry, NoteRead, Priority, Status, Task, TaskNote, User
+from todo_cli.models import (
+    JournalEntry,
+    NoteRead,
+    Priority,
+    RecurrenceType,
+    Status,
+    Task,
+    TaskNote,
+    User,
+)
 from todo_cli.service import dependencies, journal
 from todo_cli.service.journal import Change, ChangeGroup, Snapshot
 
@@ -165,6 +174,8 @@ def _apply(task: Task, state: Snapshot, user: User) -> None:
         setattr(task, name, state[name])
     task.status = Status(state["status"])
     task.priority = Priority(state["priority"]) if state["priority"] else None
+    # A series' type; an instance's link to its template never changes but by a purge.
+    task.rtype = RecurrenceType(state["rtype"]) if state.get("rtype") else None
     task.due = _moment(state["due"])
     task.completed_at = _moment(state["completed_at"])
     task.started_at = _moment(state.get("started_at"))
