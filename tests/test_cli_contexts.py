@@ -116,7 +116,7 @@ def test_list_show_delete_and_redefine(cli):
         (("context", "define", "x", "+a", "xor", "+b"), ExitCode.USAGE),
         (("context", "define", "x", "3"), ExitCode.USAGE),
         (("context", "define", "x", "due.before:someday-ish"), ExitCode.USAGE),
-        (("context", "define", "x", "recur:weekly"), ExitCode.USAGE),
+        (("context", "define", "x", "entry:today"), ExitCode.USAGE),
         (("context", "define", "list", "+a"), ExitCode.USAGE),
         (("context", "define", "x"), ExitCode.USAGE),
     ],

@@ -543,3 +543,15 @@ Task.loaded_dependency_numbers = _dependency_numbers()
 class NoteRead(SQLModel):
     text: str
     created_at: IsoTimestamp
+
+
+def task_alias(name: str) -> Any:
+    """``tasks`` under another name, its columns made now, at import.
+
+    An alias makes its column proxies on first use: made per command (or first used
+    in each of the agent's forked workers) they would bump SQLAlchemy's global
+    creation counter, state a worker must not keep (tests/test_agent_state.py).
+    """
+    alias = aliased(Task, name=name)
+    inspect(alias).selectable.c  # noqa: B018 - the point is the side effect
+    return alias

@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import ConflictError, UsageError
-from todo_cli.models import RecurrenceType, Status, Task, User
+from todo_cli.models import RecurrenceType, Status, Task, User, task_alias
 from todo_cli.recurrence import at_wall_offset, nth_due, parse_period, wall_offset
 from todo_cli.service import journal
 from todo_cli.service.numbers import next_number
@@ -73,9 +72,14 @@ async def replenish(session: AsyncSession, user: User, now: datetime, settings: 
     await journal.record(session, user=user, command=COMMAND, entries=entries)
 
 
+# Made once: an alias made per call would bump SQLAlchemy's global creation counter
+# on every command, state the agent's worker must not keep (tests/test_agent_state.py).
+INSTANCE = task_alias("instance")
+
+
 async def _lacking(session: AsyncSession, user: User, limit: int) -> list[Task]:
     """The user's live templates with fewer pending instances than they keep, locked."""
-    instance = aliased(Task)
+    instance = INSTANCE
     pending = (
         select(func.count())
         .where(instance.template_id == Task.id, instance.status == Status.PENDING.value)
@@ -169,7 +173,11 @@ async def insert_instance(
             template_id=template.id,
             occurrence=occurrence,
         )
-        .on_conflict_do_nothing(index_elements=["template_id", "occurrence"])
+        # The unique index is partial: naming its predicate lets PostgreSQL infer it.
+        .on_conflict_do_nothing(
+            index_elements=["template_id", "occurrence"],
+            index_where=col(Task.template_id).is_not(None),
+        )
         .returning(col(Task.id))
     )
     made = (await session.exec(statement)).first()

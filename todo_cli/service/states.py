@@ -36,11 +36,10 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from todo_cli import dates
-from todo_cli.models import Status, Task
+from todo_cli.models import Status, Task, task_alias
 from todo_cli.offsets import add_months
 
 # Taskwarrior's rc.due: a task is "due" (+DUE) from the start of today until this
@@ -50,6 +49,10 @@ DUE_DAYS = 7
 OPEN = (Status.PENDING.value, Status.RECURRING.value)
 
 State = Callable[[datetime], ColumnElement[bool]]
+# Made once: an alias made per call would bump SQLAlchemy's global creation counter
+# on every command, state the agent's worker must not keep (tests/test_agent_state.py).
+DEPENDENCY = task_alias("dependency")
+DEPENDANT = task_alias("dependant")
 
 
 def _at(now: datetime) -> ColumnElement[datetime]:
@@ -77,7 +80,7 @@ def scheduled_past(now: datetime) -> ColumnElement[bool]:
 
 def blocked() -> ColumnElement[bool]:
     """+BLOCKED: open, and waits for a pending task of the same person."""
-    dependency = aliased(Task, name="dependency")
+    dependency = DEPENDENCY
     waits = exists().where(
         col(dependency.user_id) == col(Task.user_id),
         col(dependency.uuid) == any_(col(Task.depends)),
@@ -98,7 +101,7 @@ def blocking() -> ColumnElement[bool]:
     One pass over the tasks that wait for anything (hashed by PostgreSQL), not a
     probe per row: `todo next` scores every pending task with it.
     """
-    dependant = aliased(Task, name="dependant")
+    dependant = DEPENDANT
     waited_for = select(col(dependant.user_id), func.unnest(col(dependant.depends))).where(
         func.cardinality(col(dependant.depends)) > 0, col(dependant.status).in_(OPEN)
     )

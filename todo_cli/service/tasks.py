@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +37,7 @@ from todo_cli.models import (
     TaskCreate,
     TaskUpdate,
     User,
+    task_alias,
 )
 from todo_cli.offsets import TASK_DATES, Offset, resolve
 from todo_cli.service import attribute_filters, journal, recurrence, states
@@ -621,9 +621,13 @@ def _series_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# Made once (see service/recurrence.py INSTANCE).
+SERIES_TEMPLATE = task_alias("template")
+
+
 def _series_type() -> ColumnElement[str]:
     """The type of the series a task belongs to: its own (a template) or its template's."""
-    template = aliased(Task)
+    template = SERIES_TEMPLATE
     rtype: Any = template.rtype  # a column of the alias (SQLModel types it as the value)
     found = sa_select(rtype).where(col(template.id) == col(Task.template_id))
     return func.coalesce(col(Task.rtype), found.scalar_subquery())
