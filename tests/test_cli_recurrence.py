@@ -61,7 +61,6 @@ def test_templates_show_as_status_recurring_and_plus_template(cli):
         (["add", "x", "due:tomorrow", "rtype:chained"], ExitCode.USAGE, "needs recur"),
         (["add", "x", "due:tomorrow", "recur:daily", "rtype:x"], ExitCode.USAGE, "rtype:x"),
         (["list", "recur:"], ExitCode.USAGE, "recur: needs a value"),
-        (["list", "-TEMPLATE"], ExitCode.USAGE, "+TEMPLATE"),
         (["add", "x", "+INSTANCE"], ExitCode.USAGE, "virtual tag"),
         (["done", "1"], ExitCode.CONFLICT, "template of a recurring series"),
         (["edit", "3", "recur:weekly"], ExitCode.CONFLICT, "task 3 is not a series' template"),

@@ -26,6 +26,7 @@ from todo_cli.service.tasks import (
 from todo_cli.service.undo import undo_last
 from todo_cli.service.urgency import Coefficients, next_tasks
 from todo_cli.service.users import local_user
+from todo_cli.settings import Settings
 
 # Thursday 2026-11-26 09:30 local time.
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
@@ -195,7 +196,7 @@ async def in_scope(engine, work):
 
 
 async def run_expiry(engine, owner, now):
-    await in_scope(engine, lambda s: expiry.expire(s, owner, now))
+    await in_scope(engine, lambda s: expiry.expire(s, owner, now, Settings()))
 
 
 async def status_of(engine, owner, number):
@@ -250,7 +251,7 @@ async def test_an_expiry_and_an_edit_in_one_change_undo_together(engine, owner):
     await in_scope(engine, lambda s: add(s, owner, "Expires", until=NOW - HOUR))
 
     async def expire_then_edit(session):
-        await expiry.expire(session, owner, NOW)
+        await expiry.expire(session, owner, NOW, Settings())
         await edit_task(session, user=owner, number=1, changes=TaskUpdate(title="Renamed"))
 
     await in_scope(engine, expire_then_edit)

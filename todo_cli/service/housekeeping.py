@@ -29,6 +29,9 @@ Step = Callable[[AsyncSession, User, datetime, "Settings"], Awaitable[None]]
 
 # In order; each module that makes time matter adds its step here.
 STEPS: tuple[Step, ...] = (expiry.expire, recurrence.replenish)
+# After the work, only what the work itself set off (a completed instance's
+# successor); time's other effects wait for the next command, as they would have.
+AFTER_WORK: tuple[Step, ...] = (recurrence.replenish,)
 
 
 async def catch_up(
@@ -41,8 +44,7 @@ async def catch_up(
     after work that changed nothing there is nothing to catch up."""
     if after_work and not journal.changed(session):
         return
-    if not STEPS:
-        return
+    steps = AFTER_WORK if after_work else STEPS
     now = await journal.transaction_now(session)
-    for step in STEPS:
+    for step in steps:
         await step(session, user, now, settings)
