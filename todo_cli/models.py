@@ -253,7 +253,12 @@ class Task(TaskBase, table=True):
             postgresql_where=text("depends <> '{}'"),
         ),
         # Filters by user-defined attributes: `udas @> {"size": "L"}`, `udas ? 'size'`.
-        Index("ix_tasks_udas", "udas", postgresql_using="gin"),
+        Index(
+            "ix_tasks_udas",
+            "udas",
+            postgresql_using="gin",
+            postgresql_where=text("udas <> '{}'::jsonb"),
+        ),
         # The expiry step's query (service/expiry.py), run by every command: only
         # pending tasks with an until are in it, so it stays small and cheap.
         Index(

@@ -16,10 +16,12 @@ from sqlalchemy import (
     Interval,
     Numeric,
     String,
+    and_,
     case,
     cast,
     func,
     literal,
+    literal_column,
     not_,
 )
 from sqlmodel import col
@@ -39,11 +41,14 @@ def condition(test: AttributeTest) -> ColumnElement[bool]:
     """``test`` as a condition on a ``tasks`` row."""
     udas = _udas()
     has_value: ColumnElement[bool] = udas.has_key(test.name)
+    # The GIN index is partial (migration 0005: most tasks hold no attribute); stating
+    # its predicate is what lets the planner use it.
+    some = udas != literal_column("'{}'::jsonb")
     if test.test == "equals":
-        contains: ColumnElement[bool] = udas.contains({test.name: test.value})
+        contains: ColumnElement[bool] = and_(some, udas.contains({test.name: test.value}))
         return contains
     if test.test == "present":
-        return has_value
+        return and_(some, has_value)
     if test.test == "absent":
         return not_(has_value)
     value = _typed(test.name, test.type)
