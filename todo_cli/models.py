@@ -101,6 +101,15 @@ def _identity() -> Any:
     )
 
 
+def _owner() -> Any:
+    """The user a row belongs to; their rows go with them (row-level security keys on it)."""
+    return Field(
+        sa_type=BigInteger,
+        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=False,
+    )
+
+
 def _check_in(column: str, values: type[StrEnum]) -> str:
     allowed = ", ".join(f"'{value}'" for value in values)
     return f"{column} IN ({allowed})"
@@ -284,11 +293,7 @@ class Task(TaskBase, table=True):
         sa_column_kwargs={"server_default": func.gen_random_uuid()},
     )
     number: int = Field(nullable=False)
-    user_id: int = Field(
-        sa_type=BigInteger,
-        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
-        nullable=False,
-    )
+    user_id: int = _owner()
     status: Status = Field(
         default=Status.PENDING,
         sa_type=String(9),
@@ -376,11 +381,7 @@ class Context(SQLModel, table=True):
     __mapper_args__ = {"eager_defaults": True}
 
     id: int | None = _identity()
-    user_id: int = Field(
-        sa_type=BigInteger,
-        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
-        nullable=False,
-    )
+    user_id: int = _owner()
     name: str = Field(sa_type=Text, nullable=False)
     # The filter words as typed (``+work or project:office``), read again on each use.
     words: list[str] = Field(sa_type=ARRAY(Text), nullable=False)
@@ -398,11 +399,7 @@ class AttributeDefinition(SQLModel, table=True):
     __mapper_args__ = {"eager_defaults": True}
 
     id: int | None = _identity()
-    user_id: int = Field(
-        sa_type=BigInteger,
-        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
-        nullable=False,
-    )
+    user_id: int = _owner()
     name: str = Field(sa_type=Text, nullable=False)
     type: AttributeType = Field(sa_type=String(8), nullable=False)
     allowed: list[str] | None = Field(default=None, sa_type=ARRAY(Text))  # None: any value
@@ -434,11 +431,7 @@ class TaskNote(SQLModel, table=True):
         nullable=False,
     )
     # Every table holding a person's data names its owner (row-level security).
-    user_id: int = Field(
-        sa_type=BigInteger,
-        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
-        nullable=False,
-    )
+    user_id: int = _owner()
     text: str = Field(sa_type=Text, nullable=False)
     created_at: datetime | None = _timestamp()
 
@@ -458,11 +451,7 @@ class JournalEntry(SQLModel, table=True):
     )
 
     id: int | None = _identity()
-    user_id: int = Field(
-        sa_type=BigInteger,
-        sa_column_args=[ForeignKey("users.id", ondelete="CASCADE")],
-        nullable=False,
-    )
+    user_id: int = _owner()
     change_id: int = Field(sa_type=BigInteger, nullable=False)
     task_id: int | None = Field(
         default=None,
