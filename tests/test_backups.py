@@ -203,6 +203,7 @@ def test_the_password_reaches_libpq_only_through_a_private_passfile():
 
 
 @pytest.mark.installed
+@pytest.mark.agent_pinned
 def test_the_first_command_of_the_day_takes_the_daily_backup_in_the_background():
     base = open_temp_dir("todo-daily-")
     data_dir = base / "todo"
