@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import engine_for
-from tests.support import assert_fails
+from tests.conftest import admin_dsn, engine_for
+from tests.support import assert_fails, run_sql_script
 from todo_cli.db.migrations import head_revision
 from todo_cli.db.policies import PERSONAL_TABLES
 from todo_cli.errors import ExitCode
@@ -398,7 +398,8 @@ def test_offline_sql_of_0004_builds_what_the_online_upgrade_builds(cli, empty_db
     config = alembic_config()
     config.output_buffer = io.StringIO()
     command.upgrade(config, "0003:head", sql=True)
-    asyncio.run(admin_execute(empty_db, config.output_buffer.getvalue()))
+    applied = run_sql_script(admin_dsn(empty_db), config.output_buffer.getvalue())
+    assert applied.returncode == 0, applied.stderr
     assert versions(empty_db) == [HEAD]
     assert identity_kinds(empty_db) == {"a"}
     assert cli("db", "check").exit_code == ExitCode.OK
