@@ -5,6 +5,7 @@ builds (pg_dump --schema-only of both compared, step by step, up and down)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import socket
@@ -117,6 +118,7 @@ def schema(url: str) -> str:
     return RESTRICT_LINE.sub("", dump)
 
 
+@functools.cache  # asked once per database: it runs the candidates' --version
 def server_program(url: str, name: str) -> Path:
     """``name`` of the server's major: the wheel's, else the nearest on PATH (programs.py)."""
     from todo_cli.backups import programs
