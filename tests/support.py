@@ -26,6 +26,22 @@ def run_todo(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Compl
     )
 
 
+def run_sql_script(dsn: str, script: str) -> subprocess.CompletedProcess:
+    """A printed migration run as README says (`psql -v ON_ERROR_STOP=1 -f FILE`), by the
+    psql todo ships: statement by statement, so CONCURRENTLY runs outside a transaction."""
+    from todo_cli.embedded.account import binaries_dir
+
+    options = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", dsn, "-f", "-"]
+    return subprocess.run(
+        [str(binaries_dir() / "psql"), *options],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+        check=False,
+    )
+
+
 def assert_fails(run, code: ExitCode) -> str:
     """The error contract: the code, one line on stderr, nothing on stdout, no traceback."""
     assert run.exit_code == code, (run.exit_code, run.stderr)
