@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from todo_cli.service.reports import Burndown, DueDay, PeriodHistory, ProjectProgress
 
 GAP = "  "
+NO_PROJECT = "(none)"
 # (character, style) of each bar segment.
 ADDED, COMPLETED, DELETED = ("+", "red"), ("X", "green"), ("-", "yellow")
 PENDING, STARTED, DONE = ("+", "red"), (">", "yellow"), ("X", "green")
+COMPLETE = ("=", "green")  # summary's bar, as Taskwarrior draws it without colour
 NARROWEST_BAR = 10
 
 
@@ -108,7 +110,8 @@ def print_summary(rows: Sequence[ProjectProgress], env: Environment) -> None:
     for row, cells_row in zip(rows, table[1:], strict=True):
         line = Text(_row(cells_row, widths, numeric) + GAP)
         done = row.percent * room // 100
-        line.append_text(_bar([(done, DONE), (room - done, ("·", "dim"))], 1.0, env))
+        line.append_text(_bar([(done, COMPLETE)], 1.0, env))
+        line.rstrip()
         lines.append(line)
     lines.append(Text(f"\n{len(rows)} project{'' if len(rows) == 1 else 's'}"))
     _print_text(lines, env)
@@ -116,11 +119,17 @@ def print_summary(rows: Sequence[ProjectProgress], env: Environment) -> None:
 
 def _summary_cells(row: ProjectProgress) -> tuple[str, ...]:
     age = vague_duration(row.average_age)
-    return (one_line(row.project), str(row.remaining), age, f"{row.percent}%")
+    return (_project(row.project), str(row.remaining), age, f"{row.percent}%")
 
 
-def _indented(project: str) -> str:
+def _project(name: str | None) -> str:
+    return NO_PROJECT if name is None else one_line(name)
+
+
+def _indented(project: str | None) -> str:
     """home.garden as "  garden" under home, as Taskwarrior's summary draws the tree."""
+    if project is None:
+        return NO_PROJECT
     *parents, name = project.split(".")
     return "  " * len(parents) + one_line(name)
 

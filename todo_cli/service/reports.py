@@ -49,7 +49,7 @@ def _mine(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
 class ProjectProgress:
     """One project of `todo summary`, its sub-projects counted in it (as Taskwarrior)."""
 
-    project: str
+    project: str | None  # None: the tasks without a project (Taskwarrior's "(none)")
     remaining: int
     done: int
     age_seconds: float  # summed: pending tasks' age now, done tasks' age when done
@@ -68,7 +68,8 @@ class ProjectProgress:
 async def summary(
     session: AsyncSession, *, user: User, where: TaskFilter, now: datetime
 ) -> list[ProjectProgress]:
-    """Projects with remaining tasks, parents before children, by name."""
+    """Projects with remaining tasks, parents before children, by name; first the
+    tasks without a project, if any remain."""
     at = literal(now, DateTime(timezone=True))
     pending = col(Task.status) == Status.PENDING.value
     done = col(Task.status) == Status.DONE.value
@@ -81,27 +82,33 @@ async def summary(
             func.coalesce(func.sum(age).filter(pending | done), 0.0).cast(Float),
             func.count().filter(pending | done),
         )
-        .where(*_mine(user, where), col(Task.project).is_not(None))
+        .where(*_mine(user, where))
         .group_by(col(Task.project))
     )
-    rows = (await session.execute(statement)).all()
+    rows = (await (await session.connection()).execute(statement)).all()
     return _with_parents([ProjectProgress(*row) for row in rows])
 
 
 def _with_parents(rows: Sequence[ProjectProgress]) -> list[ProjectProgress]:
     """Each project's figures added into every parent (home.garden also into home)."""
-    totals: dict[str, list[float]] = {}
+    totals: dict[str | None, list[float]] = {}
     for row in rows:
-        parts = row.project.split(".")
-        for depth in range(1, len(parts) + 1):
-            figures = totals.setdefault(".".join(parts[:depth]), [0, 0, 0.0, 0])
+        for name in _prefixes(row.project):
+            figures = totals.setdefault(name, [0, 0, 0.0, 0])
             for index, value in enumerate((row.remaining, row.done, row.age_seconds, row.aged)):
                 figures[index] += value
     return [
         ProjectProgress(name, int(f[0]), int(f[1]), float(f[2]), int(f[3]))
-        for name, f in sorted(totals.items())
+        for name, f in sorted(totals.items(), key=lambda item: (item[0] is not None, item[0] or ""))
         if f[0] > 0  # Taskwarrior lists a project while something in it remains
     ]
+
+
+def _prefixes(project: str | None) -> list[str | None]:
+    if project is None:
+        return [None]
+    parts = project.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
 # --- history, ghistory, burndown: events per period ---------------------------------
@@ -135,13 +142,13 @@ async def _events(
     counted = select(events.c.kind, events.c.bucket, func.count()).group_by(
         events.c.kind, events.c.bucket
     )
-    rows = (await session.execute(counted)).all()
+    rows = (await (await session.connection()).execute(counted)).all()
     return Counter({(name, bucket): count for name, bucket, count in rows})
 
 
 async def first_created(session: AsyncSession, *, user: User, where: TaskFilter) -> datetime | None:
     statement = select(func.min(col(Task.created_at))).where(*_mine(user, where))
-    first: datetime | None = (await session.execute(statement)).scalar_one()
+    first: datetime | None = (await (await session.connection()).execute(statement)).scalar_one()
     return first
 
 
@@ -262,7 +269,7 @@ async def due_days(
         .group_by(bucket)
         .order_by(bucket)
     )
-    rows = (await session.execute(statement)).all()
+    rows = (await (await session.connection()).execute(statement)).all()
     return [DueDay(edges[index - 1], due, overdue) for index, due, overdue in rows]
 
 
@@ -271,5 +278,5 @@ async def earliest_due(session: AsyncSession, *, user: User, where: TaskFilter) 
     statement = select(func.min(col(Task.due))).where(
         *_mine(user, replace(where, status=StatusFilter.PENDING))
     )
-    first: datetime | None = (await session.execute(statement)).scalar_one()
+    first: datetime | None = (await (await session.connection()).execute(statement)).scalar_one()
     return first

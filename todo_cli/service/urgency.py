@@ -187,6 +187,8 @@ async def urgencies(
     the list's own query with the score as its one more column."""
     weighted = await attributes.definitions(session, user=user)
     score = urgency(now, coefficients, weighted)
-    rows = await session.execute(list_statement(user, where, col(Task.number), score))
+    rows = await (await session.connection()).execute(
+        list_statement(user, where, col(Task.number), score)
+    )
     scores: dict[int, float] = dict(rows.tuples().all())
     return scores
