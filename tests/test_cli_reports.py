@@ -269,3 +269,21 @@ def test_reports_fill_160_columns_in_colour(database_url, isolated_home):
     assert max(cell_len(line) for line in plain.splitlines()) <= 160
     # Six months side by side on the calendar of 2027.
     assert re.search(r"January 2027.*June 2027", plain)
+
+
+# --- the table's columns ----------------------------------------------------------------
+
+
+def test_list_and_next_show_the_columns_asked_for_and_a_count(cli, seeded, monkeypatch):
+    monkeypatch.setattr("todo_cli.cli.environment._isatty", lambda stream: True)
+    monkeypatch.setenv("NO_COLOR", "1")
+    shown = ok(cli, "list", "--columns", "title,urgency,age").stdout.splitlines()
+    assert shown[0].split() == ["ID", "Urg", "Age", "Title"]
+    assert shown[-1] == "3 tasks"
+    four = next(line.split() for line in shown if line.endswith("four"))
+    assert four[2] == "5d"  # made 2026-11-20 10:00, now 2026-11-26 09:30: whole days
+    scores = {task["id"]: task["urgency"] for task in as_json(cli, "next")}
+    assert float(four[1]) == round(scores[int(four[0])], 1)
+    ok(cli, "config", "set", "report_columns", "age")
+    assert ok(cli, "next").stdout.splitlines()[0].split() == ["ID", "Age", "Title"]
+    assert ok(cli, "list").stdout.splitlines()[-1] == "3 tasks"

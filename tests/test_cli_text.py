@@ -163,7 +163,8 @@ def test_the_terminal_table_is_safe_and_fits_80_columns(database_url, isolated_h
     assert "\x1b" not in output
     assert "\x9b" not in output
     assert max(cell_len(line) for line in lines) <= 80
-    rows = [line.split()[:2] for line in lines if line[:10].strip()]
+    assert lines[-2:] == ["", "3 tasks"]  # the count under the table
+    rows = [line.split()[:2] for line in lines[:-2] if line[:10].strip()]
     assert rows == [["ID", "Status"], ["1", "pending"], ["2", "pending"], ["3", "done"]]
 
 

@@ -190,5 +190,4 @@ async def urgencies(
     rows = await (await session.connection()).execute(
         list_statement(user, where, col(Task.number), score)
     )
-    scores: dict[int, float] = dict(rows.tuples().all())
-    return scores
+    return {int(row[0]): float(row[1]) for row in rows}
