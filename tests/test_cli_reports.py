@@ -223,6 +223,14 @@ def test_summary_and_history_agree_with_taskwarrior(cli, seeded, tmp_path):
     months = [tuple(int(n) for n in row) for row in figures if row]
     ours_history = [(r["added"], r["completed"], r["deleted"]) for r in as_json(cli, "history")]
     assert months[: len(ours_history)] == ours_history
+    # The calendar's marks: the local days pending tasks are due on.
+    due = json.loads(taskwarrior(tmp_path, "status:pending", "due.any:", "export"))
+    theirs_days = sorted(
+        datetime.strptime(task["due"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).astimezone().date()
+        for task in due
+    )
+    ours_days = [day["date"] for day in as_json(cli, "calendar")["due"]]
+    assert [day.isoformat() for day in theirs_days] == ours_days
 
 
 # --- drawn on a real terminal --------------------------------------------------------------

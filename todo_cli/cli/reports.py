@@ -37,18 +37,12 @@ PeriodOption = Annotated[
     Period,
     typer.Option("--period", help="How long a row is.", metavar="daily|weekly|monthly|annual"),
 ]
+# A default that fits a terminal's height (rows are periods) whatever is asked of it:
+# the terminal's own height is not the agent's to read.
 PeriodsOption = Annotated[
-    int | None,
-    typer.Option(
-        "--periods",
-        min=1,
-        max=1000,
-        help="How many periods, up to now (default: what the terminal's height holds; 30 piped).",
-        metavar="N",
-        show_default=False,
-    ),
+    int,
+    typer.Option("--periods", min=1, max=1000, help="How many periods, up to now.", metavar="N"),
 ]
-PIPED_PERIODS = 30
 MONTHS_IN_YEAR = 12
 
 
@@ -145,7 +139,7 @@ def burndown(
     ctx: typer.Context,
     words: FilterArgument = None,
     period: PeriodOption = Period.WEEKLY,
-    periods: PeriodsOption = None,
+    periods: PeriodsOption = 20,
     json: JsonOption = False,
 ) -> None:
     """Pending, started and done tasks at the end of each week (or --period), stacked."""
@@ -156,7 +150,7 @@ def burndown(
     now = clock.now()
     build = report_filter(words, now)
     env = invocation(ctx)
-    edges = last_periods(now, period, periods or _fitting_periods(env))
+    edges = last_periods(now, period, periods)
 
     async def counted(session: AsyncSession, user: User, vocabulary: Vocabulary) -> Any:
         where = build(vocabulary)
@@ -167,15 +161,6 @@ def burndown(
         render.print_json(render_reports.burndown_as_json(rows), env)
     else:
         render_reports.print_burndown(rows, env)
-
-
-def _fitting_periods(env: Any) -> int:
-    """A screenful on a terminal (header and legend aside); PIPED_PERIODS otherwise."""
-    if not env.stdout_is_terminal or env.json:
-        return PIPED_PERIODS
-    import shutil
-
-    return max(shutil.get_terminal_size((80, PIPED_PERIODS + 4)).lines - 4, 4)
 
 
 def calendar(
