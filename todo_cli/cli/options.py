@@ -148,3 +148,15 @@ def _metavar(param: Any) -> str | None:
     if param.type_descriptor.annotation is int:
         return "N"
     return None  # choices show themselves: <pending|done|deleted|all>
+
+
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="The table's columns on a terminal, e.g. id,age,urgency,due,title (ID first and "
+        "title last always); default: the report_columns setting, else the usual ones.",
+        metavar="NAME,...",
+        show_default=False,
+    ),
+]

@@ -8,7 +8,7 @@ control character reaches a terminal or a plain line; JSON escapes them itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -106,12 +106,20 @@ def _write_bytes(document: bytes, env: Environment) -> None:
 
 
 def print_tasks(
-    tasks: Sequence[Task], *, now: datetime, env: Environment, context: str | None = None
+    tasks: Sequence[Task],
+    *,
+    now: datetime,
+    env: Environment,
+    context: str | None = None,
+    columns: Sequence[str] | None = None,
+    urgencies: Mapping[int, float] | None = None,
 ) -> None:
     """A table on a terminal; one stable tab-separated line per task when piped.
 
     On a terminal the active ``context`` heads the table, so a short list is never
-    mistaken for all there is; piped lines and JSON stay as they are.
+    mistaken for all there is, and a count ends it (Taskwarrior's "3 tasks");
+    ``columns`` and ``urgencies`` are the table's (cli.table). Piped lines and JSON
+    stay as they are.
     """
     if env.stdout_is_terminal:
         from todo_cli.cli.table import task_table
@@ -119,10 +127,22 @@ def print_tasks(
         if context is not None:
             print_lines([f"Context: {visible(context)} (`todo context none` shows all)"], env)
 
-        table = task_table(tasks, now=now, width=env.width, styled=env.colour)
+        table = task_table(
+            tasks,
+            now=now,
+            width=env.width,
+            styled=env.colour,
+            columns=columns,
+            urgencies=urgencies,
+        )
         env.console().print(table, crop=False, soft_wrap=True, end="")
+        print_lines(["", count_line(len(tasks))], env)
     else:
         print_lines((plain_line(task) for task in tasks), env)
+
+
+def count_line(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"
 
 
 def plain_line(task: Task) -> str:

@@ -14,6 +14,7 @@ from todo_cli.cli import prompts, render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
+    ColumnsOption,
     DescriptionOption,
     DueOption,
     FilterArgument,
@@ -39,6 +40,7 @@ from todo_cli.cli.selection import (
     run_with_vocabulary,
     selection_filter,
 )
+from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
@@ -206,6 +208,7 @@ def list_(
     ] = None,
     json: JsonOption = False,
     active: Annotated[bool, flag("--active", help="Only started tasks.")] = False,
+    columns: ColumnsOption = None,
 ) -> None:
     """List tasks: `todo list +phone -waiting project:home` (pending ones unless told)."""
     from todo_cli.service import tasks as service
@@ -236,19 +239,50 @@ def list_(
         )
 
     build(NO_VOCABULARY)  # usage errors before the database opens
+    chosen = read_columns(columns) if columns is not None else None
     env = invocation(ctx)
     if json or not env.stdout_is_terminal:
         _stream_list(build, json=json, env=env)
         return
+    shown = table_columns(chosen, env)
 
-    async def listed(
-        session: AsyncSession, user: User, vocabulary: Vocabulary
-    ) -> tuple[list[Task], str | None]:
-        found = await service.list_tasks(session, user=user, where=build(vocabulary))
-        return found, vocabulary.context
+    async def listed(session: AsyncSession, user: User, vocabulary: Vocabulary) -> Listed:
+        where = build(vocabulary)
+        found = await service.list_tasks(session, user=user, where=where)
+        scores = await scored(session, user, where, shown, now, env)
+        return found, vocabulary.context, scores
 
-    tasks, context = run_with_vocabulary(listed, env)
-    render.print_tasks(tasks, now=now, env=env, context=context)
+    tasks, context, scores = run_with_vocabulary(listed, env)
+    render.print_tasks(tasks, now=now, env=env, context=context, columns=shown, urgencies=scores)
+
+
+# A terminal's list: the tasks, the active context's name, urgencies when shown.
+Listed = tuple["list[Task]", "str | None", "dict[int, float] | None"]
+
+
+def table_columns(chosen: tuple[str, ...] | None, env: Environment) -> tuple[str, ...] | None:
+    """--columns, else the report_columns setting, else None (the usual columns)."""
+    if chosen is not None:
+        return chosen
+    setting = env.settings().report_columns
+    return read_columns(setting) if setting else None
+
+
+async def scored(
+    session: AsyncSession,
+    user: User,
+    where: TaskFilter,
+    shown: tuple[str, ...] | None,
+    now: datetime,
+    env: Environment,
+) -> dict[int, float] | None:
+    """The urgency of every listed task, only when the table shows that column."""
+    if shown is None or "urgency" not in shown:
+        return None
+    from todo_cli.service.urgency import Coefficients, urgencies
+
+    coefficients = Coefficients.from_settings(env.settings())
+    return await urgencies(session, user=user, where=where, now=now, coefficients=coefficients)
 
 
 def _stream_list(build: Build, *, json: bool, env: Environment) -> None:

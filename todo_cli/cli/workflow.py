@@ -9,7 +9,13 @@ import typer
 from todo_cli import clock
 from todo_cli.cli import render, render_workflow, word_args
 from todo_cli.cli.environment import invocation
-from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
+from todo_cli.cli.options import (
+    ColumnsOption,
+    FilterArgument,
+    IdArgument,
+    JsonOption,
+    YesOption,
+)
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import (
     NO_VOCABULARY,
@@ -153,8 +159,11 @@ def next_(
     words: FilterArgument = None,
     limit: LimitOption = 10,
     json: JsonOption = False,
+    columns: ColumnsOption = None,
 ) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
+    from todo_cli.cli.tasks import table_columns
+    from todo_cli.columns import read_columns
     from todo_cli.service.urgency import Coefficients, next_tasks
 
     now = clock.now()
@@ -171,6 +180,7 @@ def next_(
         return in_context(hiding_waiting(where), vocabulary, now=now)
 
     build(NO_VOCABULARY)  # usage errors before the database opens
+    chosen = read_columns(columns) if columns is not None else None
     env = invocation(ctx)
     coefficients = Coefficients.from_settings(env.settings())
 
@@ -187,7 +197,14 @@ def next_(
     if json:
         render.print_json(render_workflow.scored_as_json(scored), env)
     else:
-        render.print_tasks([task for task, _ in scored], now=now, env=env, context=context)
+        render.print_tasks(
+            [task for task, _ in scored],
+            now=now,
+            env=env,
+            context=context,
+            columns=table_columns(chosen, env),
+            urgencies={task.number: score for task, score in scored},
+        )
 
 
 def projects(ctx: typer.Context, json: JsonOption = False) -> None:
