@@ -16,13 +16,15 @@ order) and ``text`` (the body as written, only when its tokens were not in the o
 this writer puts them: title, +projects, @contexts, key:values, due:, pri:). Once the
 task changes in todo, the body is written in that order from the task's fields.
 
-Normalisations (README, "todo.txt"): trailing whitespace is dropped; ``uuid:`` (read
-back on import, so re-importing an export updates instead of duplicating) is written
-last; deleted tasks are written as completed lines; dates are days in the local time
-zone (due: the end of that day, as ``todo add due:DATE``; created and completed: its
-start); words of a title that look like tokens (``+x``, ``@y``, ``k:v``) or a title
-that starts like a prefix (``x ``, ``(A) ``, a date, when no creation date precedes
-it) are read as such when the line comes back: todo.txt has no way to escape them.
+Normalisations (to go in the README's import and export section): trailing
+whitespace is dropped; ``uuid:`` (read back on import, so re-importing an export
+updates instead of duplicating) is written last; deleted tasks are written as
+completed lines; dates are days in the local time zone (due: the end of that day, as
+``todo add due:DATE``; created and completed: its start); a description, notes,
+wait/scheduled/until and dependencies have no place in todo.txt. Words of a title
+that look like tokens (``+x``, ``@y``, ``k:v``), or a title that starts like a prefix
+(``x ``, ``(A) ``, a date) where no creation date precedes it, are read as such when
+the line comes back: todo.txt has no way to escape them.
 """
 
 from __future__ import annotations
