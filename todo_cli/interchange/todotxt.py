@@ -21,7 +21,9 @@ whitespace is dropped; ``uuid:`` (read back on import, so re-importing an export
 updates instead of duplicating) is written last; deleted tasks are written as
 completed lines; dates are days in the local time zone (due: the end of that day, as
 ``todo add due:DATE``; created and completed: its start); a description, notes,
-wait/scheduled/until and dependencies have no place in todo.txt. Words of a title
+wait/scheduled/until and dependencies have no place in todo.txt; control characters
+another client stored are escaped as in plain lines (``\\n``: one task, one line), and
+its tags or projects that are not one word are left out. Words of a title
 that look like tokens (``+x``, ``@y``, ``k:v``), or a title that starts like a prefix
 (``x ``, ``(A) ``, a date) where no creation date precedes it, are read as such when
 the line comes back: todo.txt has no way to escape them.
@@ -37,6 +39,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from todo_cli.interchange.records import InvalidRecord, PriorityName, Record
+from todo_cli.text import visible
 
 PRIORITY_OF: dict[str, PriorityName] = {"A": "high", "B": "medium"}  # C-Z: low
 LETTER_OF: dict[str, str] = {"high": "A", "medium": "B", "low": "C"}
@@ -83,7 +86,8 @@ def format_todotxt(task: Record) -> str:
     body = _written_body(task, done=done, letter=letter)
     uuid = task.get("uuid")
     suffix = [f"uuid:{uuid}"] if uuid else []
-    return " ".join([*_prefix(task, done=done, letter=letter), body, *suffix])
+    # Text another client wrote may hold a newline: escaped, it cannot start a new task.
+    return visible(" ".join([*_prefix(task, done=done, letter=letter), body, *suffix]))
 
 
 # Reading
@@ -300,20 +304,50 @@ def _still_says(text: str, body: Body, *, done: bool) -> bool:
 def _body_of(task: Record, *, done: bool, letter: str | None) -> Body:
     kept = _kept(task)
     due = task.get("due")
-    project = task.get("project")
-    projects = [str(name) for name in kept.get("projects") or ()]
+    project = _kept_word(task.get("project"))
+    projects = _kept_names(kept.get("projects"))
     return Body(
         title=task["title"],
         project=project,
         # Without a project, a further one would come back as the project.
         projects=tuple(name for name in projects if project or not _is_project(name)),
-        tags=tuple(task.get("tags") or ()),
-        contexts=tuple(str(name) for name in kept.get("contexts") or ()),
-        keys=tuple((str(key), str(value)) for key, value in kept.get("keys") or ()),
+        tags=_kept_names(task.get("tags")),
+        contexts=_kept_names(kept.get("contexts")),
+        keys=tuple(pair for pair in _kept_keys(kept.get("keys")) if not _special_pair(pair, done)),
         due=None if due is None else due.astimezone().date(),
         letter=letter if done else None,
         uuid=None,
     )
+
+
+# extra comes from the database, where a JSON import may have put anything: only what
+# reads back as the same token is written (the rest would change meaning or break a line).
+
+
+def _kept_names(names: Any) -> tuple[str, ...]:
+    words = names if isinstance(names, list) else []
+    return tuple(name for name in words if _kept_word(name))
+
+
+def _kept_word(name: Any) -> str | None:
+    """``name`` if it is one word (the only way a +project or @context reads back)."""
+    return name if isinstance(name, str) and name and name.split() == [name] else None
+
+
+def _special_pair(pair: tuple[str, str], done: bool) -> bool:
+    """A kept key:value that would read back as a field of its own (or twice)."""
+    key, value = pair
+    return key in ("due", "uuid") or (key == "pri" and done and bool(_LETTER.fullmatch(value)))
+
+
+def _kept_keys(pairs: Any) -> tuple[tuple[str, str], ...]:
+    kept = pairs if isinstance(pairs, list) else []
+    words = (f"{pair[0]}:{pair[1]}" for pair in kept if _is_pair(pair))
+    return tuple((found[1], found[2]) for word in words if (found := _KEY_VALUE.fullmatch(word)))
+
+
+def _is_pair(pair: Any) -> bool:
+    return isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
 
 
 def _canonical(body: Body) -> str:
