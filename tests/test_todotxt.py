@@ -491,3 +491,18 @@ def test_any_line_is_a_task_or_refused_and_a_task_survives_its_own_line(line):
         kept, kept_again = stored["extra"]["todotxt"], again["extra"]["todotxt"]
         assert {**kept, "text": None} == {**kept_again, "text": None}
         assert format_todotxt({**again, "updated_at": STORED_AT}) == written
+
+
+def test_the_fixtures_come_back_through_the_database(cli, todo_env):
+    """`todo import` then `todo export --format todotxt`: the lines as written, each
+    ending in its uuid (so importing the export again changes nothing)."""
+    pytest.importorskip("todo_cli.service.imports")  # the import/export commands (issue 16)
+    lines = fixture_lines("todo.txt") + fixture_lines("done.txt")
+    for name in ("todo.txt", "done.txt"):
+        imported = cli("import", str(FIXTURES / name), "--format", "todotxt")
+        assert imported.exit_code == 0, imported.stderr
+    exported_lines = cli("export", "--format", "todotxt").stdout.splitlines()
+    assert [line.rsplit(" uuid:", 1)[0] for line in exported_lines] == lines
+    again = "\n".join(exported_lines) + "\n"
+    assert cli("import", "-", "--format", "todotxt", input=again).exit_code == 0
+    assert cli("export", "--format", "todotxt").stdout.splitlines() == exported_lines
