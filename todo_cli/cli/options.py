@@ -36,6 +36,20 @@ JsonOption = Annotated[
 ]
 
 
+JsonLinesOption = Annotated[
+    bool, flag("--jsonl", help="Print JSON Lines on stdout for scripts: one task per line.")
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help="With --json or --jsonl: only these keys, in this order (id,title,due).",
+        metavar="KEYS",
+        show_default=False,
+    ),
+]
+
+
 def _task_id(text: str) -> int:
     from todo_cli.words import read_task_id
 

@@ -36,6 +36,12 @@ def print_json(data: Any, env: Environment) -> None:
     _write_bytes(document, env)
 
 
+def print_documents(documents: Sequence[Any], *, lines: bool, env: Environment) -> None:
+    """One JSON array, or with ``lines`` one document per line (JSON Lines)."""
+    for document in documents if lines else [documents]:
+        print_json(document, env)
+
+
 def print_lines(lines: Iterable[str], env: Environment) -> None:
     """Plain data lines on stdout."""
     env.stdout.writelines(line + "\n" for line in lines)
@@ -89,10 +95,20 @@ def tasks_as_json(tasks: Sequence[Task]) -> bytes:
     return adapter.dump_json(adapter.validate_python(tasks, from_attributes=True))
 
 
-def print_task_json(task: Task, env: Environment) -> None:
+def print_task_json(task: Task, env: Environment, *, keys: Sequence[str] | None = None) -> None:
+    """The task's JSON document; only ``keys``, in that order, when given (--fields)."""
     from todo_cli.models import TaskRead
 
-    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode(), env)
+    read = TaskRead.model_validate(task)
+    if keys is None:
+        _write_bytes(read.model_dump_json().encode(), env)
+    else:
+        print_json(pick(read.model_dump(mode="json"), keys), env)
+
+
+def pick(document: dict[str, Any], keys: Sequence[str] | None) -> dict[str, Any]:
+    """``document`` with only ``keys``, in that order (None: all of it)."""
+    return document if keys is None else {key: document[key] for key in keys}
 
 
 def print_tasks_json(tasks: Sequence[Task], env: Environment) -> None:

@@ -11,8 +11,10 @@ from todo_cli.cli import render, render_workflow, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     ColumnsOption,
+    FieldsOption,
     FilterArgument,
     IdArgument,
+    JsonLinesOption,
     JsonOption,
     YesOption,
 )
@@ -160,8 +162,11 @@ def next_(
     limit: LimitOption = 10,
     json: JsonOption = False,
     columns: ColumnsOption = None,
+    jsonl: JsonLinesOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
+    from todo_cli.cli.documents import json_shape, task_keys
     from todo_cli.cli.tasks import table_columns
     from todo_cli.columns import read_columns
     from todo_cli.service.urgency import Coefficients, next_tasks
@@ -181,6 +186,8 @@ def next_(
 
     build(NO_VOCABULARY)  # usage errors before the database opens
     chosen = read_columns(columns) if columns is not None else None
+    keys = (*task_keys(), "urgency")
+    shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=keys)
     env = invocation(ctx)
     coefficients = Coefficients.from_settings(env.settings())
 
@@ -194,8 +201,10 @@ def next_(
         return found, vocabulary.context
 
     scored, context = run_with_vocabulary(scored_in_context, env)
-    if json:
-        render.print_json(render_workflow.scored_as_json(scored), env)
+    if shape is not None:
+        scored_json = render_workflow.scored_as_json(scored)
+        documents = [render.pick(document, shape.keys) for document in scored_json]
+        render.print_documents(documents, lines=shape.lines, env=env)
     else:
         render.print_tasks(
             [task for task, _ in scored],
