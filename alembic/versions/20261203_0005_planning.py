@@ -106,18 +106,14 @@ def upgrade() -> None:
 
 
 def _build_index_concurrently(name: str) -> None:
-    """Built while tasks is read and written (SHARE UPDATE EXCLUSIVE), outside any
-    transaction; one an earlier run left behind (perhaps INVALID) is dropped first."""
     columns, unique, method, predicate = INDEXES[name]
-    op.drop_index(name, table_name="tasks", postgresql_concurrently=True, if_exists=True)
-    op.create_index(
+    migration_lock.build_index_concurrently(
         name,
         "tasks",
         columns,
         unique=unique,
         postgresql_using=method,
         postgresql_where=sa.text(predicate),
-        postgresql_concurrently=True,
     )
 
 

@@ -11,10 +11,10 @@ database those pages hold everyone else's rows too: at 1,000,000 tasks across
 500, and took about twice as long. This index carries what the reports read, so
 they are index-only scans of the user's entries (flat in other users' data).
 
-Lock budget: the index is built while the table takes no writes (CREATE INDEX;
-a few seconds at 1,000,000 rows). It is to be built CONCURRENTLY, outside the
-migration's transaction, once the migration runner lets a revision leave its
-transaction (autocommit_block), as 0005's indexes will be.
+Lock budget: the index is built CONCURRENTLY (SHARE UPDATE EXCLUSIVE: tasks is
+read and written meanwhile), outside the migration's transaction, as 0005's
+indexes are; one an interrupted run left behind (perhaps INVALID) is dropped
+first. Dropping it reads no row.
 Create Date: 2026-12-03 16:00:00.000000
 
 """
@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from todo_cli.db import migration_lock
+
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -30,17 +32,16 @@ depends_on: str | Sequence[str] | None = None
 
 # models.REPORT_COLUMNS as of this revision (a later change to the model must not
 # change what this revision built).
+INDEX = "ix_tasks_user_reports"
 REPORT_COLUMNS = ["project", "created_at", "completed_at", "started_at", "updated_at"]
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_tasks_user_reports",
-        "tasks",
-        ["user_id", "status"],
-        postgresql_include=REPORT_COLUMNS,
-    )
+    with migration_lock.outside_transaction(revision=str(down_revision)):
+        migration_lock.build_index_concurrently(
+            INDEX, "tasks", ["user_id", "status"], postgresql_include=REPORT_COLUMNS
+        )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tasks_user_reports", table_name="tasks")
+    op.drop_index(INDEX, table_name="tasks", if_exists=True)

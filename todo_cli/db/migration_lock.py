@@ -130,3 +130,16 @@ def outside_transaction(revision: str) -> Iterator[None]:
     if context.as_sql:
         op.execute(TAKE_LOCK)
         op.execute(VERSION_GUARD.format(revision=revision))
+
+
+def build_index_concurrently(name: str, table: str, columns: list[str], **options: Any) -> None:
+    """An index built while ``table`` is read and written (SHARE UPDATE EXCLUSIVE).
+
+    For use inside ``outside_transaction``. One an earlier run left behind
+    (perhaps INVALID after an interrupted build) is dropped first: IF NOT EXISTS
+    would keep an invalid index.
+    """
+    from alembic import op
+
+    op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
+    op.create_index(name, table, columns, postgresql_concurrently=True, **options)
