@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli.models import Status, Task, User
 from todo_cli.periods import Period, edges_between, label
 from todo_cli.service.filters import StatusFilter, TaskFilter
-from todo_cli.service.tasks import _conditions
+from todo_cli.service.tasks import _conditions, _id
 
 REAL_TASKS = (Status.PENDING.value, Status.DONE.value, Status.DELETED.value)
 
@@ -39,7 +39,7 @@ def _mine(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
     """The user's tasks (never a template) that ``where`` picks, whatever their status
     unless it names one."""
     statuses = col(Task.status).in_(REAL_TASKS)
-    return [col(Task.user_id) == user.id, statuses, *_conditions(where)]
+    return [col(Task.user_id) == user.id, statuses, *_conditions(where, _id(user))]
 
 
 # --- summary -------------------------------------------------------------------------

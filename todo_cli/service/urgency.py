@@ -83,11 +83,12 @@ class Coefficients:
 
 def urgency(
     now: datetime,
+    owner: int,
     coefficients: Coefficients = Coefficients(),
     definitions: Sequence[AttributeDefinition] = (),
 ) -> ColumnElement[float]:
-    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL; the
-    owner's attribute ``definitions`` add their coefficients."""
+    """The score of one of ``owner``'s ``tasks`` rows at ``now``, rounded to 3 decimals,
+    as SQL; the owner's attribute ``definitions`` add their coefficients."""
     at = literal(now, DateTime(timezone=True))
     total = (
         _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
@@ -102,8 +103,8 @@ def urgency(
         + NOTES_COEFFICIENT * _count_factor(_note_count())
         + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
-        + _flag(states.blocking(), coefficients.blocking)
-        + _flag(states.blocked(), coefficients.blocked)
+        + _flag(states.blocking(owner), coefficients.blocking)
+        + _flag(states.blocked(owner), coefficients.blocked)
         + _flag(states.scheduled_past(now), coefficients.scheduled)
         + _flag(states.waiting(now), coefficients.waiting)
         + attribute_filters.urgency_term(definitions)
@@ -122,14 +123,15 @@ async def next_tasks(
     coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
     weighted = await attributes.definitions(session, user=user)
-    score = urgency(now, coefficients, weighted).label("urgency")
+    score = urgency(now, user.id, coefficients, weighted).label("urgency")
     statement = (
         select(Task, score)
         .where(
             Task.user_id == user.id,
             col(Task.status) == Status.PENDING.value,
-            *_conditions(replace(where, status=StatusFilter.ALL)),
+            *_conditions(replace(where, status=StatusFilter.ALL), user.id),
         )
         .order_by(score.desc(), col(Task.number))
         .limit(limit)
@@ -163,7 +165,9 @@ def _age_factor(at: Any) -> ColumnElement[float]:
 
 
 def _count_factor(count: Any) -> ColumnElement[float]:
-    return case((count >= 3, 1.0), (count == 2, 0.9), (count == 1, 0.8), else_=0.0)
+    # CASE x WHEN ...: the count (a subquery for notes) is computed once per row, not
+    # once per branch.
+    return case({3: 1.0, 2: 0.9, 1: 0.8}, value=func.least(count, 3), else_=0.0)
 
 
 def _note_count() -> Any:
@@ -185,8 +189,9 @@ async def urgencies(
 ) -> dict[int, float]:
     """The score of every task ``where`` picks (the table's urgency column), by number:
     the list's own query with the score as its one more column."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
     weighted = await attributes.definitions(session, user=user)
-    score = urgency(now, coefficients, weighted)
+    score = urgency(now, user.id, coefficients, weighted)
     rows = await (await session.connection()).execute(
         list_statement(user, where, col(Task.number), score)
     )
