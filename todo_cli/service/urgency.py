@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extract, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
 from todo_cli.service import attribute_filters, attributes, states
@@ -123,10 +124,23 @@ async def next_tasks(
     coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
-    assert user.id is not None, "the user owns these tasks, so it is stored"
     weighted = await attributes.definitions(session, user=user)
-    score = urgency(now, user.id, coefficients, weighted).label("urgency")
-    statement = (
+    statement = next_statement(user, now, limit, where, coefficients, weighted)
+    return [(task, value) for task, value in (await session.exec(statement)).all()]
+
+
+def next_statement(
+    user: User,
+    now: datetime,
+    limit: int,
+    where: TaskFilter,
+    coefficients: Coefficients,
+    definitions: Sequence[AttributeDefinition],
+) -> Select[Task, float]:
+    """`todo next`'s query: the user's pending tasks ``where`` picks, the most urgent first."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
+    score = urgency(now, user.id, coefficients, definitions).label("urgency")
+    return (
         select(Task, score)
         .where(
             Task.user_id == user.id,
@@ -136,7 +150,6 @@ async def next_tasks(
         .order_by(score.desc(), col(Task.number))
         .limit(limit)
     )
-    return [(task, value) for task, value in (await session.exec(statement)).all()]
 
 
 def _flag(condition: ColumnElement[bool], coefficient: float) -> ColumnElement[float]:
