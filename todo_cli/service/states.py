@@ -26,7 +26,6 @@ from sqlalchemy import (
     DateTime,
     Integer,
     and_,
-    any_,
     bindparam,
     func,
     literal,
@@ -81,6 +80,10 @@ def scheduled_past(now: datetime) -> ColumnElement[bool]:
     return and_(col(Task.scheduled).is_not(None), col(Task.scheduled) < _at(now))
 
 
+def _owner(owner: int) -> ColumnElement[int]:
+    return bindparam("owner", owner, type_=BigInteger, unique=True)
+
+
 def _waits_for_anything(waiting: Any, owner: int) -> list[ColumnElement[bool]]:
     """The owner's open tasks that wait for anything, as conditions on the alias ``waiting``.
 
@@ -92,7 +95,7 @@ def _waits_for_anything(waiting: Any, owner: int) -> list[ColumnElement[bool]]:
     for hash_mem, and PostgreSQL then scans the sub-plan once per task (minutes at
     100,000 tasks). The function's default guess (a third) keeps it hashed."""
     return [
-        col(waiting.user_id) == bindparam("owner", owner, type_=BigInteger, unique=True),
+        col(waiting.user_id) == _owner(owner),
         func.cardinality(col(waiting.depends)) > 0,
         col(waiting.status).in_(OPEN),
     ]
@@ -101,21 +104,22 @@ def _waits_for_anything(waiting: Any, owner: int) -> list[ColumnElement[bool]]:
 def blocked(owner: int) -> ColumnElement[bool]:
     """+BLOCKED: open, and waits for a pending task of the same person (``owner``).
 
-    One pass over the owner's tasks that wait for anything, joined to their pending
-    dependencies and hashed by PostgreSQL, not an EXISTS per row: `todo next` scores
-    every pending task with it, and a probe per row made the planner's estimate
-    (and so JIT compilation) grow with the row count."""
+    One pass over the owner's tasks that wait for anything, each dependency a row
+    joined by equality to the owner's pending tasks (a hash join, not an index
+    probe per dependency), the result hashed by PostgreSQL: not an EXISTS per task.
+    `todo next` scores every pending task with it, and the planner's estimate of a
+    probe per row (or per dependency, which grows with the index, so with other
+    people's data) crossed jit_above_cost: compiling then took seconds."""
     waiting, dependency = DEPENDANT, DEPENDENCY
+    waits = (
+        select(col(waiting.id), func.unnest(col(waiting.depends)).label("uuid"))
+        .where(*_waits_for_anything(waiting, owner))
+        .subquery("waits")
+    )
     waits_for_pending = (
-        select(col(waiting.id))
-        .join(
-            dependency,
-            and_(
-                col(dependency.user_id) == col(waiting.user_id),
-                col(dependency.uuid) == any_(col(waiting.depends)),
-            ),
-        )
-        .where(*_waits_for_anything(waiting, owner), col(dependency.status) == PENDING)
+        select(waits.c.id)
+        .join(dependency, col(dependency.uuid) == waits.c.uuid)
+        .where(col(dependency.user_id) == _owner(owner), col(dependency.status) == PENDING)
     )
     # The cheap test first: most tasks wait for nothing.
     return and_(
