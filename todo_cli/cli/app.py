@@ -19,6 +19,7 @@ from todo_cli.cli import (
     config,
     contexts,
     db,
+    interchange,
     interrupts,
     tasks,
     workflow,
@@ -203,6 +204,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+interchange.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")

@@ -105,6 +105,19 @@ async def record(
     session.info[CHANGE_ID_KEY] = (transaction, result.scalars().first())
 
 
+async def draw_change(session: AsyncSession) -> int:
+    """This transaction's change number, drawn now if it has none yet (for bulk writers
+    that journal with their own INSERT ... SELECT: service/imports.py)."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(CHANGE_ID_KEY)
+    if held is not None and held[0] is transaction:
+        return int(held[1])
+    drawn = await session.exec(select(func.nextval("task_journal_change_id_seq")))
+    change_id = int(drawn.one())
+    session.info[CHANGE_ID_KEY] = (transaction, change_id)
+    return change_id
+
+
 def changed(session: AsyncSession) -> bool:
     """Whether this transaction has journaled a change yet."""
     held = session.info.get(CHANGE_ID_KEY)
