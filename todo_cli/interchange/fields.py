@@ -7,6 +7,8 @@ is all about that difference).
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid as uuid_module
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +16,8 @@ from typing import Any
 from todo_cli.errors import UsageError
 from todo_cli.interchange.records import InvalidRecord
 from todo_cli.service import validation
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def text(value: object, name: str, line: int) -> str:
@@ -38,6 +42,8 @@ def moment(value: object, name: str, line: int) -> datetime | None:
 
 
 def uuid(value: object, name: str, line: int) -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value  # as `task export` writes them: no need to parse
     try:
         return str(uuid_module.UUID(text(value, name, line)))
     except ValueError:
@@ -75,11 +81,23 @@ def title(value: object, line: int) -> str:
 
 
 def tags(value: object, line: int) -> list[str]:
-    return list(cleaned(line, validation.clean_tags, string_list(value, "tags", line)))
+    return list(cleaned(line, _clean_tags, tuple(string_list(value, "tags", line))))
 
 
 def project(value: object, line: int) -> str | None:
-    return cleaned(line, validation.clean_project, optional_text(value, "project", line))  # type: ignore[no-any-return]
+    return cleaned(line, _clean_project, optional_text(value, "project", line))  # type: ignore[no-any-return]
+
+
+# A file has a few projects and tag sets, repeated on thousands of tasks: each is
+# checked once (a refusal is not cached: it raises).
+@functools.lru_cache(maxsize=4096)
+def _clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(validation.clean_tags(tags))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_project(project: str | None) -> str | None:
+    return validation.clean_project(project)
 
 
 def description(value: object, line: int) -> str | None:

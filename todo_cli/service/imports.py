@@ -151,19 +151,23 @@ async def _apply(session: AsyncSession, user: User, command: str) -> Imported:
     async def run(sql: str, **parameters: Any) -> Any:
         return await connection.execute(text(sql), parameters)
 
-    await run("UPDATE import_rows i SET task_id = t.id, number = t.number FROM tasks t WHERE t.uuid = i.uuid")
-    await run(_NUMBERS, user_id=user.id)
+    await run(_MATCH)
     await run(f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id")
     updated = (await run(_COUNT_CHANGED)).scalar_one()
     change_id = await journal.draw_change(session)
-    journal_params = {"user_id": user.id, "change_id": change_id, "command": command}
-    await run(_JOURNAL_BEFORE, **journal_params)
-    await run(_UPDATE)
-    await run(_REPLACED_NOTES)
-    created = (await run(_INSERT, user_id=user.id)).rowcount
+    journaled = {"user_id": user.id, "change_id": change_id, "command": command}
+    if updated:
+        await run(_JOURNAL_BEFORE)
+        await run(_UPDATE)
+        await run(_REPLACED_NOTES)
+    first = (await run(_INSERT, user_id=user.id)).scalar_one_or_none()
+    created = (await run(_COUNT_NEW)).scalar_one()
+    if created:
+        await run(_JOURNAL_CREATED, **journaled, first=first, last=first + created - 1)
     await run(_LINK_TEMPLATES)
     await run(_NOTES, user_id=user.id)
-    await run(_JOURNAL_AFTER, **journal_params)
+    if updated:
+        await run(_JOURNAL_UPDATED, **journaled)
     total = (await run("SELECT count(*) FROM import_rows")).scalar_one()
     if created or updated:
         note_change(session, "undoable")
@@ -195,17 +199,10 @@ def _differs() -> str:
     return f"(({columns}) IS DISTINCT FROM ({values}) OR {notes_differ} OR {parent_differs})"
 
 
-# Numbers for the new tasks, handed out in one statement under the user's row lock
-# (as next_number does for one), in file order.
-_NUMBERS = """
-WITH fresh AS (SELECT ord, row_number() OVER (ORDER BY ord) AS n
-               FROM import_rows WHERE task_id IS NULL),
-     bump AS (UPDATE users SET last_task_number = last_task_number + (SELECT count(*) FROM fresh),
-                               updated_at = updated_at
-              WHERE id = :user_id RETURNING last_task_number - (SELECT count(*) FROM fresh) AS base)
-UPDATE import_rows i SET number = bump.base + fresh.n FROM fresh, bump WHERE i.ord = fresh.ord
-"""
+# This account's tasks with the file's uuids (row-level security hides the others).
+_MATCH = "UPDATE import_rows i SET task_id = t.id FROM tasks t WHERE t.uuid = i.uuid"
 _COUNT_CHANGED = "SELECT count(*) FROM import_rows WHERE task_id IS NOT NULL AND changed"
+_COUNT_NEW = "SELECT count(*) FROM import_rows WHERE task_id IS NULL"
 _UPDATE = f"""
 UPDATE tasks SET {", ".join(f"{name} = {_set(name)}" for name in COMPARED)},
   created_at = {_set("created_at")}, updated_at = coalesce(i.updated_at, now())
@@ -215,52 +212,64 @@ _REPLACED_NOTES = f"""
 DELETE FROM task_notes n USING import_rows i
 WHERE n.task_id = i.task_id AND i.changed AND i.given & {BITS["notes"]} <> 0
 """
-# Inserted in file order; import_rows learns each new task's id for the notes and links.
+# The new tasks in file order, numbered in the same statement: the user's counter
+# moves once, under its row lock (as next_number does for one task), so the new
+# numbers are one unbroken run: the journal names them by its first and last.
 _INSERT = f"""
-WITH inserted AS (
-  INSERT INTO tasks (user_id, number, {", ".join(NAMES)})
-  SELECT :user_id, i.number, {", ".join(_new(name) for name in NAMES)}
-  FROM import_rows i WHERE i.task_id IS NULL ORDER BY i.ord
-  RETURNING id, uuid)
-UPDATE import_rows i SET task_id = inserted.id FROM inserted WHERE i.uuid = inserted.uuid
+WITH fresh AS (SELECT count(*) AS n FROM import_rows WHERE task_id IS NULL),
+     bump AS (UPDATE users SET last_task_number = last_task_number + fresh.n,
+                               updated_at = users.updated_at
+              FROM fresh WHERE users.id = :user_id AND fresh.n > 0
+              RETURNING last_task_number - fresh.n AS base),
+     inserted AS (
+       INSERT INTO tasks (user_id, number, {", ".join(NAMES)})
+       SELECT :user_id, bump.base + row_number() OVER (ORDER BY i.ord),
+              {", ".join(_new(name) for name in NAMES)}
+       FROM import_rows i, bump WHERE i.task_id IS NULL ORDER BY i.ord
+       RETURNING number)
+SELECT min(number) FROM inserted
 """
 # After every task of the file is in, so a template may come after its instances.
 _LINK_TEMPLATES = f"""
 UPDATE tasks SET template_id = p.id
 FROM import_rows i JOIN tasks p ON p.uuid = i.parent
-WHERE tasks.id = i.task_id AND i.changed AND i.given & {BITS["parent"]} <> 0
+WHERE tasks.uuid = i.uuid AND i.changed AND i.given & {BITS["parent"]} <> 0
   AND tasks.template_id IS DISTINCT FROM p.id
 """
 _NOTES = f"""
 INSERT INTO task_notes (task_id, user_id, text, created_at)
-SELECT i.task_id, :user_id, n.text, coalesce(n.created_at, now())
-FROM import_notes n JOIN import_rows i ON i.ord = n.ord
+SELECT tasks.id, :user_id, n.text, coalesce(n.created_at, now())
+FROM import_notes n JOIN import_rows i ON i.ord = n.ord JOIN tasks ON tasks.uuid = i.uuid
 WHERE i.changed AND i.given & {BITS["notes"]} <> 0
 ORDER BY n.ord, n.ctid
 """
-# The journal's snapshots are the JSON contract's document, as `todo list --json`
-# writes it (TASK_JSON is held to TaskRead by tests/test_listing.py), so `todo undo`
-# compares and restores an imported task as any other.
-_JOURNAL_ROWS = f"""
+# The new tasks are journaled as one entry naming their numbers (a snapshot per
+# task cost more than the import itself); `todo undo` removes them by number.
+# Updated tasks get the usual snapshots, the JSON contract's document as
+# `todo list --json` writes it (TASK_JSON, held to TaskRead by tests/test_listing.py),
+# so undo compares and restores them as any other.
+_JOURNAL_CREATED = """
 INSERT INTO task_journal (user_id, change_id, task_id, task_number, command, before, after)
-SELECT :user_id, :change_id, tasks.id, tasks.number, :command, {{before}}, {{after}}
-FROM import_rows i JOIN tasks ON tasks.id = i.task_id
-WHERE i.changed ORDER BY tasks.number
+VALUES (:user_id, :change_id, NULL, 0, :command, NULL,
+        jsonb_build_object('imported', jsonb_build_object(
+          'first', CAST(:first AS integer), 'last', CAST(:last AS integer))))
 """
 _JOURNAL_BEFORE = f"""
 CREATE TEMPORARY TABLE import_before ON COMMIT DROP AS
 SELECT tasks.id, {TASK_JSON}::jsonb AS state
 FROM import_rows i JOIN tasks ON tasks.id = i.task_id WHERE i.changed
 """
-_JOURNAL_AFTER = _JOURNAL_ROWS.format(
-    before="(SELECT b.state FROM import_before b WHERE b.id = tasks.id)",
-    after=f"{TASK_JSON}::jsonb",
-)
+_JOURNAL_UPDATED = f"""
+INSERT INTO task_journal (user_id, change_id, task_id, task_number, command, before, after)
+SELECT :user_id, :change_id, tasks.id, tasks.number, :command, b.state, {TASK_JSON}::jsonb
+FROM import_before b JOIN tasks ON tasks.id = b.id ORDER BY tasks.number
+"""
 
 
 async def known_uuids(session: AsyncSession, uuids: Collection[str]) -> set[str]:
     """Which of ``uuids`` name tasks this account has (row-level security hides the rest)."""
-    found = await session.execute(
+    connection = await session.connection()  # SQLModel's execute() is deprecated
+    found = await connection.execute(
         text("SELECT uuid::text FROM tasks WHERE uuid = ANY(CAST(:uuids AS uuid[]))"),
         {"uuids": list(uuids)},
     )

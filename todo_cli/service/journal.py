@@ -70,6 +70,17 @@ class Change:
     after: Snapshot | None
 
 
+# An import's new tasks: one entry (task number 0) naming the run of numbers they
+# got, instead of a snapshot each (service/imports.py).
+IMPORTED = "imported"
+
+
+def imported_numbers(entry: Change) -> range | None:
+    """The numbers of the tasks an import added, if ``entry`` is such an import's entry."""
+    found = (entry.after or {}).get(IMPORTED) if entry.before is None else None
+    return None if found is None else range(found["first"], found["last"] + 1)
+
+
 def changes(tasks: Iterable[Task], before: Mapping[int, Snapshot]) -> list[Change]:
     """The tasks whose state differs from ``before`` (a task left as it was is no change)."""
     found = []
