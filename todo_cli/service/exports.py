@@ -26,9 +26,12 @@ def _taskwarrior_date(column: str) -> str:
 
 # A task as `task export` 2.6 writes it: its fields, its UDAs and whatever its own
 # import carried that todo does not act on (extra.taskwarrior), absent keys left out.
-# jsonb's text output is not compact, but `task import` reads it as it is.
+# json_strip_nulls writes compact JSON; jsonb (to merge UDAs and extras) is only
+# paid for by the tasks that have some.
 TASKWARRIOR_JSON = literal_column(
-    f"""(jsonb_strip_nulls(jsonb_build_object(
+    f"""(SELECT CASE WHEN tasks.udas = '{{}}' AND NOT tasks.extra ? 'taskwarrior' THEN doc::text
+    ELSE (doc::jsonb || tasks.udas || coalesce(tasks.extra -> 'taskwarrior', '{{}}'))::text END
+    FROM (SELECT json_strip_nulls(json_build_object(
     'uuid', tasks.uuid, 'description', tasks.title,
     'status', CASE tasks.status WHEN 'done' THEN 'completed' ELSE tasks.status END,
     'entry', {_taskwarrior_date("tasks.created_at")},
@@ -41,16 +44,18 @@ TASKWARRIOR_JSON = literal_column(
     'priority', CASE tasks.priority WHEN 'high' THEN 'H' WHEN 'medium' THEN 'M'
                 WHEN 'low' THEN 'L' END,
     'project', tasks.project,
-    'tags', CASE WHEN cardinality(tasks.tags) > 0 THEN to_jsonb(tasks.tags) END,
-    'depends', CASE WHEN cardinality(tasks.depends) > 0 THEN to_jsonb(tasks.depends) END,
-    'annotations', (SELECT jsonb_agg(jsonb_build_object(
+    'tags', CASE WHEN cardinality(tasks.tags) > 0 THEN tasks.tags END,
+    'depends', CASE WHEN cardinality(tasks.depends) > 0 THEN tasks.depends END,
+    'annotations', (SELECT json_agg(json_build_object(
                       'entry', {_taskwarrior_date("note.created_at")},
                       'description', note.text) ORDER BY note.id)
                     FROM task_notes AS note WHERE note.task_id = tasks.id),
     'recur', tasks.recur, 'rtype', tasks.rtype,
-    'parent', (SELECT template.uuid FROM tasks AS template WHERE template.id = tasks.template_id),
+    'parent', CASE WHEN tasks.template_id IS NOT NULL THEN
+              (SELECT template.uuid FROM tasks AS template WHERE template.id = tasks.template_id)
+              END,
     'imask', CASE WHEN tasks.template_id IS NOT NULL THEN tasks.occurrence END
-    )) || tasks.udas || coalesce(tasks.extra -> 'taskwarrior', '{{}}'::jsonb))::text""",
+    )) AS doc) AS built)""",
     String,
 )
 # The JSON contract's document and what only an import needs to give the task back
