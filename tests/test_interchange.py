@@ -18,7 +18,9 @@ from todo_cli.errors import ExitCode
 
 FIXTURE = Path(__file__).parents[2] / "shared" / "fixtures" / "taskwarrior" / "export.json"
 if not FIXTURE.exists():  # the repository checked out beside shared/, or inside it
-    FIXTURE = Path(__file__).parents[1].parent / "shared" / "fixtures" / "taskwarrior" / "export.json"
+    FIXTURE = (
+        Path(__file__).parents[1].parent / "shared" / "fixtures" / "taskwarrior" / "export.json"
+    )
 COMPUTED = ("id", "urgency")  # `task export` works them out; an import drops them
 TASK = shutil.which("task")
 
@@ -62,7 +64,11 @@ def test_the_fixture_lands_in_todo_fields(cli):
     ok(cli, "import", str(FIXTURE))
     tasks = {task["title"]: task for task in every_task(cli)}
     slides = tasks["Prepare slides for Monday"]
-    assert (slides["priority"], slides["project"], slides["tags"]) == ("high", "work.talks", ["slides"])
+    assert (slides["priority"], slides["project"], slides["tags"]) == (
+        "high",
+        "work.talks",
+        ["slides"],
+    )
     assert slides["notes"] == [
         {"text": "use the new template", "created_at": "2026-11-26T05:56:41+00:00"}
     ]
@@ -133,7 +139,9 @@ def test_stdin_and_an_output_file(cli, tmp_path):
     ok(cli, "import", "-", input=FIXTURE.read_text(encoding="utf-8"))
     target = tmp_path / "out.json"
     assert ok(cli, "export", "-o", str(target)).stdout == ""
-    assert {task["uuid"] for task in json.loads(target.read_text(encoding="utf-8"))} == set(original())
+    assert {task["uuid"] for task in json.loads(target.read_text(encoding="utf-8"))} == set(
+        original()
+    )
 
 
 def test_an_empty_export_is_an_empty_array(cli):
@@ -158,7 +166,10 @@ BAD = {
     "a status todo does not know": with_line(2, LINES[1].replace('"pending"', '"someday"')),
     "a 10 MB title": with_line(2, LINES[1].replace("Water the plants", "x" * 10_000_000)),
     "a dependency on nothing": with_line(
-        5, LINES[4].replace("2bd1e8ff-795c-47d7-ae55-4b721d705637", "0" * 8 + "-0000-4000-8000-" + "0" * 12)
+        5,
+        LINES[4].replace(
+            "2bd1e8ff-795c-47d7-ae55-4b721d705637", "0" * 8 + "-0000-4000-8000-" + "0" * 12
+        ),
     ),
     "a repeated uuid": "[\n" + LINES[1] + "\n" + LINES[1] + "\n]\n",
 }
@@ -171,7 +182,8 @@ def test_a_bad_record_is_exit_2_naming_its_line_and_nothing_is_written(cli, tmp_
     path = tmp_path / "bad.json"
     path.write_text(BAD[name], encoding="utf-8")
     message = assert_fails(cli("import", str(path), "--format", "taskwarrior"), ExitCode.USAGE)
-    assert "line " in message and "nothing imported" in message
+    assert "line " in message
+    assert "nothing imported" in message
     assert len(message) < 300  # the 10 MB title is not echoed back
     assert every_task(cli) == before
 
@@ -189,7 +201,8 @@ def test_skip_invalid_imports_the_rest_and_names_each_skipped_line(cli, tmp_path
     path.write_text(BAD["a bad date"].replace('"20261130T090000Z"', '"soon"'), encoding="utf-8")
     result = ok(cli, "import", str(path), "--skip-invalid")
     assert result.stderr.count("skipped") == 3
-    assert "line 2:" in result.stderr and "line 3:" in result.stderr
+    assert "line 2:" in result.stderr
+    assert "line 3:" in result.stderr
     # Line 5's task depends on line 3's: skipped with it, as its dependency is not there.
     assert "line 5:" in result.stderr
     assert "6 new" in result.stdout
@@ -208,10 +221,14 @@ def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
     data.mkdir()
     rc = tmp_path / "taskrc"
     # recurrence=off: `task` would otherwise add the series' next instances on export.
-    rc.write_text(f"data.location={data}\nconfirmation=off\nverbose=nothing\nhooks=off\nrecurrence=off\n")
+    rc.write_text(
+        f"data.location={data}\nconfirmation=off\nverbose=nothing\nhooks=off\nrecurrence=off\n"
+    )
     env = dict(os.environ, TASKRC=str(rc), TASKDATA=str(data))
     task = [str(TASK), "rc.confirmation=off"]
-    subprocess.run([*task, "import", str(ours)], env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [*task, "import", str(ours)], env=env, check=True, capture_output=True, timeout=60
+    )
     export = subprocess.run([*task, "export"], env=env, check=True, capture_output=True, timeout=60)
     theirs = {task["uuid"]: _without_computed(task) for task in json.loads(export.stdout)}
     assert theirs == original()
@@ -220,7 +237,9 @@ def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
 def test_todotxt_goes_through_its_codec(cli, tmp_path):
     pytest.importorskip("todo_cli.interchange.todotxt")
     path = tmp_path / "todo.txt"
-    path.write_text("(A) Call mum +family @phone due:2026-12-01\nx 2026-11-20 Pay rent\n", encoding="utf-8")
+    path.write_text(
+        "(A) Call mum +family @phone due:2026-12-01\nx 2026-11-20 Pay rent\n", encoding="utf-8"
+    )
     ok(cli, "import", str(path))
     titles = {task["title"] for task in every_task(cli)}
     assert len(titles) == 2
@@ -236,4 +255,3 @@ def test_export_piped_to_import_on_the_installed_todo(database_url, tmp_path):
     again = run_todo(env, "import", "-", input=exported_lines.stdout)
     assert again.returncode == 0, again.stderr
     assert "0 new, 0 updated, 9 unchanged" in again.stdout
-

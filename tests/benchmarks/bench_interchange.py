@@ -70,7 +70,9 @@ def timed_import(env: dict[str, str], path: Path, runs: int) -> list[float]:
     return times
 
 
-def alternate(runs: int, commands: dict[str, tuple[list[str], dict[str, str]]]) -> dict[str, list[Sample]]:
+def alternate(
+    runs: int, commands: dict[str, tuple[list[str], dict[str, str]]]
+) -> dict[str, list[Sample]]:
     for argv, env in commands.values():
         run_measured(argv, env)  # throwaway: caches warm for both
     samples: dict[str, list[Sample]] = {name: [] for name in commands}
@@ -84,7 +86,9 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def measure_size(size: int, runs: int, root: Path, env: dict[str, str], task_env: dict[str, str]) -> list[str]:
+def measure_size(
+    size: int, runs: int, root: Path, env: dict[str, str], task_env: dict[str, str]
+) -> list[str]:
     lines = [f"## {size:,} tasks"]
     source = root / f"tasks-{size}.json"
     write_taskwarrior_file(source, size)
@@ -125,7 +129,11 @@ def measure_size(size: int, runs: int, root: Path, env: dict[str, str], task_env
          TARGETS["todo export / task export"]),
     ]  # fmt: skip
     for name, seconds, ratio, target in rows:
-        verdict = "" if target is None else f"  ratio {ratio:.2f} (target <= {target}: {'ok' if ratio <= target else 'MISSED'})"
+        verdict = (
+            ""
+            if target is None
+            else f"  ratio {ratio:.2f} (target <= {target}: {_verdict(ratio <= target)})"
+        )
         lines.append(f"{name:34} {seconds * 1000:9.0f} ms{verdict}")
     lines.append(
         f"{'JSON Lines import rate':34} {rate:9.0f} tasks/s  (target >= {JSONL_TARGET}:"
@@ -136,6 +144,10 @@ def measure_size(size: int, runs: int, root: Path, env: dict[str, str], task_env
         f" {'ok' if rss <= EXPORT_RSS_TARGET_MIB else 'MISSED'})"
     )
     return lines
+
+
+def _verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
 
 
 async def admin(server: str, statement: str) -> None:
@@ -163,7 +175,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="10,000 tasks only")
-    parser.add_argument("--server", help="a PostgreSQL server URL (asyncpg form); default: embedded")
+    parser.add_argument(
+        "--server", help="a PostgreSQL server URL (asyncpg form); default: embedded"
+    )
     return parser.parse_args()
 
 

@@ -39,7 +39,7 @@ async def _write_todotxt(session: AsyncSession, user: User, out: IO[bytes]) -> N
     from todo_cli.service import exports
 
     try:
-        from todo_cli.interchange.todotxt import format_todotxt  # type: ignore[import-not-found,unused-ignore]
+        from todo_cli.interchange.todotxt import format_todotxt  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ModuleNotFoundError:
         raise UsageError("todo.txt files cannot be written by this version of todo") from None
     async for records in exports.stream_records(session, user=user):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -81,7 +81,9 @@ def _read(file: str, env: Environment) -> bytes:
         raise UsageError(f"cannot read {file}: {error.strerror or error}") from None
 
 
-def _parsed(data: str, chosen: Format, attributes: Collection[str]) -> Iterator[Record | InvalidRecord]:
+def _parsed(
+    data: str, chosen: Format, attributes: Collection[str]
+) -> Iterator[Record | InvalidRecord]:
     if chosen is Format.TASKWARRIOR:
         from todo_cli.interchange.taskwarrior import parse_taskwarrior
 
@@ -97,7 +99,7 @@ def _todotxt_records(data: str) -> Iterator[Record | InvalidRecord]:
     from todo_cli.interchange.records import InvalidRecord
 
     try:
-        from todo_cli.interchange.todotxt import parse_todotxt  # type: ignore[import-not-found,unused-ignore]
+        from todo_cli.interchange.todotxt import parse_todotxt  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ModuleNotFoundError:
         raise UsageError("todo.txt files cannot be read by this version of todo") from None
     for number, line in enumerate(data.splitlines(), start=1):
@@ -160,9 +162,18 @@ async def _linked(
             return records
         kept = []
         for record in records:
-            lacking = [uuid for uuid in (*record.get("depends", ()), record.get("parent")) if uuid in missing]
+            lacking = [
+                uuid
+                for uuid in (*record.get("depends", ()), record.get("parent"))
+                if uuid in missing
+            ]
             if lacking:
-                _refuse(InvalidRecord(record["line"], f"no task has uuid {lacking[0]}"), name, env, skip=skip)
+                _refuse(
+                    InvalidRecord(record["line"], f"no task has uuid {lacking[0]}"),
+                    name,
+                    env,
+                    skip=skip,
+                )
             else:
                 kept.append(record)
         records = kept  # a skipped task may have been another's dependency: check again
@@ -175,8 +186,14 @@ def export(
     ] = Format.TASKWARRIOR,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to FILE (default: stdout).", metavar="FILE",
-                     show_default=False, dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE (default: stdout).",
+            metavar="FILE",
+            show_default=False,
+            dir_okay=False,
+        ),
     ] = None,
 ) -> None:
     """Export every task (any status) for Taskwarrior, todo.txt or scripts."""

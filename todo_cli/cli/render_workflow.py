@@ -172,7 +172,9 @@ def report_undo(group: ChangeGroup, env: Environment) -> None:
     from todo_cli.service.journal import imported_numbers
 
     numbers = ", ".join(
-        f"{found.start}-{found.stop - 1}" if (found := imported_numbers(entry)) else str(entry.number)
+        f"{found.start}-{found.stop - 1}"
+        if (found := imported_numbers(entry))
+        else str(entry.number)
         for entry in group.entries
     )
     render.message(f"Undid `{one_line(group.command)}` (task {numbers})", env)

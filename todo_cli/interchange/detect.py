@@ -26,7 +26,9 @@ def detect(data: str) -> Format:
         if isinstance(item, tuple) and isinstance(item[1], dict):
             return Format.JSON if "title" in item[1] else Format.TASKWARRIOR
         break
-    raise UsageError("the file starts as JSON but its first task is not a JSON object; give --format")
+    raise UsageError(
+        "the file starts as JSON but its first task is not a JSON object; give --format"
+    )
 
 
 def decoded(data: bytes, name: str) -> str:

@@ -45,10 +45,11 @@ def parse_json(data: str) -> Iterator[Record | InvalidRecord]:
         links[len(found)] = (depends, template)
         found.append(record)
     for position, (depends, template) in links.items():
-        record = found[position]
-        assert not isinstance(record, InvalidRecord)
+        linked = found[position]
+        if isinstance(linked, InvalidRecord):  # positions in links are records
+            continue
         try:
-            _link(record, depends, template, uuids)
+            _link(linked, depends, template, uuids)
         except InvalidRecord as invalid:
             found[position] = invalid
     yield from found
@@ -56,7 +57,9 @@ def parse_json(data: str) -> Iterator[Record | InvalidRecord]:
 
 def _link(record: Record, depends: list[int], template: int | None, uuids: dict[int, str]) -> None:
     line = record["line"]
-    missing = [number for number in depends + [template] if number is not None and number not in uuids]
+    missing = [
+        number for number in [*depends, template] if number is not None and number not in uuids
+    ]
     if missing:
         raise InvalidRecord(line, f"links to id {missing[0]}, which is not in the file")
     if depends:
@@ -110,7 +113,9 @@ def _notes(record: Record, value: object, line: int) -> None:
     for note in _list(value, line):
         found = fields.mapping(note, "a note", line)
         text = fields.cleaned(line, clean_note, fields.text(found.get("text"), "a note", line))
-        notes.append({"text": text, "created_at": fields.moment(found.get("created_at"), "created_at", line)})
+        notes.append(
+            {"text": text, "created_at": fields.moment(found.get("created_at"), "created_at", line)}
+        )
     record["notes"] = notes
 
 
@@ -146,7 +151,9 @@ _READERS: dict[str, Callable[[Record, Any, int], None]] = {
     "recur": _recur,
     "udas": _store("udas", lambda value, line: fields.mapping(value, "udas", line)),
     "extra": _store("extra", lambda value, line: fields.mapping(value, "extra", line)),
-    "occurrence": _store("occurrence", lambda value, line: _optional_int(value, "occurrence", line)),
+    "occurrence": _store(
+        "occurrence", lambda value, line: _optional_int(value, "occurrence", line)
+    ),
     "started_at": _store("started_at", _date("started_at")),
     **{name: _store(name, _date(name)) for name in DATES},
 }

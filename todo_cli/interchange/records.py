@@ -59,7 +59,7 @@ class Record(TypedDict, total=False):
     extra: dict[str, Any]
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(ValueError):  # noqa: N818 - the name the codecs share (issue 16)
     """A record that cannot be imported; ``line_no`` names it (1-based) for the message."""
 
     def __init__(self, line_no: int, reason: str) -> None:

@@ -41,7 +41,9 @@ COMPUTED = frozenset({"id", "urgency"})  # `task` works them out again on import
 RTYPES = ("periodic", "chained")
 
 
-def parse_taskwarrior(data: str, *, attributes: Collection[str] = ()) -> Iterator[Record | InvalidRecord]:
+def parse_taskwarrior(
+    data: str, *, attributes: Collection[str] = ()
+) -> Iterator[Record | InvalidRecord]:
     """One Record per task in ``data``, or the InvalidRecord naming a bad one (in order)."""
     for item in json_values(data):
         if isinstance(item, InvalidRecord):
@@ -144,7 +146,9 @@ def _date(target: str) -> Callable[[Record, object, int], None]:
     return read
 
 
-def _plain(target: str, read: Callable[[object, int], Any]) -> Callable[[Record, object, int], None]:
+def _plain(
+    target: str, read: Callable[[object, int], Any]
+) -> Callable[[Record, object, int], None]:
     def store(record: Record, value: object, line: int) -> None:
         record[target] = read(value, line)  # type: ignore[literal-required]
 

@@ -84,7 +84,9 @@ RECORD_COLUMNS: tuple[Any, ...] = (
     col(Task.started_at),
     col(Task.recur),
     col(Task.rtype),
-    literal_column("(SELECT template.uuid FROM tasks AS template WHERE template.id = tasks.template_id)"),
+    literal_column(
+        "(SELECT template.uuid FROM tasks AS template WHERE template.id = tasks.template_id)"
+    ),
     col(Task.occurrence),
     col(Task.depends),
     col(Task.udas),

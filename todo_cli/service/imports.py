@@ -67,7 +67,7 @@ DEFAULTS = {
 }
 # Bits of import_rows.given: which columns a record carried (a partial JSON task
 # changes only those). Notes are a bit of their own: they live in another table.
-BITS = {name: 1 << index for index, name in enumerate(NAMES + ("notes", "parent"))}
+BITS = {name: 1 << index for index, name in enumerate((*NAMES, "notes", "parent"))}
 EVERY = (1 << len(BITS)) - 1
 STAGING = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
 COMPARED = tuple(name for name in NAMES if name not in ("uuid", "created_at", "updated_at"))
@@ -152,7 +152,9 @@ async def _apply(session: AsyncSession, user: User, command: str) -> Imported:
         return await connection.execute(text(sql), parameters)
 
     await run(_MATCH)
-    await run(f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id")
+    await run(
+        f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id"
+    )
     updated = (await run(_COUNT_CHANGED)).scalar_one()
     change_id = await journal.draw_change(session)
     journaled = {"user_id": user.id, "change_id": change_id, "command": command}
