@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from todo_cli.interchange.records import InvalidRecord, Record
     from todo_cli.models import User
 
+# The namespace of the uuids made for todo.txt lines that carry none (any fixed uuid).
+TODOTXT_NAMESPACE = "6f1c2b52-8e0a-4c4e-9a57-2f0d6c1e7b16"
 FormatOption = Annotated[
     Format | None,
     typer.Option("--format", "-f", help="The file's format (default: read from the content).",
@@ -96,15 +98,25 @@ def _parsed(
 
 
 def _todotxt_records(data: str) -> Iterator[Record | InvalidRecord]:
+    """One line at a time, so a bad line is skipped alone. A line without ``uuid:``
+    gets one made from its text (and how often that text came before), so importing
+    the same file again finds the same tasks."""
+    import uuid
+
     from todo_cli.interchange.records import InvalidRecord
 
     try:
         from todo_cli.interchange.todotxt import parse_todotxt  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ModuleNotFoundError:
         raise UsageError("todo.txt files cannot be read by this version of todo") from None
+    namespace = uuid.UUID(TODOTXT_NAMESPACE)
+    seen: dict[str, int] = {}
     for number, line in enumerate(data.splitlines(), start=1):
         try:
-            yield from parse_todotxt([line], first_line=number)
+            for record in parse_todotxt([line], first_line=number):
+                repeat = seen[line] = seen.get(line, 0) + 1
+                record.setdefault("uuid", str(uuid.uuid5(namespace, f"{repeat}:{line}")))
+                yield record
         except InvalidRecord as invalid:
             yield invalid
 
