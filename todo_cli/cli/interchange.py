@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
@@ -50,14 +50,17 @@ def import_(
     name = "stdin" if file == "-" else file
     data = decoded(_read(file, env), name)
     chosen = format or detect(data)
+    progress = _progress(env)
 
     async def work(session: AsyncSession, user: User) -> str:
         from todo_cli.service import imports
         from todo_cli.service.attributes import definitions
 
+        progress(f"reading {name} ({chosen})")
         attributes = {definition.name for definition in await definitions(session, user=user)}
         records = _valid(_parsed(data, chosen, attributes), name, env, skip=skip_invalid)
         records = await _linked(session, records, name, env, skip=skip_invalid)
+        progress(f"writing {len(records):,} tasks")
         done = await imports.import_records(
             session,
             user=user,
@@ -70,8 +73,31 @@ def import_(
             f" {done.updated} updated, {done.unchanged} unchanged"
         )
 
-    summary = run_for_user(work, env)
+    try:
+        summary = run_for_user(work, env)
+    finally:
+        progress(None)
     env.stdout.write(summary + "\n")
+
+
+def _progress(env: Environment) -> Callable[[str | None], None]:
+    """What the import is doing, on stderr when it is a terminal (None: done, cleared)."""
+    from todo_cli.cli import environment
+
+    if not environment._isatty(env.stderr):  # the one test of a stream for a terminal
+        return lambda step: None
+    from rich.console import Console
+
+    status = Console(file=env.stderr, highlight=False).status("")
+
+    def show(step: str | None) -> None:
+        if step is None:
+            status.stop()
+            return
+        status.update(step)
+        status.start()
+
+    return show
 
 
 def _read(file: str, env: Environment) -> bytes:

@@ -14,6 +14,7 @@ has worked: a failure or a Ctrl-C leaves the database as it was.
 from __future__ import annotations
 
 import json
+import uuid as uuid_module
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,7 @@ async def _stage(session: AsyncSession, records: Sequence[Record], *, complete: 
 def _row(position: int, record: Record, complete: bool) -> tuple[Any, ...]:
     found: dict[str, Any] = record  # type: ignore[assignment]
     values = [found.get(name) for name in NAMES]
+    values[0] = values[0] or str(uuid_module.uuid4())  # a task without one gets one now
     for index in _JSONB_INDEXES:
         if values[index]:
             values[index] = json.dumps(values[index], ensure_ascii=False)
@@ -280,7 +282,7 @@ async def known_uuids(session: AsyncSession, uuids: Collection[str]) -> set[str]
 
 def _conflict(error: IntegrityError) -> str:
     detail = str(error.orig).splitlines()[0] if error.orig is not None else str(error)
-    if "uuid" in detail:
+    if "uq_tasks_uuid" in detail:
         return "a task in the file has the uuid of a task another account owns; nothing imported"
     if "template_id" in detail or "occurrence" in detail:
         return (
