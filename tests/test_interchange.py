@@ -144,9 +144,10 @@ def test_stdin_and_an_output_file(cli, tmp_path):
     )
 
 
-def test_an_empty_export_is_an_empty_array(cli):
+def test_an_empty_export_is_an_empty_array_and_imports_nothing(cli):
     assert json.loads(ok(cli, "export").stdout) == []
     assert ok(cli, "export", "--format", "jsonl").stdout == ""
+    assert "imported 0 tasks" in ok(cli, "import", "-", input="[\n]\n").stdout
 
 
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()

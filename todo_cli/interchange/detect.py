@@ -26,6 +26,8 @@ def detect(data: str) -> Format:
         if isinstance(item, tuple) and isinstance(item[1], dict):
             return Format.JSON if "title" in item[1] else Format.TASKWARRIOR
         break
+    else:
+        return Format.TASKWARRIOR  # an empty array: `task export` of nothing
     raise UsageError(
         "the file starts as JSON but its first task is not a JSON object; give --format"
     )

@@ -158,14 +158,16 @@ async def _apply(session: AsyncSession, user: User, command: str) -> Imported:
         f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id"
     )
     updated = (await run(_COUNT_CHANGED)).scalar_one()
-    change_id = await journal.draw_change(session)
-    journaled = {"user_id": user.id, "change_id": change_id, "command": command}
     if updated:
         await run(_JOURNAL_BEFORE)
         await run(_UPDATE)
         await run(_REPLACED_NOTES)
     first = (await run(_INSERT, user_id=user.id)).scalar_one_or_none()
     created = (await run(_COUNT_NEW)).scalar_one()
+    # Drawn only now: an import that changes nothing is no change to undo.
+    journaled = {"user_id": user.id, "command": command}
+    if created or updated:
+        journaled["change_id"] = await journal.draw_change(session)
     if created:
         await run(_JOURNAL_CREATED, **journaled, first=first, last=first + created - 1)
     await run(_LINK_TEMPLATES)
