@@ -23,6 +23,11 @@ PRIORITIES = ("low", "medium", "high")
 RTYPES = ("periodic", "chained")
 DATES = ("due", "wait", "scheduled", "until", "created_at", "updated_at", "completed_at")
 IGNORED = frozenset({"urgency"})  # computed on every read
+NULLABLE = frozenset(
+    {"description", "priority", "project", "recur", "rtype", "occurrence", "started_at", *DATES}
+    - {"created_at", "updated_at"}
+)
+LISTS = frozenset({"tags", "notes"})
 
 
 def parse_json(data: str) -> Iterator[Record | InvalidRecord]:
@@ -73,7 +78,11 @@ def _task(task: dict[str, Any], line: int) -> tuple[Record, int | None, list[int
     if "title" not in task:
         raise InvalidRecord(line, "the task has no title")
     record: Record = {"line": line}
+    found: dict[str, Any] = record  # type: ignore[assignment]
     for key, value in task.items():
+        if (value is None and key in NULLABLE) or (value == [] and key in LISTS):
+            found[key] = value  # most keys of an exported task are empty: no checks needed
+            continue
         reader = _READERS.get(key)
         if reader is not None:
             reader(record, value, line)
