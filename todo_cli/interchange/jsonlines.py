@@ -88,7 +88,8 @@ def _task(task: dict[str, Any], line: int) -> tuple[Record, int | None, list[int
             reader(record, value, line)
         elif key not in IGNORED and key not in ("id", "depends", "template"):
             raise InvalidRecord(line, f"unknown key {key!r}")
-    record.setdefault("uuid", str(uuid_module.uuid4()))  # so other tasks can name it
+    if "uuid" not in record:  # (not setdefault: that would make a uuid for every task)
+        record["uuid"] = str(uuid_module.uuid4())  # so other tasks can name it
     number = _optional_int(task.get("id"), "id", line)
     depends = [fields.integer(item, "depends", line) for item in _list(task.get("depends"), line)]
     return record, number, depends, _optional_int(task.get("template"), "template", line)

@@ -20,7 +20,40 @@ _BETWEEN_ITEMS = re.compile(r"[\s,]*")  # inside an array: whitespace and commas
 
 
 def json_values(data: str) -> Iterator[tuple[int, object] | InvalidRecord]:
-    """``(line, value)`` for each top-level value (an array's items), or the error there."""
+    """``(line, value)`` for each top-level value (an array's items), or the error there.
+
+    One value per line (JSON Lines, `task export`) is read line by line with orjson,
+    twice as fast as the standard library: decoding is most of an import's time.
+    Any other layout, or any line that does not parse, is read by the scanner,
+    which knows where every value starts and where an error is."""
+    found = _one_per_line(data)
+    return iter(found) if found is not None else _scanned(data)
+
+
+def _one_per_line(data: str) -> list[tuple[int, object] | InvalidRecord] | None:
+    """Every line a value (or a bracket of the one array), else None."""
+    import orjson
+
+    found: list[tuple[int, object] | InvalidRecord] = []
+    brackets = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        text = line.strip().removesuffix(",")
+        if text in ("[", "]"):
+            brackets.append(text)
+            continue
+        if not text:
+            continue
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return None
+        if isinstance(value, list):  # a whole array on one line: the scanner takes its items
+            return None
+        found.append((number, value))
+    return found if brackets in ([], ["[", "]"]) else None
+
+
+def _scanned(data: str) -> Iterator[tuple[int, object] | InvalidRecord]:
     position = _BLANK.match(data).end()  # type: ignore[union-attr]
     in_array = data.startswith("[", position)
     if in_array:
