@@ -21,6 +21,7 @@ from todo_cli.cli import (
     db,
     interchange,
     interrupts,
+    reports,
     tasks,
     workflow,
 )
@@ -204,6 +205,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+reports.register(app)
 interchange.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
