@@ -19,6 +19,7 @@ from todo_cli.cli import (
     config,
     contexts,
     db,
+    interchange,
     interrupts,
     reports,
     tasks,
@@ -205,6 +206,7 @@ def root(
 tasks.register(app)
 workflow.register(app)
 reports.register(app)
+interchange.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")
