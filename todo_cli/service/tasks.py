@@ -119,6 +119,7 @@ async def add_task(
 
 async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
     """One indexed query; ordered as ``where.sort`` asks."""
+    await term_filters.check_patterns(session, where)
     return list((await session.exec(_listed(select(Task), user, where))).all())
 
 
@@ -165,6 +166,7 @@ async def select_tasks(
     One indexed query; a second one only to tell a missing ID from one the
     other conditions left out.
     """
+    await term_filters.check_patterns(session, where)
     statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
     statement = statement.order_by(col(Task.number)).limit(where.limit)
     if lock:

@@ -13,12 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, true
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select, true
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli.errors import UsageError
 from todo_cli.models import Priority, Task
 from todo_cli.service import states
-from todo_cli.service.filters import TermTest
+from todo_cli.service.filters import Junction, TaskFilter, TermTest
 from todo_cli.service.validation import clean_project
 
 # A negative modifier and the positive it denies.
@@ -49,6 +52,34 @@ def condition(test: TermTest, *, case_sensitive: bool, at: datetime) -> Any:
     if test.field == "tags":
         return _tags().contains([test.value])
     return _ordered(_column(test.field), test)
+
+
+async def check_patterns(session: AsyncSession, where: TaskFilter) -> None:
+    """Each ``/pattern/`` of ``where`` tried on an empty string first, so a pattern
+    PostgreSQL cannot read is exit 2 naming it (its dialect, not Python's, decides);
+    a filter without patterns costs nothing."""
+    for pattern in dict.fromkeys(patterns(where)):
+        try:
+            await session.execute(select(literal("").regexp_match(pattern)))
+        except DBAPIError as refused:
+            reason = str(refused.orig).splitlines()[0].rpartition(": ")[2]
+            raise UsageError(f"/{pattern}/ is not a regular expression: {reason}") from None
+
+
+def patterns(where: TaskFilter) -> list[str]:
+    """The ``/pattern/``s of ``where``, its groups and its context."""
+    found = [term.value for term in where.terms if term.modifier == "regex"]
+    junctions = [*where.groups, *([where.context] if where.context else [])]
+    for junction in junctions:
+        found += _junction_patterns(junction)
+    return found
+
+
+def _junction_patterns(junction: Junction[TaskFilter]) -> list[str]:
+    found: list[str] = []
+    for part in junction.parts:
+        found += _junction_patterns(part) if isinstance(part, Junction) else patterns(part)
+    return found
 
 
 def denied(positive: ColumnElement[bool]) -> ColumnElement[bool]:
