@@ -20,6 +20,7 @@ from todo_cli.cli import (
     contexts,
     db,
     interrupts,
+    scripting,
     tasks,
     workflow,
 )
@@ -203,6 +204,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+scripting.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")

@@ -131,6 +131,12 @@ def list_statement(user: User, where: TaskFilter, *columns: Any) -> Select[Any]:
 SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
+def owned_where(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every query over the tasks ``where`` picks: the owner's, then
+    the filter's conditions (one list, ANDed; bound parameters only)."""
+    return [col(Task.user_id) == _id(user), *_conditions(where)]
+
+
 def _listed(statement: SelectT, user: User, where: TaskFilter) -> SelectT:
     """``statement`` narrowed to the user's tasks ``where`` picks, in its order, up to its limit."""
     statement = statement.where(col(Task.user_id) == _id(user), *_conditions(where))
