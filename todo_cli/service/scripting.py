@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlmodel import col
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Task, TaskRead, User
@@ -22,7 +22,7 @@ async def count_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -
     """How many tasks ``where`` picks."""
     await term_filters.check_patterns(session, where)
     statement = select(func.count()).select_from(Task).where(*owned_where(user, where))
-    return int((await session.execute(statement)).scalar_one())
+    return int((await session.exec(statement)).one())
 
 
 async def task_numbers(session: AsyncSession, *, user: User, where: TaskFilter) -> list[int]:
@@ -41,7 +41,7 @@ async def _column(
     await term_filters.check_patterns(session, where)
     statement = select(column).where(*owned_where(user, where))  # type: ignore[call-overload]
     statement = statement.order_by(col(Task.number)).limit(where.limit)
-    return list((await session.execute(statement)).scalars())
+    return list((await session.exec(statement)).all())
 
 
 async def read_tasks(session: AsyncSession, *, user: User, numbers: list[int]) -> list[TaskRead]:

@@ -13,9 +13,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, true
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.errors import UsageError
@@ -60,7 +60,7 @@ async def check_patterns(session: AsyncSession, where: TaskFilter) -> None:
     a filter without patterns costs nothing."""
     for pattern in dict.fromkeys(patterns(where)):
         try:
-            await session.execute(select(literal("").regexp_match(pattern)))
+            await session.exec(select(literal("").regexp_match(pattern)))
         except DBAPIError as refused:
             reason = str(refused.orig).splitlines()[0].rpartition(": ")[2]
             raise UsageError(f"/{pattern}/ is not a regular expression: {reason}") from None
