@@ -1,17 +1,19 @@
-"""The filter language's SQL against a slow Python reference: random expressions over a
-fixed set of rows must pick the same tasks both ways (one database for every example)."""
+"""The filter language in SQL: each modifier and operator on a board of tasks, its mistakes
+named, and random expressions over fixed rows against a slow Python reference (one
+database for every example)."""
 
 from datetime import date, datetime
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from todo_cli.cli.selection import selection_filter
-from todo_cli.dates import start_of_day
+from todo_cli.dates import parse_when, start_of_day
 from todo_cli.errors import UsageError
 from todo_cli.models import Priority, Status, TaskCreate
 from todo_cli.service.filters import StatusFilter
-from todo_cli.service.tasks import add_task, select_tasks
+from todo_cli.service.tasks import add_task, complete_tasks, remove_tasks, select_tasks
 from todo_cli.words import Words, read_filter
 
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
@@ -142,3 +144,108 @@ async def test_sql_agrees_with_the_reference(session, user, tree, spell_and):
 def _filter(typed: list[str]):
     selection = read_filter(Words(tuple(typed)))
     return selection_filter(selection, now=NOW, default=StatusFilter.ALL)
+
+
+# The board of tests/test_cli_filter_language.py, as `todo add` makes it at NOW: due:today is
+# the end of today; 4 is done, 6 deleted.
+BOARD = [
+    ("Call the bank", ["phone"], "home", Priority.HIGH, "tomorrow"),
+    ("Mortgage paper", [], "home.garden", None, "today"),
+    ("homework", ["school"], "homework", None, None),
+    ("Buy milk", ["errand"], None, Priority.LOW, None),
+    ("Bank transfer", [], None, Priority.MEDIUM, "eom"),
+    ("Gone", ["phone"], None, None, None),
+]
+# (words, the IDs they pick): one database for all of them (a board each would cost minutes).
+SELECTIONS = [
+    (("due:tomorrow",), [1]),
+    (("due:today",), [2]),
+    (("due.is:today",), [2]),
+    (("due.not:tomorrow",), [2, 3, 5]),
+    (("due.isnt:tomorrow",), [2, 3, 5]),
+    (("due.by:tomorrow",), [1, 2]),
+    (("due.under:tomorrow",), [2]),
+    (("due.above:tomorrow",), [5]),
+    (("due.any:",), [1, 2, 5]),
+    (("due.none:",), [3]),
+    (("project.is:home",), [1]),
+    (("project.not:home",), [3, 5]),  # homework is not home's sub-project
+    (("project.isnt:home",), [2, 3, 5]),
+    (("project.has:ome",), [1, 2, 3]),
+    (("project.startswith:home",), [1, 2, 3]),
+    (("project.endswith:den",), [2]),
+    (("project.none:",), [5]),
+    (("description:Call",), [1]),  # Taskwarrior's bare colon: the start of the text
+    (("description:call",), []),  # ... case-sensitive, as search_case_sensitive says
+    (("description.contains:bank",), [1]),
+    (("desc.hasnt:ank",), [2, 3]),
+    (("description.word:bank",), [1]),
+    (("description.noword:bank",), [2, 3, 5]),
+    (("description.endswith:paper",), [2]),
+    (("title.is:homework",), [3]),
+    (("/bank/",), [1]),
+    (("/Bank/",), [5]),
+    (("/^[BM]/",), [2, 5]),
+    (("pri.below:M",), [2, 3]),
+    (("pri.above:L",), [1, 5]),
+    (("pri.by:M",), [2, 3, 5]),
+    (("priority.none:",), [2, 3]),
+    (("pri.not:M",), [1, 2, 3]),
+    (("tags.has:phone",), [1]),
+    (("tags.hasnt:phone",), [2, 3, 5]),
+    (("tags:phone",), [1]),
+    (("tags.any:",), [1, 3]),
+    (("tags.none:",), [2, 5]),
+    (("status.not:pending",), [4, 6]),
+    (("status.is:done",), [4]),
+    (("entry.before:2100-01-01",), [1, 2, 3, 5]),  # the database sets it: the real now
+    (("modified.after:2000-01-01",), [1, 2, 3, 5]),
+    (("status:all", "end.any:"), [4]),
+    (("+phone", "or", "+errand"), [1]),  # +errand is done: the pending default holds
+    (("+phone", "or", "+school", "xor", "pri:H"), [3]),  # xor binds loosest
+    (("+phone", "xor", "pri:H", "or", "+phone"), []),
+    (("pri:H", "or", "+school", "+phone"), [1]),  # and before or
+    (("not", "+phone"), [2, 3, 5]),
+    (("!+phone",), [2, 3, 5]),
+    (("!", "(", "+phone", "or", "+school", ")"), [2, 5]),
+    (("(+phone", "or", "pri:M)", "and", "due.any:"), [1, 5]),
+    (("1", "or", "3"), [1, 3]),
+    (("limit:2",), [1, 2]),
+]
+
+
+async def test_each_modifier_and_operator_selects_as_taskwarrior(session, user):
+    for title, tags, project, priority, due in BOARD:
+        moment = parse_when(due, now=NOW) if due else None
+        task = TaskCreate(title=title, tags=tags, project=project, priority=priority)
+        await add_task(session, user=user, task=task.model_copy(update={"due": moment}))
+    await complete_tasks(session, user=user, numbers=[4])
+    await remove_tasks(session, user=user, numbers=[6])
+    found = {}
+    for typed, _ in SELECTIONS:
+        selection = read_filter(Words(typed))
+        where = selection_filter(selection, now=NOW, default=StatusFilter.PENDING)
+        found[typed] = [task.number for task in await select_tasks(session, user=user, where=where)]
+    assert found == dict(SELECTIONS)
+    with pytest.raises(UsageError, match="/\\[/"):
+        await select_tasks(session, user=user, where=_filter(["/[/"]))
+
+
+MISTAKES = [
+    (("project.xyz:home",), "project.xyz:home"),
+    (("(+phone",), "parenthesis"),
+    (("+phone)",), "')'"),
+    (("due:garbage-day",), "garbage-day"),
+    (("+a", "or"), "'or'"),
+    (("tags.startswith:ph",), "tags.startswith:ph"),
+    (("limit:none",), "limit:none"),
+    (("uuid.is:x",), "uuid.is"),
+    (("(", ")"), "')'"),
+]
+
+
+@pytest.mark.parametrize(("words", "named"), MISTAKES)
+def test_syntax_that_is_not_valid_is_exit_2_naming_it(words, named):
+    with pytest.raises(UsageError) as refused:
+        selection_filter(read_filter(Words(words)), now=NOW, default=StatusFilter.PENDING)
+    assert named in refused.value.message
