@@ -71,9 +71,9 @@ TASKWARRIOR_ATTRIBUTES = (
     *("depends", "description", "due", "end", "entry", "id", "imask", "last", "limit"),
     *("mask", "modified", "parent", "priority", "project", "recur", "rtype", "scheduled"),
     *("start", "status", "tags", "template", "until", "urgency", "uuid", "wait"),
-    # todo's own names for some of them (title is Taskwarrior's description).
-    *("title", "created", "updated", "completed"),
 )
+# todo's own names for some of them (title is Taskwarrior's description): in full only.
+TODO_ATTRIBUTES = ("title", "created", "updated", "completed")
 ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
@@ -223,7 +223,7 @@ def builtin(name: str) -> str | None:
 
 def _taskwarrior_name(name: str) -> str | None:
     base, dot, modifier = name.partition(".")
-    if base in TASKWARRIOR_ATTRIBUTES:
+    if base in TASKWARRIOR_ATTRIBUTES or base in TODO_ATTRIBUTES:
         return name
     starting = [full for full in TASKWARRIOR_ATTRIBUTES if full.startswith(base)]
     if len(base) < ABBREVIATION_MINIMUM or len(starting) != 1:
