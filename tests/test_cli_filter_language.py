@@ -55,6 +55,8 @@ def test_mistakes_change_nothing_and_case_follows_the_setting(cli, board, monkey
 def test_verbs_and_contexts_read_the_same_language(cli, board):
     ok(cli, "done", "project.not:home", "pri.above:L")
     assert picked(cli, "status:done") == [4, 5]
+    ok(cli, "edit", "tags.any:", "pri:L", "--yes")  # a filter, then a change
+    assert picked(cli, "pri:L") == [1, 3]
     ok(cli, "context", "define", "calls", "+phone", "xor", "/paper/")
     ok(cli, "context", "calls")
     assert picked(cli) == [1, 2]

@@ -712,7 +712,7 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 def _changes_on_a_filter(word: str) -> bool:
     if SUBSTITUTION.fullmatch(word):
         return True
-    return kind(word) == "attribute" and attribute(word)[0] in ("priority", *DATES)
+    return kind(word) == "attribute" and _attribute_name(word, ()) in ("priority", *DATES)
 
 
 # --- expressions (a context's filter) ---------------------------------------------------
