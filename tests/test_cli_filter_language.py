@@ -57,6 +57,10 @@ def test_verbs_and_contexts_read_the_same_language(cli, board):
     assert picked(cli, "status:done") == [4, 5]
     ok(cli, "edit", "tags.any:", "pri:L", "--yes")  # a filter, then a change
     assert picked(cli, "pri:L") == [1, 3]
+    ok(cli, "uda", "add", "size", "--type", "string", "--values", "S,M,L")
+    ok(cli, "modify", "1", "size:M")  # Taskwarrior's name for edit
+    assert picked(cli, "size.is:M") == picked(cli, "size.startswith:M") == [1]
+    assert picked(cli, "size.not:M") == [2, 3]
     ok(cli, "context", "define", "calls", "+phone", "xor", "/paper/")
     ok(cli, "context", "calls")
     assert picked(cli) == [1, 2]

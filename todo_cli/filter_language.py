@@ -176,7 +176,7 @@ def field_term(word: str, name: str, modifier: str, value: str) -> Term:
 def uda_term(word: str, name: str, modifier: str, value: str) -> Term:
     """A user-defined attribute's text test (``size.startswith:X``), on its value as text."""
     canonical = modifier_of(word, modifier)
-    if canonical in ("by",):
+    if canonical == "by":
         raise UsageError(f"{word}: use {name}.before: or {name}.after: on an attribute")
     if canonical in TEXT_MODIFIERS and not value.strip():
         raise UsageError(f"{word}: needs a value, e.g. {name}.{modifier}:x")

@@ -23,7 +23,7 @@ STATUSES = {status.value for status in StatusFilter} - {"all"} | {"completed"}
 def term_test(term: Term, now: datetime) -> TermTest:
     """The test ``term`` asks, its value typed for the column it reads."""
     modifier = term.modifier
-    if term.field not in ("text",) and not term.value.strip() and modifier in EMPTY:
+    if term.field != "text" and not term.value.strip() and modifier in EMPTY:
         modifier = EMPTY[modifier]
     if modifier in ("any", "none") or term.uda or term.field in ("text", "title", "project"):
         return TermTest(term.field, modifier, _text(term, modifier), uda=term.uda)
