@@ -10,35 +10,23 @@ import asyncio
 import logging.config
 
 from alembic import context
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import todo_cli.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-# One key for every todo process: concurrent upgrades queue on it and each
-# re-reads the version table once it holds the lock.
-MIGRATION_LOCK_KEY = 0x746F646F
+from todo_cli.db import migration_lock
+from todo_cli.db.migration_lock import TAKE_LOCK, VERSION_GUARD
 
 config = context.config
 target_metadata = SQLModel.metadata
 
-# An offline script from a revision other than base first checks that the
-# database is there: run against another one it would stop before any change.
-VERSION_GUARD = """
-DO $guard$
-BEGIN
-    IF to_regclass('alembic_version') IS NULL THEN
-        RAISE EXCEPTION 'this script migrates a database at revision {revision}; this one has none';
-    END IF;
-    IF (SELECT max(version_num) FROM alembic_version) IS DISTINCT FROM '{revision}' THEN
-        RAISE EXCEPTION 'this script migrates a database at revision {revision}; this one is not';
-    END IF;
-END $guard$
-"""
-
 
 def do_run_migrations(connection: Connection) -> None:
+    """The run, on a connection outside any transaction (Alembic begins and commits:
+    a migration may need statements outside one, see migration_lock.outside_transaction).
+
+    The caller holds the migration lock for the whole run (migration_lock.held).
+    """
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -46,7 +34,6 @@ def do_run_migrations(connection: Connection) -> None:
         compare_server_default=True,
     )
     with context.begin_transaction():
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
 
 
@@ -64,8 +51,9 @@ def run_migrations_offline() -> None:
         dialect_opts={"paramstyle": "named"},
     )
     with context.begin_transaction():
-        # The same queue the online migration joins (do_run_migrations).
-        context.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+        # The same queue the online migration joins (migration_lock.held); a script
+        # from a revision other than base first checks the database is at it.
+        context.execute(TAKE_LOCK)
         start = starting_revision()
         if start is not None:
             context.execute(VERSION_GUARD.format(revision=start))
@@ -87,7 +75,8 @@ async def run_migrations_from_settings() -> None:
 
     async with (
         open_database(load_settings(), check_schema=False) as database,
-        database.engine.begin() as connection,
+        migration_lock.held(database.engine),
+        database.engine.connect() as connection,
     ):
         await connection.run_sync(do_run_migrations)
 

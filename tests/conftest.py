@@ -232,9 +232,13 @@ _installed_guard = InstalledGuard()
 
 @pytest.fixture(autouse=True)
 def installed_marker_guard(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A test that runs the installed ``todo`` must be marked ``installed`` (installed_guard)."""
+    """A test that runs the installed ``todo`` must be marked ``installed`` (installed_guard).
+
+    ``agent_pinned`` as well: it sets TODO_AGENT itself, so the agent-on rerun skips it.
+    """
     marked = request.node.get_closest_marker("installed") is not None
-    _installed_guard.enter(request.node.nodeid, marked=marked)
+    pinned = request.node.get_closest_marker("agent_pinned") is not None
+    _installed_guard.enter(request.node.nodeid, marked=marked, pinned=pinned)
     yield
     _installed_guard.leave()
 
@@ -250,7 +254,9 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, agent_runtime_dir: Path) -> Path:
     """Every test gets empty home, config and data dirs, and no TODO_* from outside."""
-    agent = "1" if os.environ.get("TODO_TEST_AGENT") == "1" else "0"
+    # The run's switch in words of its own: a test that pins the agent says 0
+    # or 1, and the installed-todo guard tells the two apart.
+    agent = "on" if os.environ.get("TODO_TEST_AGENT") == "1" else "off"
     home = tmp_path / "home"
     for sub in ("config", "data", "cache", "state"):
         (home / sub).mkdir(parents=True)

@@ -1,6 +1,9 @@
 """Assertions and runners shared by the CLI tests."""
 
+import os
+import pty
 import pwd
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +26,22 @@ def run_todo(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Compl
         timeout=SAFETY_TIMEOUT,
         check=False,
         **kwargs,
+    )
+
+
+def run_sql_script(dsn: str, script: str) -> subprocess.CompletedProcess:
+    """A printed migration run as README says (`psql -v ON_ERROR_STOP=1 -f FILE`), by the
+    psql todo ships: statement by statement, so CONCURRENTLY runs outside a transaction."""
+    from todo_cli.embedded.account import binaries_dir
+
+    options = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname", dsn, "-f", "-"]
+    return subprocess.run(
+        [str(binaries_dir() / "psql"), *options],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=SAFETY_TIMEOUT,
+        check=False,
     )
 
 
@@ -53,3 +72,22 @@ def symlink_as(user: str, link: Path, target: Path) -> None:
         check=True,
         timeout=SAFETY_TIMEOUT,
     )
+
+
+def run_on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """stdout and stderr of ``argv`` run on a pseudo-terminal, as the terminal got it."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(argv, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    received = b""
+    while select.select([leader], [], [], 60)[0]:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the process closed the terminal (Linux)
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    assert process.wait(timeout=60) == ExitCode.OK, received
+    return received.decode().replace("\r\n", "\n")

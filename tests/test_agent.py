@@ -30,7 +30,7 @@ from todo_cli.agent import pool, server, worker
 from todo_cli.errors import ExitCode
 from todo_cli.rendezvous import control, runtime
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 
 # Another user cannot run this venv's interpreter (it may live under /root): the system one.
 OTHER_USERS_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable

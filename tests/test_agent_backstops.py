@@ -19,7 +19,7 @@ from todo_cli.agent import pool
 from todo_cli.errors import ExitCode
 from todo_cli.rendezvous import control, runtime
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 runtime_dir, env = agent_tests.runtime_dir, agent_tests.env
 todo, warm_agent, workers = agent_tests.todo, agent_tests.warm_agent, agent_tests.workers
 AGENT_WAIT = agent_tests.AGENT_WAIT

@@ -11,7 +11,7 @@ from tests import test_agent as agent_tests
 from tests.support import SAFETY_TIMEOUT, TODO
 from todo_cli.errors import ExitCode
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 runtime_dir, env = agent_tests.runtime_dir, agent_tests.env
 
 

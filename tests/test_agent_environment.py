@@ -21,7 +21,7 @@ from tests.support import SAFETY_TIMEOUT, TODO
 from todo_cli.errors import ExitCode
 from todo_cli.rendezvous import runtime
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 # The agent tests' fixtures: a runtime dir of the test's own, the environment pointing there.
 runtime_dir, env = agent_tests.runtime_dir, agent_tests.env
 status, todo, warm_agent = agent_tests.status, agent_tests.todo, agent_tests.warm_agent

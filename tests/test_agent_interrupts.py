@@ -23,7 +23,7 @@ from tests.support import SAFETY_TIMEOUT, TODO
 from todo_cli.errors import ExitCode
 from todo_cli.rendezvous import protocol, runtime
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 runtime_dir, env = agent_tests.runtime_dir, agent_tests.env
 todo, warm_agent, titles = agent_tests.todo, agent_tests.warm_agent, agent_tests.titles
 

@@ -150,6 +150,7 @@ def test_a_runtime_dir_reached_through_another_users_symlink_is_not_used(base):
 
 @needs_root
 @pytest.mark.installed
+@pytest.mark.agent_pinned
 def test_another_user_swapping_a_shared_runtime_dir_never_gets_a_command(
     env,  # noqa: F811
     base,
@@ -179,6 +180,7 @@ def test_another_user_swapping_a_shared_runtime_dir_never_gets_a_command(
 
 @needs_root
 @pytest.mark.installed
+@pytest.mark.agent_pinned
 def test_the_client_tells_another_users_agent_nothing(env, base):  # noqa: F811
     """`nobody`'s socket where ours should be: no argv, no environment, no fds; no agent of ours."""
     paths = runtime.paths(env)

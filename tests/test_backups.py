@@ -203,6 +203,7 @@ def test_the_password_reaches_libpq_only_through_a_private_passfile():
 
 
 @pytest.mark.installed
+@pytest.mark.agent_pinned
 def test_the_first_command_of_the_day_takes_the_daily_backup_in_the_background():
     base = open_temp_dir("todo-daily-")
     data_dir = base / "todo"
@@ -239,11 +240,6 @@ def test_a_url_server_needs_a_new_enough_pg_dump_on_path(cli, todo_env, monkeypa
     assert not (tmp_path / "x.dump").exists()
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("TODO_TEST_DATABASE_URL")),
-    reason="known defect on PostgreSQL 15 servers (the wheel's 18 client tools emit settings 15"
-    " lacks); fix pending, see the closing note",
-)
 def test_an_admin_backs_up_a_url_server_and_restores_into_an_empty_database(
     cli, todo_env, empty_database_url, monkeypatch, tmp_path
 ):

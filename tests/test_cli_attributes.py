@@ -196,7 +196,7 @@ names = st.sampled_from(["estimate", "size", "review", "effort"])
 modifiers = st.sampled_from(["", ".any", ".none", ".before", ".after", ".is", ".below"])
 
 
-FEWER = settings(PROPERTY, max_examples=25)  # a few commands an example
+FEWER = settings(PROPERTY, max_examples=12)  # a few commands an example
 
 
 @FEWER

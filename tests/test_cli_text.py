@@ -3,16 +3,13 @@ as escapes whatever wrote them; text is NFC; tags and projects have rules."""
 
 import json
 import os
-import pty
-import select
-import subprocess
 import unicodedata
 
 import pytest
 from rich.cells import cell_len
 
 from tests.rows import insert_task, snapshot
-from tests.support import TODO, assert_fails
+from tests.support import TODO, assert_fails, run_on_a_terminal
 from todo_cli.errors import ExitCode
 
 HOSTILE = {
@@ -166,27 +163,9 @@ def test_the_terminal_table_is_safe_and_fits_80_columns(database_url, isolated_h
     assert "\x1b" not in output
     assert "\x9b" not in output
     assert max(cell_len(line) for line in lines) <= 80
-    rows = [line.split()[:2] for line in lines if line[:10].strip()]
+    assert lines[-2:] == ["", "3 tasks"]  # the count under the table
+    rows = [line.split()[:2] for line in lines[:-2] if line[:10].strip()]
     assert rows == [["ID", "Status"], ["1", "pending"], ["2", "pending"], ["3", "done"]]
-
-
-def run_on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
-    """stdout and stderr of ``argv`` run on a pseudo-terminal, as the terminal got it."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(argv, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
-    received = b""
-    while select.select([leader], [], [], 60)[0]:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the process closed the terminal (Linux)
-            break
-        if not chunk:
-            break
-        received += chunk
-    os.close(leader)
-    assert process.wait(timeout=60) == ExitCode.OK, received
-    return received.decode().replace("\r\n", "\n")
 
 
 # --- NFC -------------------------------------------------------------------------

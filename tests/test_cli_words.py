@@ -447,7 +447,7 @@ DOCUMENTED = {ExitCode.OK, ExitCode.USAGE, ExitCode.NOT_FOUND, ExitCode.CONFLICT
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(command=st.sampled_from(["list", "next", "done", "edit", "add"]), words=HOSTILE)
 def test_hostile_words_give_documented_codes_and_one_line(cli, command, words):

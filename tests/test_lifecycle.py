@@ -27,6 +27,7 @@ from todo_cli.errors import ExitCode
 from todo_cli.rendezvous import control, runtime
 
 __all__ = ["env", "runtime_dir"]  # fixtures
+pytestmark = pytest.mark.agent_pinned  # each test switches the agent itself
 
 IDLE_SECONDS = "2"  # the agent's idle timeout where a test waits for it to idle out
 

@@ -134,7 +134,7 @@ STORABLE = st.text(st.characters(exclude_characters="\x00", exclude_categories=(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(title=STORABLE.filter(bool), project=STORABLE, tag=STORABLE.filter(bool))
 async def test_any_stored_text_streams_as_the_one_task_forms(session, user, title, project, tag):

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import engine_for
-from tests.support import assert_fails
+from tests.conftest import admin_dsn, engine_for
+from tests.support import assert_fails, run_sql_script
 from todo_cli.db.migrations import head_revision
 from todo_cli.db.policies import PERSONAL_TABLES
 from todo_cli.errors import ExitCode
@@ -398,9 +398,43 @@ def test_offline_sql_of_0004_builds_what_the_online_upgrade_builds(cli, empty_db
     config = alembic_config()
     config.output_buffer = io.StringIO()
     command.upgrade(config, "0003:head", sql=True)
-    asyncio.run(admin_execute(empty_db, config.output_buffer.getvalue()))
+    applied = run_sql_script(admin_dsn(empty_db), config.output_buffer.getvalue())
+    assert applied.returncode == 0, applied.stderr
     assert versions(empty_db) == [HEAD]
     assert identity_kinds(empty_db) == {"a"}
     assert cli("db", "check").exit_code == ExitCode.OK
     assert cli("add", "made under head").exit_code == ExitCode.OK
     assert query(empty_db, "SELECT id FROM tasks ORDER BY id") == [1, 2]
+
+
+def test_an_upgrade_stopped_in_an_index_build_is_finished_by_the_next(cli, empty_db):
+    """0005 builds its indexes CONCURRENTLY after committing its ALTER: one that fails
+    there (here a lock_timeout behind an old snapshot) leaves tasks altered, an INVALID
+    index and the version at 0004. The next upgrade drops that index, builds it again
+    and reaches a head that `db check` finds equal to the models."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    from todo_cli.db import migrations
+
+    assert cli("db", "upgrade", "0004").exit_code == ExitCode.OK
+
+    async def stop_in_the_build() -> None:
+        blocker = await asyncpg.connect(admin_dsn(empty_db))
+        impatient = engine_for(empty_db, lock_timeout=0.2)
+        try:
+            await blocker.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1")
+            with pytest.raises(DBAPIError, match="lock timeout"):
+                await migrations.upgrade(impatient, "head")
+        finally:
+            await impatient.dispose()
+            await blocker.close()
+
+    asyncio.run(stop_in_the_build())
+    assert versions(empty_db) == ["0004"]
+    invalid = "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid"
+    assert query(empty_db, invalid) == ["ux_tasks_template_occurrence"]
+    assert cli("db", "upgrade").exit_code == ExitCode.OK
+    assert versions(empty_db) == [HEAD]
+    assert query(empty_db, invalid) == []
+    assert cli("db", "check").exit_code == ExitCode.OK

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,8 @@ def upstream(server: URL) -> str:
     return f"{login} password={server.password}" if server.password else login
 
 
-def bouncer_config(directory: Path, server: URL, port: int) -> Path:
+def bouncer_config(directory: Path, server: URL, port: int, pool_size: int = 1) -> Path:
+    """By default one server connection for everyone: clients share it, as on a busy bouncer."""
     config = directory / "pgbouncer.ini"
     config.write_text(
         "[databases]\n"
@@ -53,8 +55,7 @@ def bouncer_config(directory: Path, server: URL, port: int) -> Path:
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         "auth_type = any\npool_mode = transaction\n"
-        # One server connection for everyone: clients share it, as on a busy bouncer.
-        "default_pool_size = 1\nmax_client_conn = 50\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 50\n"
     )
     return config
 
@@ -88,13 +89,13 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     pytest.fail("pgbouncer did not start listening")
 
 
-@pytest.fixture
-def bouncer_url(server_url: str, database_url: str) -> Iterator[str]:
-    """The per-test database, reached through PgBouncer in transaction mode."""
+@contextmanager
+def bouncer(server_url: str, database_url: str, pool_size: int = 1) -> Iterator[str]:
+    """``database_url``'s database, reached through PgBouncer in transaction mode."""
     directory = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     directory.chmod(0o755)  # readable by the user PgBouncer runs as; it logs to stderr
     port = free_port()
-    config = bouncer_config(directory, make_url(server_url), port)
+    config = bouncer_config(directory, make_url(server_url), port, pool_size)
     process = subprocess.Popen([PGBOUNCER, *run_as(), str(config)])
     try:
         wait_for(port, process)
@@ -104,6 +105,13 @@ def bouncer_url(server_url: str, database_url: str) -> Iterator[str]:
         process.terminate()
         process.wait(10)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def bouncer_url(server_url: str, database_url: str) -> Iterator[str]:
+    """The per-test database, reached through PgBouncer in transaction mode."""
+    with bouncer(server_url, database_url) as url:
+        yield url
 
 
 def list_twice(url: str, **env: str) -> list[subprocess.CompletedProcess[str]]:
@@ -145,3 +153,16 @@ def test_the_cli_works_through_pgbouncer(cli, bouncer_url, monkeypatch):
     assert listed.exit_code == ExitCode.OK, listed.stderr
     assert '"title":"one"' in listed.stdout
     assert '"title":"two"' not in listed.stdout
+
+
+def test_an_admin_migrates_through_pgbouncer(cli, server_url, empty_database_url, monkeypatch):
+    """The migration lock is a transaction's (one kept open by a second connection):
+    behind a transaction pooler it holds for the whole run, CONCURRENTLY index builds
+    included, and leaves nothing behind. The run needs two server connections."""
+    with bouncer(server_url, empty_database_url, pool_size=2) as url:
+        monkeypatch.setenv("TODO_DATABASE_URL", url)
+        monkeypatch.setenv("TODO_TRANSACTION_POOLING", "1")
+        for command in (["upgrade"], ["downgrade", "0004", "--yes"], ["upgrade"], ["check"]):
+            run = cli("db", *command)
+            assert run.exit_code == ExitCode.OK, (command, run.stderr)
+        assert cli("add", "after the migration").exit_code == ExitCode.OK

@@ -160,6 +160,7 @@ async def insert_next(session, user) -> bool:
 
 
 @pytest.mark.installed
+@pytest.mark.agent_pinned
 def test_two_processes_completing_one_instance_make_one_next(database_url, isolated_home):
     env = dict(os.environ, TODO_DATABASE_URL=database_url, TODO_AGENT="0")
     asyncio.run(series(database_url))

@@ -34,7 +34,7 @@ from todo_cli.embedded.cluster import server_url
 from todo_cli.embedded.postmaster import read_pid_file, running_postmaster
 from todo_cli.errors import ExitCode
 
-pytestmark = pytest.mark.installed
+pytestmark = [pytest.mark.installed, pytest.mark.agent_pinned]
 __all__ = ["runtime_dir"]  # a fixture
 
 OLD = "16"

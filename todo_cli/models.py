@@ -240,11 +240,24 @@ class TaskUpdate(SQLModel):
     rtype: RecurrenceType | None = None
 
 
+# What the reports read besides user_id and status (the covering index's payload).
+REPORT_COLUMNS = ("project", "created_at", "completed_at", "started_at", "updated_at")
+
+
 class Task(TaskBase, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
         Index("ux_tasks_user_number", "user_id", "number", unique=True),
         Index("ix_tasks_user_status_due", "user_id", "status", "due"),
+        # The reports and `todo projects` (service/reports.py): every column they read,
+        # so they scan only the user's index entries, never the heap pages that the
+        # user's rows share with everyone else's (migration 0006).
+        Index(
+            "ix_tasks_user_reports",
+            "user_id",
+            "status",
+            postgresql_include=list(REPORT_COLUMNS),
+        ),
         # A series' occurrence exists once, however many clients complete at once.
         Index(
             "ux_tasks_template_occurrence",

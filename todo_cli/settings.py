@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     default_command: Literal["next", "list", "help"] = Field(
         default="next", description="what a bare `todo` runs"
     )
+    report_columns: str | None = Field(
+        default=None,
+        description="the columns of `todo list` and `todo next` on a terminal, e.g. id,age,urgency",
+    )
     # Taskwarrior's urgency.blocking.coefficient and urgency.blocked.coefficient.
     urgency_blocking_coefficient: float = Field(
         default=8.0, description="urgency `next` adds to a task a pending task waits for"
@@ -139,6 +143,18 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         config_file = InitSettingsSource(settings_cls, init_kwargs=read_config_file())
         return init_settings, env_settings, dotenv_settings, config_file
+
+    @field_validator("report_columns")
+    @classmethod
+    def _known_columns(cls, value: str | None) -> str | None:
+        from todo_cli.columns import read_columns
+
+        if value is None:
+            return None
+        try:
+            return ",".join(read_columns(value))
+        except UsageError as unknown:
+            raise PydanticCustomError("unknown_column", unknown.message) from unknown
 
     @field_validator("data_dir", mode="before")
     @classmethod

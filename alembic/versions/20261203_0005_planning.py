@@ -12,9 +12,14 @@ Two personal tables: contexts (named filters) and attribute_definitions (UDAs),
 under the same row-level security and grants as the others; users.context
 names the active context.
 
-Lock budget (the admin's table is big; one `todo db upgrade` is one transaction,
-so every lock is held to its end): one ALTER TABLE reads the table once; the
-new indexes are partial over columns empty at first (see ALTER_TASKS).
+Lock budget (the admin's table is big): ACCESS EXCLUSIVE on tasks only for
+statements that read no row. Going up, one ALTER TABLE in a transaction of its
+own, then the indexes built CONCURRENTLY outside any transaction, then the rest
+with the version. Going down, the columns go in one short ALTER, then the rows
+and the status check are fixed outside it. A run that stops between those
+steps leaves the version where it was, and every step before the version's
+is written to run again (IF NOT EXISTS, a dropped-and-rebuilt index: a build
+killed halfway leaves an INVALID index behind, which IF NOT EXISTS would keep).
 Every step is SQL, so `todo db upgrade --sql` prints all of it.
 Create Date: 2026-12-03 12:30:00.000000
 
@@ -26,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from todo_cli.db import policies
+from todo_cli.db import migration_lock, policies
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -47,51 +52,48 @@ NEW_COLUMNS: tuple[str, ...] = (
 # on trust (NOT VALID), which every row already there meets by construction (its
 # new columns are null, and the status list only grew). They hold for every row
 # written from now on; validating them would scan the table under this lock.
+# Run again after a run that stopped before the version (see the docstring), it
+# adds nothing twice: columns IF NOT EXISTS, constraints dropped and added again.
 ALTER_TASKS = (
     "ALTER TABLE tasks "
-    + ", ".join(f"ADD COLUMN {column}" for column in NEW_COLUMNS)
+    + ", ".join(f"ADD COLUMN IF NOT EXISTS {column}" for column in NEW_COLUMNS)
     + ", ALTER COLUMN status TYPE varchar(9), DROP CONSTRAINT ck_tasks_status"
     + f", ADD CONSTRAINT ck_tasks_status CHECK (status IN ({STATUSES})) NOT VALID"
+    + ", DROP CONSTRAINT IF EXISTS ck_tasks_rtype"
     + ", ADD CONSTRAINT ck_tasks_rtype CHECK (rtype IN ('periodic', 'chained')) NOT VALID"
+    + ", DROP CONSTRAINT IF EXISTS ck_tasks_occurrence"
     + ", ADD CONSTRAINT ck_tasks_occurrence"
     " CHECK (template_id IS NULL OR occurrence IS NOT NULL) NOT VALID"
+    + ", DROP CONSTRAINT IF EXISTS fk_tasks_template_id_tasks"
     + ", ADD CONSTRAINT fk_tasks_template_id_tasks FOREIGN KEY (template_id)"
     " REFERENCES tasks (id) ON DELETE SET NULL NOT VALID"
 )
+# Partial: every existing row has none of these, and they stay as small as their use.
+# name -> (columns, unique, method, predicate)
+INDEXES: dict[str, tuple[list[str], bool, str, str]] = {
+    "ux_tasks_template_occurrence": (
+        ["template_id", "occurrence"],
+        True,
+        "btree",
+        "template_id IS NOT NULL",
+    ),
+    "ix_tasks_depends": (["depends"], False, "gin", "depends <> '{}'"),
+    # Filters by user-defined attributes: udas @> '{"size": "L"}' and udas ? 'size'.
+    "ix_tasks_udas": (["udas"], False, "gin", "udas <> '{}'::jsonb"),
+    "ix_tasks_user_until": (
+        ["user_id", "until"],
+        False,
+        "btree",
+        "status = 'pending' AND until IS NOT NULL",
+    ),
+}
 
 
 def upgrade() -> None:
     op.execute(ALTER_TASKS)
-    # Partial: every existing row has neither, so building them reads the table once
-    # and sorts nothing (the lock budget), and they stay as small as their use.
-    op.create_index(
-        "ux_tasks_template_occurrence",
-        "tasks",
-        ["template_id", "occurrence"],
-        unique=True,
-        postgresql_where=sa.text("template_id IS NOT NULL"),
-    )
-    op.create_index(
-        "ix_tasks_depends",
-        "tasks",
-        ["depends"],
-        postgresql_using="gin",
-        postgresql_where=sa.text("depends <> '{}'"),
-    )
-    # Filters by user-defined attributes: udas @> '{"size": "L"}' and udas ? 'size'.
-    op.create_index(
-        "ix_tasks_udas",
-        "tasks",
-        ["udas"],
-        postgresql_using="gin",
-        postgresql_where=sa.text("udas <> '{}'::jsonb"),
-    )
-    op.create_index(
-        "ix_tasks_user_until",
-        "tasks",
-        ["user_id", "until"],
-        postgresql_where=sa.text("status = 'pending' AND until IS NOT NULL"),
-    )
+    with migration_lock.outside_transaction(revision=str(down_revision)):
+        for name in INDEXES:
+            _build_index_concurrently(name)
     op.add_column("users", sa.Column("context", sa.Text(), nullable=True))
     _create_contexts()
     _create_attribute_definitions()
@@ -103,25 +105,45 @@ def upgrade() -> None:
     op.execute(policies.grant_user_columns())
 
 
+def _build_index_concurrently(name: str) -> None:
+    columns, unique, method, predicate = INDEXES[name]
+    migration_lock.build_index_concurrently(
+        name,
+        "tasks",
+        columns,
+        unique=unique,
+        postgresql_using=method,
+        postgresql_where=sa.text(predicate),
+    )
+
+
 def downgrade() -> None:
+    # IF EXISTS throughout: a run that stopped before the version can run again.
     for table in reversed(NEW_TABLES):
-        op.drop_table(table)
-    op.drop_column("users", "context")
-    op.drop_index("ix_tasks_udas", table_name="tasks")
-    op.drop_index("ix_tasks_user_until", table_name="tasks")
-    op.drop_index("ix_tasks_depends", table_name="tasks")
-    op.drop_index("ux_tasks_template_occurrence", table_name="tasks")
-    # 0004 knows no templates: a series' template becomes a deleted task (its
-    # instances stay as the plain tasks they are).
-    op.execute("UPDATE tasks SET status = 'deleted' WHERE status = 'recurring'")
+        op.drop_table(table, if_exists=True)
+    op.drop_column("users", "context", if_exists=True)
+    # Plain DROP INDEX: the ALTER below takes ACCESS EXCLUSIVE on tasks anyway, and
+    # dropping reads no row (CONCURRENTLY would only add a wait for other transactions).
+    for name in reversed(INDEXES):
+        op.drop_index(name, table_name="tasks", if_exists=True)
+    # The check goes back on trust: validating it here would scan the table under
+    # the ALTER's lock. From here on no row can become 'recurring'.
     op.execute(
         "ALTER TABLE tasks DROP CONSTRAINT ck_tasks_status, "
-        f"ADD CONSTRAINT ck_tasks_status CHECK (status IN ({OLD_STATUSES})), "
-        + ", ".join(f"DROP COLUMN {column.split()[0]}" for column in reversed(NEW_COLUMNS))
+        f"ADD CONSTRAINT ck_tasks_status CHECK (status IN ({OLD_STATUSES})) NOT VALID, "
+        + ", ".join(
+            f"DROP COLUMN IF EXISTS {column.split()[0]}" for column in reversed(NEW_COLUMNS)
+        )
     )
     # status stays varchar(9): narrowing it would rewrite the table under an ACCESS
     # EXCLUSIVE lock, and 0004's check already keeps every value within 7 letters.
     op.execute(policies.regrant_writes("tasks"))
+    with migration_lock.outside_transaction(revision=revision):
+        # 0004 knows no templates: a series' template becomes a deleted task (its
+        # instances stay as the plain tasks they are). Then the check is validated
+        # (SHARE UPDATE EXCLUSIVE: reads and writes go on), as 0004 made it.
+        op.execute("UPDATE tasks SET status = 'deleted' WHERE status = 'recurring'")
+        op.execute("ALTER TABLE tasks VALIDATE CONSTRAINT ck_tasks_status")
 
 
 def _owner() -> sa.Column:  # type: ignore[type-arg]

@@ -9,22 +9,24 @@ a temporary directory), it makes a scratch database, migrates it to head,
 seeds it by COPY (tests/populated.py: N tasks of three users, a note for every
 fourth task, two journal rows per task, accounts and sessions) and then, from
 the head down, takes every revision off and puts it back on (down, up, and
-down again to reach the next), through the real Alembic env, one revision per
-transaction as `todo db upgrade REV` runs it. The revisions are read from the
+down again to reach the next), through the real Alembic env, one revision at a
+time as `todo db upgrade REV` runs it. The revisions are read from the
 migrations this todo carries.
 
 How locks are seen: while a migration runs, a second connection (a thread of
 its own) reads pg_locks every ``--interval`` seconds for the client backends
 on the scratch database (the migration is the only other one) and notes when
 each lock on a relation that existed before the migration began was first
-seen (relations the migration creates are invisible to everybody else until
-it commits, so their locks block no one). A lock taken
-inside a transaction is held until it commits, so a lock's hold is from the
-sample that first saw it to the commit: the figure is low by at most one
-interval plus one sample's round trip. A lock the migration waited for (not
-granted) is reported as a wait. "of those kept" is the longest hold on a relation
-still there after the commit: a lock on one the migration drops blocks only the
-clients of what is going away. The scratch database is dropped at the end.
+seen and when it was gone (relations the migration creates are invisible to
+everybody else until it commits, so their locks block no one). A run may
+commit more than once (an index built CONCURRENTLY runs outside any
+transaction): a lock's hold is from the sample that first saw it to the first
+sample that no longer does, or to the run's end when it lasted that long. The
+figure is off by at most one interval plus one sample's round trip either way.
+A lock the migration waited for (not granted) is reported as a wait. "of those
+kept" is the longest hold on a relation still there after the commit: a lock
+on one the migration drops blocks only the clients of what is going away. The
+scratch database is dropped at the end.
 Figures only; the target (no ACCESS EXCLUSIVE held more than 1 s) is marked
 ok/MISSED per row.
 """
@@ -70,16 +72,17 @@ SELECT c.relname, c.relkind = 'r' AS is_table, l.mode, l.granted
 
 @dataclass
 class Observation:
-    """Locks one migration took: (relation, mode) -> when first seen; and its waits."""
+    """Locks one migration took: (relation, mode) -> the spans it was seen held; its waits."""
 
     started: float = field(default_factory=time.monotonic)
-    first_seen: dict[tuple[str, str], float] = field(default_factory=dict)
+    spans: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
     tables: set[str] = field(default_factory=set)
     waits: set[tuple[str, str]] = field(default_factory=set)
     finished: float = 0.0
     surviving: set[str] = field(default_factory=set)  # relations there after the commit
 
     def note(self, rows: list[asyncpg.Record], at: float) -> None:
+        held = set()
         for row in rows:
             key = (row["relname"], row["mode"])
             if row["is_table"]:
@@ -87,15 +90,24 @@ class Observation:
             if not row["granted"]:
                 self.waits.add(key)
                 continue
-            self.first_seen.setdefault(key, at)
+            held.add(key)
+        for key, spans in self.spans.items():
+            if spans[-1][1] < 0 and key not in held:
+                spans[-1][1] = at  # gone by this sample: released at a commit before it
+        for key in held:
+            spans = self.spans.setdefault(key, [])
+            if not spans or spans[-1][1] >= 0:
+                spans.append([at, -1.0])  # -1: still held
 
     def held(self, mode: str) -> dict[str, float]:
-        """Relation -> seconds ``mode`` was held on it (from first seen to the commit)."""
-        return {
-            relation: self.finished - seen
-            for (relation, held_mode), seen in self.first_seen.items()
-            if held_mode == mode
-        }
+        """Relation -> the longest time ``mode`` was held on it at a stretch (a span still
+        open at the end lasted to the run's last commit)."""
+        longest: dict[str, float] = {}
+        for (relation, held_mode), spans in self.spans.items():
+            if held_mode == mode:
+                ends = [(end if end >= 0 else self.finished) - start for start, end in spans]
+                longest[relation] = max(ends)
+        return longest
 
 
 class Watcher:
@@ -173,7 +185,7 @@ class Row:
         longest = max(exclusive.items(), key=lambda item: item[1], default=None)
         kept = {name: held for name, held in exclusive.items() if name in seen.surviving}
         longest_kept = max(kept.items(), key=lambda item: item[1], default=None)
-        modes = sorted({mode.removesuffix("Lock") for _, mode in seen.first_seen})
+        modes = sorted({mode.removesuffix("Lock") for _, mode in seen.spans})
         verdict = "ok" if longest is None or longest[1] <= TARGET_SECONDS else "MISSED"
         return [
             self.step,

@@ -20,6 +20,7 @@ from todo_cli.cli import (
     contexts,
     db,
     interrupts,
+    reports,
     scripting,
     tasks,
     workflow,
@@ -204,6 +205,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+reports.register(app)
 scripting.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")

@@ -36,6 +36,20 @@ JsonOption = Annotated[
 ]
 
 
+JsonLinesOption = Annotated[
+    bool, flag("--jsonl", help="Print JSON Lines on stdout for scripts: one task per line.")
+]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help="With --json or --jsonl: only these keys, in this order (id,title,due).",
+        metavar="KEYS",
+        show_default=False,
+    ),
+]
+
+
 def _task_id(text: str) -> int:
     from todo_cli.words import read_task_id
 
@@ -148,3 +162,15 @@ def _metavar(param: Any) -> str | None:
     if param.type_descriptor.annotation is int:
         return "N"
     return None  # choices show themselves: <pending|done|deleted|all>
+
+
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="The table's columns on a terminal, e.g. id,age,urgency,due,title (ID first and "
+        "title last always); default: the report_columns setting, else the usual ones.",
+        metavar="NAME,...",
+        show_default=False,
+    ),
+]

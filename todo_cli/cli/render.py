@@ -8,7 +8,7 @@ control character reaches a terminal or a plain line; JSON escapes them itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,12 @@ def print_json(data: Any, env: Environment) -> None:
     """UTF-8 as UTF-8, compact, one document per line."""
     document = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     _write_bytes(document, env)
+
+
+def print_documents(documents: Sequence[Any], *, lines: bool, env: Environment) -> None:
+    """One JSON array, or with ``lines`` one document per line (JSON Lines)."""
+    for document in documents if lines else [documents]:
+        print_json(document, env)
 
 
 def print_lines(lines: Iterable[str], env: Environment) -> None:
@@ -89,10 +95,20 @@ def tasks_as_json(tasks: Sequence[Task]) -> bytes:
     return adapter.dump_json(adapter.validate_python(tasks, from_attributes=True))
 
 
-def print_task_json(task: Task, env: Environment) -> None:
+def print_task_json(task: Task, env: Environment, *, keys: Sequence[str] | None = None) -> None:
+    """The task's JSON document; only ``keys``, in that order, when given (--fields)."""
     from todo_cli.models import TaskRead
 
-    _write_bytes(TaskRead.model_validate(task).model_dump_json().encode(), env)
+    read = TaskRead.model_validate(task)
+    if keys is None:
+        _write_bytes(read.model_dump_json().encode(), env)
+    else:
+        print_json(pick(read.model_dump(mode="json"), keys), env)
+
+
+def pick(document: dict[str, Any], keys: Sequence[str] | None) -> dict[str, Any]:
+    """``document`` with only ``keys``, in that order (None: all of it)."""
+    return document if keys is None else {key: document[key] for key in keys}
 
 
 def print_tasks_json(tasks: Sequence[Task], env: Environment) -> None:
@@ -106,12 +122,20 @@ def _write_bytes(document: bytes, env: Environment) -> None:
 
 
 def print_tasks(
-    tasks: Sequence[Task], *, now: datetime, env: Environment, context: str | None = None
+    tasks: Sequence[Task],
+    *,
+    now: datetime,
+    env: Environment,
+    context: str | None = None,
+    columns: Sequence[str] | None = None,
+    urgencies: Mapping[int, float] | None = None,
 ) -> None:
     """A table on a terminal; one stable tab-separated line per task when piped.
 
     On a terminal the active ``context`` heads the table, so a short list is never
-    mistaken for all there is; piped lines and JSON stay as they are.
+    mistaken for all there is, and a count ends it (Taskwarrior's "3 tasks");
+    ``columns`` and ``urgencies`` are the table's (cli.table). Piped lines and JSON
+    stay as they are.
     """
     if env.stdout_is_terminal:
         from todo_cli.cli.table import task_table
@@ -119,10 +143,22 @@ def print_tasks(
         if context is not None:
             print_lines([f"Context: {visible(context)} (`todo context none` shows all)"], env)
 
-        table = task_table(tasks, now=now, width=env.width, styled=env.colour)
+        table = task_table(
+            tasks,
+            now=now,
+            width=env.width,
+            styled=env.colour,
+            columns=columns,
+            urgencies=urgencies,
+        )
         env.console().print(table, crop=False, soft_wrap=True, end="")
+        print_lines(["", count_line(len(tasks))], env)
     else:
         print_lines((plain_line(task) for task in tasks), env)
+
+
+def count_line(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"
 
 
 def plain_line(task: Task) -> str:

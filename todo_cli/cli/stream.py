@@ -35,3 +35,10 @@ async def write_json_array(batches: AsyncIterator[Sequence[Any]], out: IO[bytes]
         opening = b","
     out.write(b"[]\n" if opening == b"[" else b"]\n")
     out.flush()
+
+
+async def write_json_lines(batches: AsyncIterator[Sequence[Any]], out: IO[bytes]) -> None:
+    """JSON Lines: one task's document per line; rows are ``(listing.task_json(...),)``."""
+    async for batch in batches:
+        out.write(json_safe("".join(f"{document}\n" for (document,) in batch).encode()))
+        out.flush()

@@ -1,12 +1,13 @@
 """The task table a terminal shows: fitted to its width, linear in the number of rows.
 
-ID, (Status,) Pri, Due, (Sched, Wait, Until,) Project, Tags, Title. Every line fits the width: the
-columns before the title keep their natural width up to a cap (one long tag
-must not pad every row) and give up more when the title would get too narrow,
-ending cut cells with an ellipsis; titles wrap at word boundaries with a hanging
-indent under the title column. A Status column appears whenever a listed task
-is not pending, so done and deleted tasks stand out without colour (NO_COLOR);
-Sched, Wait and Until columns whenever a listed task has that date.
+ID, (Status,) Pri, Due, (Sched, Wait, Until,) Project, Tags, Title by default; or the
+columns `list --columns` / the report_columns setting name (Age and Urg among them).
+Every line fits the width: the columns before the title keep their natural width
+up to a cap (one long tag must not pad every row) and give up more when the title
+would get too narrow, ending cut cells with an ellipsis; titles wrap at word
+boundaries with a hanging indent under the title column. A Status column appears
+whenever a listed task is not pending, so done and deleted tasks stand out without
+colour (NO_COLOR); Sched, Wait and Until columns whenever a listed task has that date.
 
 Built as lines of styled pieces, not a rich.table.Table (which measures and wraps
 every cell and takes seconds at 10,000 rows) nor one big Text (which Rich splits
@@ -15,7 +16,7 @@ and divides again): this stays linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,7 +25,8 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
-from todo_cli.cli.times import relative
+from todo_cli.cli.times import relative, vague_duration
+from todo_cli.columns import COLUMNS
 from todo_cli.text import visible
 
 if TYPE_CHECKING:
@@ -80,17 +82,30 @@ class TaskTable:
             yield newline
 
 
-def task_table(
-    tasks: Sequence[Task], *, now: datetime, width: int, styled: bool = True
-) -> TaskTable:
-    """Aligned columns fitted to ``width``; overdue dates red, finished tasks dim
-    (unless not ``styled``: NO_COLOR, a dumb terminal)."""
+def default_columns(tasks: Sequence[Task]) -> tuple[str, ...]:
+    """Without --columns: a Status column when a listed task is not pending, Sched/Wait/
+    Until when one has that date."""
     with_status = any(task.status != "pending" for task in tasks)
-    dated = [(header, name) for header, name in OPTIONAL_DATES if _any(tasks, name)]
-    headers: tuple[str, ...] = ("ID", "Status", "Pri", "Due")
-    headers = headers if with_status else tuple(h for h in headers if h != "Status")
-    headers += (*(header for header, _ in dated), "Project", "Tags")
-    rows = [_cells(task, now, with_status, [name for _, name in dated]) for task in tasks]
+    dated = [name for _, name in OPTIONAL_DATES if _any(tasks, name)]
+    status = ("status",) if with_status else ()
+    return ("id", *status, "priority", "due", *dated, "project", "tags", "title")
+
+
+def task_table(
+    tasks: Sequence[Task],
+    *,
+    now: datetime,
+    width: int,
+    styled: bool = True,
+    columns: Sequence[str] | None = None,
+    urgencies: Mapping[int, float] | None = None,
+) -> TaskTable:
+    """Aligned ``columns`` (names of COLUMNS; default_columns when None) fitted to
+    ``width``; overdue dates red, finished tasks dim (unless not ``styled``: NO_COLOR,
+    a dumb terminal). ``urgencies`` by task number fill the urgency column."""
+    names = tuple(columns) if columns is not None else default_columns(tasks)
+    headers = tuple(COLUMNS[name] for name in names[:-1])
+    rows = [_cells(task, names, now, urgencies or {}) for task in tasks]
     layout = _layout(headers, [(*headers, "Title"), *rows], width)
     lines = _row_lines((*headers, "Title"), layout, "bold" if styled else "")
     for task, cells in zip(tasks, rows, strict=True):
@@ -102,15 +117,30 @@ def _any(tasks: Sequence[Task], name: str) -> bool:
     return any(getattr(task, name) is not None for task in tasks)
 
 
-def _cells(task: Task, now: datetime, with_status: bool, dated: Sequence[str]) -> tuple[str, ...]:
-    status = (task.status,) if with_status else ()
-    due = _when(task.due, now)
-    dates = [_when(getattr(task, name), now) for name in dated]
-    tags = visible(" ".join(task.tags))
-    project = visible(task.project or "")
+def _cells(
+    task: Task, names: Sequence[str], now: datetime, urgencies: Mapping[int, float]
+) -> tuple[str, ...]:
+    return tuple(_cell(task, name, now, urgencies) for name in names)
+
+
+def _cell(task: Task, name: str, now: datetime, urgencies: Mapping[int, float]) -> str:
+    if name == "id":
+        return str(task.number)
+    if name == "priority":
+        return task.priority or ""
+    if name in ("due", "scheduled", "wait", "until"):
+        return _when(getattr(task, name), now)
+    if name in ("project", "status"):
+        return visible(getattr(task, name) or "")
+    if name == "tags":
+        return visible(" ".join(task.tags))
+    if name == "age":
+        return vague_duration((now - task.created_at).total_seconds()) if task.created_at else ""
+    if name == "urgency":
+        score = urgencies.get(task.number)
+        return "" if score is None else f"{score:.1f}"
     # Taskwarrior's mark for annotations: the note count after the title.
-    title = f"{visible(task.title)} [{len(task.notes)}]" if task.notes else visible(task.title)
-    return (str(task.number), *status, task.priority or "", due, *dates, project, tags, title)
+    return f"{visible(task.title)} [{len(task.notes)}]" if task.notes else visible(task.title)
 
 
 def _when(moment: datetime | None, now: datetime) -> str:
@@ -152,11 +182,14 @@ def _row_lines(
     padded = [number.rjust(layout.widths[0])]
     padded += [_fit(cell, size) for cell, size in zip(middle, layout.widths[1:], strict=True)]
     first, *rest = wrap(title, layout.title_width)
+    indent = " " * layout.indent
+    rest_lines = [[(indent + line, style)] for line in rest]
+    if "Due" not in layout.headers:
+        return [[(GAP.join([*padded, first]), style)], *rest_lines]
     due = layout.headers.index("Due")
     head, tail = GAP.join(padded[:due]) + GAP, GAP + GAP.join([*padded[due + 1 :], first])
-    indent = " " * layout.indent
     cells_line = [(head, style), (padded[due], due_style or style), (tail, style)]
-    return [cells_line, *([(indent + line, style)] for line in rest)]
+    return [cells_line, *rest_lines]
 
 
 def _fit(cell: str, size: int) -> str:

@@ -14,10 +14,13 @@ from todo_cli.cli import prompts, render, word_args
 from todo_cli.cli.environment import invocation
 from todo_cli.cli.options import (
     LIMIT_MAX,
+    ColumnsOption,
     DescriptionOption,
     DueOption,
+    FieldsOption,
     FilterArgument,
     IdArgument,
+    JsonLinesOption,
     JsonOption,
     PriorityOption,
     ProjectOption,
@@ -39,6 +42,7 @@ from todo_cli.cli.selection import (
     run_with_vocabulary,
     selection_filter,
 )
+from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
@@ -49,6 +53,7 @@ NO_MATCH = "no tasks match; nothing changed"
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
+    from todo_cli.cli.documents import JsonShape
     from todo_cli.cli.environment import Environment
     from todo_cli.models import Task, TaskCreate, User
     from todo_cli.offsets import Offset
@@ -211,8 +216,12 @@ def list_(
     ] = None,
     json: JsonOption = False,
     active: Annotated[bool, flag("--active", help="Only started tasks.")] = False,
+    columns: ColumnsOption = None,
+    jsonl: JsonLinesOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """List tasks: `todo list +phone -waiting project:home` (pending ones unless told)."""
+    from todo_cli.cli.documents import json_shape, task_keys
     from todo_cli.service import tasks as service
 
     now = clock.now()
@@ -241,28 +250,62 @@ def list_(
         )
 
     build(NO_VOCABULARY)  # usage errors before the database opens
+    chosen = read_columns(columns) if columns is not None else None
+    shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=task_keys())
     env = invocation(ctx)
-    if json or not env.stdout_is_terminal:
-        _stream_list(build, json=json, env=env)
+    if shape is not None or not env.stdout_is_terminal:
+        _stream_list(build, shape=shape, env=env)
         return
+    shown = table_columns(chosen, env)
 
-    async def listed(
-        session: AsyncSession, user: User, vocabulary: Vocabulary
-    ) -> tuple[list[Task], str | None]:
-        found = await service.list_tasks(session, user=user, where=build(vocabulary))
-        return found, vocabulary.context
+    async def listed(session: AsyncSession, user: User, vocabulary: Vocabulary) -> Listed:
+        where = build(vocabulary)
+        found = await service.list_tasks(session, user=user, where=where)
+        scores = await scored(session, user, where, shown, now, env)
+        return found, vocabulary.context, scores
 
-    tasks, context = run_with_vocabulary(listed, env)
-    render.print_tasks(tasks, now=now, env=env, context=context)
+    tasks, context, scores = run_with_vocabulary(listed, env)
+    render.print_tasks(tasks, now=now, env=env, context=context, columns=shown, urgencies=scores)
 
 
-def _stream_list(build: Build, *, json: bool, env: Environment) -> None:
-    """Piped lines or JSON, written while the rows arrive (cli.stream)."""
+# A terminal's list: the tasks, the active context's name, urgencies when shown.
+Listed = tuple["list[Task]", "str | None", "dict[int, float] | None"]
+
+
+def table_columns(chosen: tuple[str, ...] | None, env: Environment) -> tuple[str, ...] | None:
+    """--columns, else the report_columns setting, else None (the usual columns)."""
+    if chosen is not None:
+        return chosen
+    setting = env.settings().report_columns
+    return read_columns(setting) if setting else None
+
+
+async def scored(
+    session: AsyncSession,
+    user: User,
+    where: TaskFilter,
+    shown: tuple[str, ...] | None,
+    now: datetime,
+    env: Environment,
+) -> dict[int, float] | None:
+    """The urgency of every listed task, only when the table shows that column."""
+    if shown is None or "urgency" not in shown:
+        return None
+    from todo_cli.service.urgency import Coefficients, urgencies
+
+    coefficients = Coefficients.from_settings(env.settings())
+    return await urgencies(session, user=user, where=where, now=now, coefficients=coefficients)
+
+
+def _stream_list(build: Build, *, shape: JsonShape | None, env: Environment) -> None:
+    """Piped lines, JSON or JSON Lines, written while the rows arrive (cli.stream)."""
     from todo_cli.cli import stream
     from todo_cli.service import listing
 
-    columns = (listing.TASK_JSON,) if json else listing.PLAIN_COLUMNS
-    write = stream.write_json_array if json else stream.write_plain_lines
+    columns = listing.PLAIN_COLUMNS if shape is None else (listing.task_json(shape.keys),)
+    write = stream.write_plain_lines
+    if shape is not None:
+        write = stream.write_json_lines if shape.lines else stream.write_json_array
     out = env.stdout
     out.flush()
 
@@ -273,20 +316,28 @@ def _stream_list(build: Build, *, json: bool, env: Environment) -> None:
     run_with_vocabulary(work, env)
 
 
-def show(ctx: typer.Context, number: IdArgument, json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    number: IdArgument,
+    json: JsonOption = False,
+    jsonl: JsonLinesOption = False,
+    fields: FieldsOption = None,
+) -> None:
     """Show one task in full."""
     from todo_cli.cli import render_workflow
+    from todo_cli.cli.documents import json_shape, task_keys
     from todo_cli.service import history
 
+    shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=task_keys())
     env = invocation(ctx)
     task, changes = run_for_user(
         lambda session, user: history.task_with_history(
-            session, user=user, number=number, with_history=not json
+            session, user=user, number=number, with_history=shape is None
         ),
         env,
     )
-    if json:
-        render.print_task_json(task, env)
+    if shape is not None:  # one task: its JSON Lines are its JSON document
+        render.print_task_json(task, env, keys=shape.keys)
     else:
         render.print_task_detail(task, now=clock.now(), env=env)
         render_workflow.print_notes_and_history(task, changes, env)

@@ -9,7 +9,15 @@ import typer
 from todo_cli import clock
 from todo_cli.cli import render, render_workflow, word_args
 from todo_cli.cli.environment import invocation
-from todo_cli.cli.options import FilterArgument, IdArgument, JsonOption, YesOption
+from todo_cli.cli.options import (
+    ColumnsOption,
+    FieldsOption,
+    FilterArgument,
+    IdArgument,
+    JsonLinesOption,
+    JsonOption,
+    YesOption,
+)
 from todo_cli.cli.runner import run_for_user
 from todo_cli.cli.selection import (
     NO_VOCABULARY,
@@ -156,8 +164,14 @@ def next_(
     words: FilterArgument = None,
     limit: LimitOption = 10,
     json: JsonOption = False,
+    columns: ColumnsOption = None,
+    jsonl: JsonLinesOption = False,
+    fields: FieldsOption = None,
 ) -> None:
     """Pending tasks, most urgent first (the urgency formula is in the README)."""
+    from todo_cli.cli.documents import json_shape, task_keys
+    from todo_cli.cli.tasks import table_columns
+    from todo_cli.columns import read_columns
     from todo_cli.service.urgency import Coefficients, next_tasks
 
     now = clock.now()
@@ -174,6 +188,9 @@ def next_(
         return in_context(hiding_waiting(where), vocabulary, now=now)
 
     build(NO_VOCABULARY)  # usage errors before the database opens
+    chosen = read_columns(columns) if columns is not None else None
+    keys = (*task_keys(), "urgency")
+    shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=keys)
     env = invocation(ctx)
     coefficients = Coefficients.from_settings(env.settings())
 
@@ -187,10 +204,19 @@ def next_(
         return found, vocabulary.context
 
     scored, context = run_with_vocabulary(scored_in_context, env)
-    if json:
-        render.print_json(render_workflow.scored_as_json(scored), env)
+    if shape is not None:
+        scored_json = render_workflow.scored_as_json(scored)
+        documents = [render.pick(document, shape.keys) for document in scored_json]
+        render.print_documents(documents, lines=shape.lines, env=env)
     else:
-        render.print_tasks([task for task, _ in scored], now=now, env=env, context=context)
+        render.print_tasks(
+            [task for task, _ in scored],
+            now=now,
+            env=env,
+            context=context,
+            columns=table_columns(chosen, env),
+            urgencies={task.number: score for task, score in scored},
+        )
 
 
 def projects(ctx: typer.Context, json: JsonOption = False) -> None:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # database against it, and reading it here instead of loading Alembic saves
 # about 0.3 s per command; a test fails when a revision is added without
 # updating it.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 def migrations_dir() -> Path:
@@ -72,9 +72,16 @@ async def current_revision(connection: AsyncConnection) -> str | None:
 async def run_alembic(
     engine: AsyncEngine, command: Callable[..., Any], *args: Any, stdout: TextIO | None = None
 ) -> None:
-    """Run an ``alembic.command`` function on one of our connections, in one transaction."""
+    """Run an ``alembic.command`` function on one of our connections, under the migration lock.
+
+    The connection is handed over outside any transaction: Alembic begins one for
+    the run and commits it, and once more around statements that must run outside
+    one (migration_lock.outside_transaction).
+    """
+    from todo_cli.db import migration_lock
+
     config = alembic_config(stdout)
-    async with engine.begin() as connection:
+    async with migration_lock.held(engine), engine.connect() as connection:
         await connection.run_sync(_on_connection, config, command, args)
 
 

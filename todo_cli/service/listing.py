@@ -37,36 +37,60 @@ def _utc_iso(column: str, *, fraction: bool = True) -> str:
     return f"replace({formatted}, '.000000+', '+')" if fraction else formatted
 
 
-# One task as the JSON contract (models.TaskRead) writes it, byte for byte: the
-# same keys in the same order, compact. row_to_json of a sub-select is the only
-# compact JSON builder PostgreSQL has (json_build_object and json_agg add spaces;
-# json_strip_nulls re-writes a jsonb compactly, and udas never hold a null).
-# tests/test_listing.py holds this to TaskRead's own output.
-TASK_JSON: ColumnElement[str] = literal_column(
-    f"""(SELECT row_to_json(task)::text FROM (SELECT
-    tasks.number AS id, tasks.uuid, tasks.title, tasks.description, tasks.status,
-    tasks.priority, {_utc_iso("tasks.due")} AS due, tasks.tags, tasks.project,
-    {_utc_iso("tasks.created_at")} AS created_at, {_utc_iso("tasks.updated_at")} AS updated_at,
-    {_utc_iso("tasks.completed_at")} AS completed_at,
-    {_utc_iso("tasks.started_at")} AS started_at,
-    array_to_json(ARRAY(
+# Each key of a task's JSON (models.TaskRead) and the SQL that writes its value as
+# TaskRead does, in the contract's order.
+TASK_KEYS_SQL: dict[str, str] = {
+    "id": "tasks.number",
+    "uuid": "tasks.uuid",
+    "title": "tasks.title",
+    "description": "tasks.description",
+    "status": "tasks.status",
+    "priority": "tasks.priority",
+    "due": _utc_iso("tasks.due"),
+    "tags": "tasks.tags",
+    "project": "tasks.project",
+    "created_at": _utc_iso("tasks.created_at"),
+    "updated_at": _utc_iso("tasks.updated_at"),
+    "completed_at": _utc_iso("tasks.completed_at"),
+    "started_at": _utc_iso("tasks.started_at"),
+    "notes": f"""array_to_json(ARRAY(
         SELECT row_to_json(note) FROM task_notes
         CROSS JOIN LATERAL (SELECT task_notes.text,
                             {_utc_iso("task_notes.created_at")} AS created_at) AS note
         WHERE task_notes.task_id = tasks.id ORDER BY task_notes.id
-    )) AS notes,
-    {_utc_iso("tasks.wait")} AS wait, {_utc_iso("tasks.scheduled")} AS scheduled,
-    {_utc_iso("tasks.until")} AS until, tasks.recur,
-    json_strip_nulls(tasks.udas::json) AS udas,
-    CASE WHEN cardinality(tasks.depends) = 0 THEN '{{}}'::integer[]
+    ))""",
+    "wait": _utc_iso("tasks.wait"),
+    "scheduled": _utc_iso("tasks.scheduled"),
+    "until": _utc_iso("tasks.until"),
+    "recur": "tasks.recur",
+    "udas": "json_strip_nulls(tasks.udas::json)",
+    "depends": """CASE WHEN cardinality(tasks.depends) = 0 THEN '{}'::integer[]
     ELSE ARRAY(SELECT dependency.number FROM tasks AS dependency
                WHERE dependency.user_id = tasks.user_id AND dependency.uuid = ANY(tasks.depends)
-               ORDER BY dependency.number) END AS depends,
-    tasks.rtype,
-    (SELECT template.number FROM tasks AS template WHERE template.id = tasks.template_id)
-      AS template) AS task)""",
-    String,
-)
+               ORDER BY dependency.number) END""",
+    "rtype": "tasks.rtype",
+    "template": """(SELECT template.number FROM tasks AS template
+    WHERE template.id = tasks.template_id)""",
+}
+
+
+def task_json(keys: Sequence[str] | None = None) -> ColumnElement[str]:
+    """One task as the JSON contract writes it, byte for byte: ``keys`` in that order
+    (every key, in the contract's order, by default), compact.
+
+    row_to_json of a sub-select is the only compact JSON builder PostgreSQL has
+    (json_build_object and json_agg add spaces; json_strip_nulls re-writes a jsonb
+    compactly, and udas never hold a null). tests/test_listing.py holds this to
+    TaskRead's own output.
+    """
+    chosen = TASK_KEYS_SQL if keys is None else keys
+    columns = ", ".join(f'{TASK_KEYS_SQL[key]} AS "{key}"' for key in chosen)
+    return literal_column(
+        f"(SELECT row_to_json(task)::text FROM (SELECT {columns}) AS task)", String
+    )
+
+
+TASK_JSON = task_json()
 
 # The columns of a plain line (render.plain_line) that hold no free text: an id,
 # a status and a priority (both checked by the table), a due moment. PostgreSQL

@@ -44,7 +44,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
 from todo_cli.service import attribute_filters, attributes, states, term_filters
 from todo_cli.service.filters import StatusFilter, TaskFilter
-from todo_cli.service.tasks import _conditions
+from todo_cli.service.tasks import _conditions, list_statement
 
 if TYPE_CHECKING:
     from todo_cli.settings import Settings
@@ -174,3 +174,21 @@ def _note_count() -> Any:
         .where(col(TaskNote.task_id) == col(Task.id))
         .scalar_subquery()
     )
+
+
+async def urgencies(
+    session: AsyncSession,
+    *,
+    user: User,
+    where: TaskFilter,
+    now: datetime,
+    coefficients: Coefficients = Coefficients(),
+) -> dict[int, float]:
+    """The score of every task ``where`` picks (the table's urgency column), by number:
+    the list's own query with the score as its one more column."""
+    weighted = await attributes.definitions(session, user=user)
+    score = urgency(now, coefficients, weighted)
+    rows = await (await session.connection()).execute(
+        list_statement(user, where, col(Task.number), score)
+    )
+    return {int(row[0]): float(row[1]) for row in rows}
