@@ -22,6 +22,7 @@ from todo_cli.cli import (
     interchange,
     interrupts,
     reports,
+    scripting,
     tasks,
     workflow,
 )
@@ -207,6 +208,7 @@ tasks.register(app)
 workflow.register(app)
 reports.register(app)
 interchange.register(app)
+scripting.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")

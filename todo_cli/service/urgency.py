@@ -42,7 +42,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
-from todo_cli.service import attribute_filters, attributes, states
+from todo_cli.service import attribute_filters, attributes, states, term_filters
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions, list_statement
 
@@ -122,6 +122,7 @@ async def next_tasks(
     coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
+    await term_filters.check_patterns(session, where)
     weighted = await attributes.definitions(session, user=user)
     score = urgency(now, coefficients, weighted).label("urgency")
     statement = (
@@ -132,7 +133,7 @@ async def next_tasks(
             *_conditions(replace(where, status=StatusFilter.ALL)),
         )
         .order_by(score.desc(), col(Task.number))
-        .limit(limit)
+        .limit(min(limit, where.limit or limit))
     )
     return [(task, value) for task, value in (await session.exec(statement)).all()]
 
