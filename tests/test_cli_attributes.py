@@ -158,7 +158,7 @@ def test_remove_needs_yes_while_tasks_hold_values_and_keeps_them(cli, board):
         (("add", "X", "estimate.before:1"), ExitCode.USAGE),
         (("edit", "1", "size:XL"), ExitCode.USAGE),
         (("list", "size.before:M"), ExitCode.USAGE),
-        (("list", "estimate.over:3"), ExitCode.USAGE),
+        (("list", "estimate.xyz:3"), ExitCode.USAGE),
         (("uda", "add", "pri", "--type", "string"), ExitCode.USAGE),
         (("uda", "add", "proj", "--type", "string"), ExitCode.USAGE),
         (("uda", "add", "or", "--type", "string"), ExitCode.USAGE),

@@ -130,7 +130,7 @@ def test_an_offset_without_its_date_is_refused_naming_the_task(cli):
         ["add", "x", "wait:whenever"],
         ["add", "x", "wait:due-1x"],
         ["add", "x", "scheduled:someday+1y"],
-        ["list", "wait:friday"],
+        ["list", "wait:friday-ish"],
         ["list", "due.before:due-1d"],
         ["list", "status:sleeping"],
         ["edit", "1", "-READY"],

@@ -166,7 +166,7 @@ def test_list_due_words(cli):
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [
-        (["list", "due:friday"], "due.before"),
+        (["list", "due.xyz:friday"], "due.xyz"),
         (["list", "status:open"], "open"),
         (["list", "status:done", "--status", "pending"], "disagree"),
         (["list", "project:home", "-P", "work"], "given twice"),

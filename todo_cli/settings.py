@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     urgency_waiting_coefficient: float = Field(
         default=-3.0, description="urgency of a waiting task"
     )
+    search_case_sensitive: bool = Field(
+        default=True,
+        description="whether /regex/ and .has:/.startswith:... tell case apart (Taskwarrior's"
+        " search.case.sensitive)",
+    )
 
     @classmethod
     def settings_customise_sources(

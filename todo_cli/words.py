@@ -14,9 +14,12 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``-tag``               remove the tag (title on add)    has not the tag
 ``project:NAME``       set (``project:`` clears)        in NAME or below (``project:``: none)
 ``pri:H|M|L``          set (``pri:`` clears)            that priority (``pri:none``: none)
-``due:WHEN``           set (``due:`` clears)            (refused: use due.before/after)
-``wait:`` ``sched:``   set, as due: (also ``due-1d``)   (refused: use .before/.after)
-``until:WHEN``         set, as due:                     (refused: use .before/.after)
+``due:WHEN``           set (``due:`` clears)            due that day (a Term)
+``wait:`` ``sched:``   set, as due: (also ``due-1d``)   on that day, as due:
+``until:WHEN``         set, as due:                     on that day, as due:
+``attr.modifier:X``    (refused)                        a Term (filter_language)
+``/regex/``            (title text on add)              title or description matches
+``limit:N``            (refused)                        at most N tasks
 ``due.before:WHEN``    (refused)                        due before WHEN (also wait.,
 ``due.after:WHEN``     (refused)                        due after WHEN  scheduled., until.)
 ``status:S``           (refused)                        pending, waiting, done, deleted, all
@@ -33,7 +36,7 @@ word                   as a change (add, edit)          as a filter (list, verbs
 ``+TEMPLATE``          (refused)                        series templates (status recurring)
 ``+INSTANCE``          (refused)                        tasks made by a series
 ``status:recurring``   (refused)                        series templates
-``/old/new/[g]``       (title text on add) substitute   (text)
+``/old/new/[g]``       (title text on add) substitute   the pattern ``old/new``
 anything else          title text                       text in title or description
 =====================  ===============================  ==============================
 
@@ -49,10 +52,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from todo_cli import filter_language
 from todo_cli.errors import UsageError
+from todo_cli.filter_language import Term
 from todo_cli.recurrence import parse_period
 from todo_cli.service.filters import DependencyChanges, Junction, Substitution
 
@@ -67,6 +72,8 @@ TASKWARRIOR_ATTRIBUTES = (
     *("mask", "modified", "parent", "priority", "project", "recur", "rtype", "scheduled"),
     *("start", "status", "tags", "template", "until", "urgency", "uuid", "wait"),
 )
+# todo's own names for some of them (title is Taskwarrior's description): in full only.
+TODO_ATTRIBUTES = ("title", "created", "updated", "completed")
 ABBREVIATION_MINIMUM = 2
 # Taskwarrior's substitution: /old/new/ or /old/new/g; `\/` is a slash inside either part.
 SUBSTITUTION = re.compile(r"/((?:[^/\\]|\\.)+)/((?:[^/\\]|\\.)*)/(g?)", re.DOTALL)
@@ -141,6 +148,10 @@ class Selection:
     without_states: tuple[str, ...] = ()  # and against: -WAITING, -ACTIVE ...
     # wait.before:WHEN and the like, as (field, "before"|"after", WHEN as typed).
     date_bounds: tuple[tuple[str, str, str], ...] = ()
+    terms: tuple[Term, ...] = ()  # project.not:home, /bank/ ... (filter_language)
+    # Parts joined by or, xor, not or parentheses, each of which must hold too.
+    groups: tuple[Junction[Selection], ...] = ()
+    limit: int | None = None  # limit:N
 
     @property
     def filters(self) -> bool:
@@ -212,7 +223,7 @@ def builtin(name: str) -> str | None:
 
 def _taskwarrior_name(name: str) -> str | None:
     base, dot, modifier = name.partition(".")
-    if base in TASKWARRIOR_ATTRIBUTES:
+    if base in TASKWARRIOR_ATTRIBUTES or base in TODO_ATTRIBUTES:
         return name
     starting = [full for full in TASKWARRIOR_ATTRIBUTES if full.startswith(base)]
     if len(base) < ABBREVIATION_MINIMUM or len(starting) != 1:
@@ -298,15 +309,54 @@ def _unique(values: list[int]) -> tuple[int, ...]:
 def read_filter(words: Words, names: Names = ()) -> Selection:
     """The filter the words describe; words after ``--`` are text to search for.
 
-    ``names`` are the user's own attributes (``estimate:3``); without them such a
-    word is text, so a caller that has not read them yet sees no error it would not."""
+    Words side by side must all hold; ``or``, ``xor``, ``not`` and parentheses group
+    them (filter_language). ``names`` are the user's own attributes (``estimate:3``);
+    without them such a word is text, so a caller that has not read them yet sees no
+    error it would not."""
+    tree = filter_language.parse(words.plain)
+    return _selection_of(tree, names, words.literal, top=True)
+
+
+def _selection_of(
+    node: filter_language.Node | None, names: Names, literal: tuple[str, ...] = (), *, top: bool
+) -> Selection:
+    """A node as one Selection: its ANDed words read together, its other parts as groups."""
+    if node is None:
+        parts: tuple[filter_language.Node, ...] = ()
+    elif isinstance(node, Junction) and node.kind == "and":
+        parts = node.parts
+    else:
+        parts = (node,)
+    flat = tuple(part for part in parts if isinstance(part, str))
+    groups = tuple(_group(part, names) for part in parts if isinstance(part, Junction))
+    selection = _read_words(Words(flat, literal), names)
+    if selection.limit is not None and not top:
+        raise UsageError(f"limit:{selection.limit} applies to the whole filter, not inside a group")
+    return replace(selection, groups=groups)
+
+
+def _group(node: Junction[str], names: Names) -> Junction[Selection]:
+    if node.kind == "and":
+        return Junction("and", (_selection_of(node, names, top=False),))
+    return Junction(node.kind, tuple(_selection_of(part, names, top=False) for part in node.parts))
+
+
+def _read_words(words: Words, names: Names) -> Selection:
+    """Words that must all hold, as one Selection."""
     found: dict[str, object] = {}
     ids: list[tuple[range, bool]] = []
     lists: dict[str, list[str]] = {"tags": [], "without_tags": [], "text": []}
     attributes: list[tuple[str, str, str]] = []
+    terms: list[Term] = []
     lists |= {"states": [], "without_states": []}
-    for word in words.plain:
-        if kind(word, names) == "attribute" and attribute(word, names)[0] not in ATTRIBUTES:
+    for word in (_bound_alias(each, names) for each in words.plain):
+        if filter_language.is_pattern(word):
+            terms.append(filter_language.pattern_term(word))
+        elif kind(word, names) == "attribute" and _attribute_name(word, names) == "limit":
+            _once(found, "limit", _limit(word), word)
+        elif kind(word, names) == "attribute" and _is_term(word, names):
+            terms.append(_term(word, names))
+        elif kind(word, names) == "attribute" and attribute(word, names)[0] not in ATTRIBUTES:
             attributes.append(_attribute_test(word, *attribute(word, names)))
         else:
             _read_filter_word(word, found, ids, lists)
@@ -323,13 +373,72 @@ def read_filter(words: Words, names: Names = ()) -> Selection:
         attributes=tuple(attributes),
         states=tuple(dict.fromkeys(lists["states"])),
         without_states=tuple(dict.fromkeys(lists["without_states"])),
+        terms=tuple(terms),
         **found,  # type: ignore[arg-type]
     )
+
+
+# The words the older readers below answer: bare `project:`, `pri:` ... and the date
+# bounds; under/below/over/above are their other names.
+OLDER_BARE = ("project", "priority", "status", "depends", "recur", "rtype", "limit")
+BOUND_NAMES = {"before": "before", "under": "before", "below": "before"}
+BOUND_NAMES |= {"after": "after", "over": "after", "above": "after"}
+
+
+def _is_term(word: str, names: Names) -> bool:
+    """Whether a ``name[.modifier]:value`` word is a filter_language Term."""
+    base, _, modifier = _attribute_name(word, names).partition(".")
+    if base in names:
+        return filter_language.modifier_of(word, modifier) not in filter_language.TYPED_MODIFIERS
+    if base not in filter_language.FIELDS:
+        return False
+    if not modifier:
+        return base not in OLDER_BARE
+    return not (base in DATES and modifier in BOUND_NAMES)
+
+
+def _term(word: str, names: Names) -> Term:
+    base, _, modifier = _attribute_name(word, names).partition(".")
+    value = _split_attribute(word)[1]
+    if base in names:
+        return filter_language.uda_term(word, base, modifier, value)
+    return filter_language.field_term(word, base, modifier, value)
+
+
+def _attribute_name(word: str, names: Names) -> str:
+    name = _canonical(_split_attribute(word)[0], names)
+    assert name is not None, word
+    return name
+
+
+def _bound_alias(word: str, names: Names) -> str:
+    """``due.under:friday`` as ``due.before:friday``: one spelling for the older readers."""
+    if kind(word, names) != "attribute":
+        return word
+    base, _, modifier = _attribute_name(word, names).partition(".")
+    if modifier not in BOUND_NAMES or (base not in DATES and base not in names):
+        return word
+    return f"{base}.{BOUND_NAMES[modifier]}:{_split_attribute(word)[1]}"
+
+
+def _limit(word: str) -> int:
+    """``limit:5``: at most five tasks (Taskwarrior's limit: pseudo-attribute)."""
+    value = _split_attribute(word)[1].strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_IDS:
+        raise UsageError(f"{word}: limit: takes a number of tasks, e.g. limit:10")
+    return int(value)
+
+
+def _split_attribute(word: str) -> tuple[str, str]:
+    match = ATTRIBUTE.fullmatch(word)
+    assert match is not None, word
+    return match.group(1), match.group(2)
 
 
 def _attribute_test(word: str, name: str, value: str) -> tuple[str, str, str]:
     """``estimate.before:3`` as ``("estimate", "before", "3")``: a user-defined attribute."""
     base, _, modifier = name.partition(".")
+    modifier = BOUND_NAMES.get(modifier, modifier)
     if modifier not in ATTRIBUTE_MODIFIERS:
         known = ", ".join(f"{base}.{each}:" for each in sorted(ATTRIBUTE_MODIFIERS) if each)
         raise UsageError(f"{word}: .{modifier} is not a modifier todo knows; try {known}")
@@ -399,9 +508,6 @@ def _filter_attribute(name: str, value: str) -> tuple[str, object]:
         return ("depends", _dependency_ids(value)) if value else ("no_depends", True)
     if name in ("recur", "rtype"):
         return name, _series_word(name, value, clearing=False)
-    if name in DATES:
-        hint = f"to select by date use {name}.before: or {name}.after:"
-        raise UsageError(f"{name}:{value} sets a date; {hint}")
     if not value.strip():
         raise UsageError(f"{name}: needs a date, e.g. {name}:friday")
     return name.replace(".", "_"), value
@@ -606,98 +712,41 @@ def _leading_ids(words: tuple[str, ...]) -> int:
 def _changes_on_a_filter(word: str) -> bool:
     if SUBSTITUTION.fullmatch(word):
         return True
-    return kind(word) == "attribute" and attribute(word)[0] in ("priority", *DATES)
+    return kind(word) == "attribute" and _attribute_name(word, ()) in ("priority", *DATES)
 
 
 # --- expressions (a context's filter) ---------------------------------------------------
 
-OPERATORS = {"and", "or"}
-# Taskwarrior's other operators: refused by name rather than searched for as text.
-UNSUPPORTED_OPERATORS = {"xor", "not", "!"}
-Expression = Selection | Junction[Selection]
+Expression = Selection  # its groups hold what or, xor, not and parentheses join
 
 
 def read_expression(words: Words, names: Names = ()) -> Expression:
-    """Filter words joined by ``and`` / ``or`` and grouped by parentheses, as a tree:
-    ``+work or project:office`` is ``or(+work, project:office)``.
-
-    ``and`` binds tighter than ``or``, and a run of words is an ``and`` of them (as in
-    Taskwarrior). IDs have no place here (a context selects by what tasks are), and
-    words after ``--`` none either."""
+    """A context's filter: the filter language (read_filter) without IDs, ``limit:`` or
+    words after ``--`` (a context selects by what tasks are), and never empty."""
     if words.literal:
         raise UsageError("a context's filter takes no words after --")
-    tokens = _tokens(words.plain)
-    if not tokens:
+    if not filter_language.split(words.plain):
         raise UsageError("the filter is empty; give words such as +work or project:office")
-    expression, end = _disjunction(tokens, 0, names)
-    if end < len(tokens):
-        raise UsageError(f"{tokens[end]!r} closes a parenthesis that was never opened")
-    return expression
+    selection = read_filter(words, names)
+    for leaf in leaves(selection):
+        _context_leaf(leaf)
+    return selection
 
 
-def _tokens(words: tuple[str, ...]) -> list[str]:
-    """The words with their parentheses apart: ``(+work`` is ``(`` and ``+work``."""
-    tokens: list[str] = []
-    for word in words:
-        opening = len(word) - len(word.lstrip("("))
-        rest = word[opening:]
-        closing = len(rest) - len(rest.rstrip(")"))
-        tokens += ["("] * opening + ([rest[: len(rest) - closing]] if rest != ")" * closing else [])
-        tokens += [")"] * closing
-    return tokens
+def leaves(selection: Selection) -> list[Selection]:
+    """The selection and every selection inside its groups."""
+    found = [selection]
+    for group in selection.groups:
+        for part in group.parts:
+            found += leaves(part) if isinstance(part, Selection) else []
+    return found
 
 
-def _disjunction(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
-    parts = []
-    while True:
-        part, at = _conjunction(tokens, at, names)
-        parts.append(part)
-        if at >= len(tokens) or tokens[at].lower() != "or":
-            break
-        at += 1
-    return (parts[0] if len(parts) == 1 else Junction("or", tuple(parts))), at
-
-
-def _conjunction(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
-    parts: list[Expression] = []
-    while at < len(tokens) and tokens[at] != ")" and tokens[at].lower() != "or":
-        if tokens[at].lower() == "and":
-            at += 1
-        part, at = _atom(tokens, at, names)
-        parts.append(part)
-    if not parts:
-        where = f"before {tokens[at]!r}" if at < len(tokens) else "at the end"
-        raise UsageError(f"the filter lacks words {where} (an `or`, `and` or `(` with nothing)")
-    return (parts[0] if len(parts) == 1 else Junction("and", tuple(parts))), at
-
-
-def _atom(tokens: list[str], at: int, names: Names) -> tuple[Expression, int]:
-    if at >= len(tokens):
-        raise UsageError("the filter ends with `and`; give a word after it")
-    if tokens[at] == "(":
-        inner, at = _disjunction(tokens, at + 1, names)
-        if at >= len(tokens) or tokens[at] != ")":
-            raise UsageError("a parenthesis is never closed; add a `)`")
-        return inner, at + 1
-    run: list[str] = []
-    while at < len(tokens) and tokens[at] not in ("(", ")") and not _operator(tokens[at]):
-        run.append(tokens[at])
-        at += 1
-    if not run:
-        raise UsageError(f"{tokens[at]!r} needs a filter word on each side")
-    return _leaf(run, names), at
-
-
-def _operator(token: str) -> bool:
-    if token.lower() in UNSUPPORTED_OPERATORS:
-        raise UsageError(f"{token}: only `and`, `or` and parentheses join filter words")
-    return token.lower() in OPERATORS
-
-
-def _leaf(run: list[str], names: Names) -> Selection:
-    selection = read_filter(Words(tuple(run)), names)
+def _context_leaf(selection: Selection) -> None:
     if selection.numbers:
         raise UsageError("a context selects by tags, project and other attributes, not by IDs")
+    if selection.limit is not None:
+        raise UsageError("a context takes no limit:; give it to list")
     # A stored context is read again at every use: an attribute word whose attribute is
     # gone must not quietly become a text search that matches nothing.
     for word in selection.text:
@@ -705,4 +754,3 @@ def _leaf(run: list[str], names: Names) -> Selection:
         if match:
             name = match.group(1)
             raise UsageError(f"{word}: no attribute {name} (`todo uda add {name} ...` defines one)")
-    return selection

@@ -19,8 +19,10 @@ from todo_cli.cli import (
     config,
     contexts,
     db,
+    interchange,
     interrupts,
     reports,
+    scripting,
     tasks,
     workflow,
 )
@@ -205,6 +207,8 @@ def root(
 tasks.register(app)
 workflow.register(app)
 reports.register(app)
+interchange.register(app)
+scripting.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(agent.app, name="agent")

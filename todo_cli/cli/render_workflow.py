@@ -81,7 +81,16 @@ def describe_group(group: ChangeGroup) -> str:
 
 
 def describe_entries(entries: Sequence[Change]) -> list[str]:
-    return [f"task {entry.number}: {describe_change(entry)}" for entry in entries]
+    return [_describe_entry(entry) for entry in entries]
+
+
+def _describe_entry(entry: Change) -> str:
+    from todo_cli.service.journal import imported_numbers
+
+    numbers = imported_numbers(entry)
+    if numbers is not None:
+        return f"tasks {numbers.start}-{numbers.stop - 1}: imported ({len(numbers)} new)"
+    return f"task {entry.number}: {describe_change(entry)}"
 
 
 def describe_change(entry: Change) -> str:
@@ -160,7 +169,14 @@ def _print_section(name: str, lines: Sequence[str], env: Environment) -> None:
 
 
 def report_undo(group: ChangeGroup, env: Environment) -> None:
-    numbers = ", ".join(str(entry.number) for entry in group.entries)
+    from todo_cli.service.journal import imported_numbers
+
+    numbers = ", ".join(
+        f"{found.start}-{found.stop - 1}"
+        if (found := imported_numbers(entry))
+        else str(entry.number)
+        for entry in group.entries
+    )
     render.message(f"Undid `{one_line(group.command)}` (task {numbers})", env)
 
 

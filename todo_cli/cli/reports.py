@@ -108,14 +108,7 @@ def history(
     json: JsonOption = False,
 ) -> None:
     """Tasks added, completed and deleted per month (or --period), and the net change."""
-    from todo_cli.cli import render, render_reports
-
-    rows = _history_rows(ctx, words, period)
-    env = invocation(ctx)
-    if json:
-        render.print_json(render_reports.history_as_json(rows), env)
-    else:
-        render_reports.print_history(rows, env)
+    _show_history(ctx, words, period, json=json, drawn=False)
 
 
 def ghistory(
@@ -125,14 +118,23 @@ def ghistory(
     json: JsonOption = False,
 ) -> None:
     """`todo history` as bars: added, completed, deleted per month (or --period)."""
+    _show_history(ctx, words, period, json=json, drawn=True)
+
+
+def _show_history(
+    ctx: typer.Context, words: list[str] | None, period: Period, *, json: bool, drawn: bool
+) -> None:
+    """history's rows as JSON (the same for both), a table, or bars (ghistory)."""
     from todo_cli.cli import render, render_reports
 
     rows = _history_rows(ctx, words, period)
     env = invocation(ctx)
     if json:
         render.print_json(render_reports.history_as_json(rows), env)
-    else:
+    elif drawn:
         render_reports.print_ghistory(rows, env)
+    else:
+        render_reports.print_history(rows, env)
 
 
 def burndown(

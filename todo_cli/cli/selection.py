@@ -15,6 +15,7 @@ from todo_cli.service.filters import (
     Junction,
     StatusFilter,
     TaskFilter,
+    TermTest,
     Vocabulary,
 )
 from todo_cli.words import Expression, Selection, Words, read_expression
@@ -40,10 +41,13 @@ def run_with_vocabulary(
 ) -> T:
     """``run_for_user``, with the user's vocabulary read first in the same transaction."""
 
+    case_sensitive = env.settings().search_case_sensitive
+
     async def with_vocabulary(session: AsyncSession, user: User) -> T:
         from todo_cli.service.contexts import vocabulary
 
-        return await work(session, user, await vocabulary(session, user=user))
+        words = await vocabulary(session, user=user)
+        return await work(session, user, replace(words, case_sensitive=case_sensitive))
 
     return run_for_user(with_vocabulary, env)
 
@@ -71,24 +75,24 @@ def context_filter(vocabulary: Vocabulary, *, now: datetime) -> Junction[TaskFil
 def expression_filter(
     words: Words, vocabulary: Vocabulary, *, now: datetime
 ) -> Junction[TaskFilter]:
-    """Filter words joined by and/or/parentheses (words.read_expression) as a filter."""
-    return _as_filters(read_expression(words, vocabulary.attributes), vocabulary, now)
-
-
-def _as_filters(expression: Expression, vocabulary: Vocabulary, now: datetime) -> Junction[Any]:
-    if isinstance(expression, Selection):
-        return Junction("and", (_leaf(expression, vocabulary, now),))
-    parts = tuple(
-        _leaf(part, vocabulary, now)
-        if isinstance(part, Selection)
-        else _as_filters(part, vocabulary, now)
-        for part in expression.parts
-    )
-    return Junction(expression.kind, parts)
+    """A context's filter words (words.read_expression) as a filter."""
+    selection = read_expression(words, vocabulary.attributes)
+    return Junction("and", (_leaf(selection, vocabulary, now),))
 
 
 def _leaf(selection: Selection, vocabulary: Vocabulary, now: datetime) -> TaskFilter:
     return selection_filter(selection, now=now, default=StatusFilter.ALL, vocabulary=vocabulary)
+
+
+def _group(group: Junction[Selection], vocabulary: Vocabulary, now: datetime) -> Junction[Any]:
+    """A group of filter words (``+a or +b``) as a group of filters, each of any status."""
+    parts = tuple(
+        _leaf(part, vocabulary, now)
+        if isinstance(part, Selection)
+        else _group(part, vocabulary, now)
+        for part in group.parts
+    )
+    return Junction(group.kind, parts)
 
 
 def context_additions(vocabulary: Vocabulary) -> Selection:
@@ -101,12 +105,11 @@ def context_additions(vocabulary: Vocabulary) -> Selection:
 
 
 def writable(expression: Expression) -> Selection:
-    """The +tags and project: of an expression without ``or``, else none."""
-    if isinstance(expression, Selection):
-        return Selection(tags=expression.tags, project=expression.project)
-    if expression.kind == "or":
-        return Selection()
-    parts = [writable(part) for part in expression.parts]
+    """The +tags and project: of the words that are only ANDed (no ``or``, ``xor``, ``not``)."""
+    parts = [Selection(tags=expression.tags, project=expression.project)]
+    for group in expression.groups:
+        if group.kind == "and":
+            parts += [writable(part) for part in group.parts if isinstance(part, Selection)]
     tags = tuple(tag for part in parts for tag in part.tags)
     projects = [part.project for part in parts if part.project]
     return Selection(tags=tags, project=projects[0] if len(projects) == 1 else None)
@@ -155,7 +158,17 @@ def selection_filter(
         instance=selection.instance,
         recur=selection.recur,
         rtype=selection.rtype,
+        terms=_term_tests(selection, now),
+        groups=tuple(_group(group, vocabulary, now) for group in selection.groups),
+        limit=selection.limit,
+        case_sensitive=vocabulary.case_sensitive,
     )
+
+
+def _term_tests(selection: Selection, now: datetime) -> tuple[TermTest, ...]:
+    from todo_cli.term_values import term_test
+
+    return tuple(term_test(term, now) for term in selection.terms)
 
 
 def _attribute_tests(
@@ -194,6 +207,8 @@ def _status(
         raise UsageError(f"status:{word} and --status {option} disagree; give one")
     if word or option:
         return word or option  # type: ignore[return-value]
+    if any(term.field == "status" for term in selection.terms):
+        return StatusFilter.ALL  # status.not:done says which statuses itself
     if selection.template and not selection.numbers:
         return StatusFilter.RECURRING  # a live template's status: `+TEMPLATE` lists them
     return StatusFilter.ALL if selection.numbers else default

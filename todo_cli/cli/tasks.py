@@ -66,6 +66,11 @@ def register(app: typer.Typer) -> None:
         name = command.__name__.rstrip("_")
         cls = None if command is show else word_args.WordsCommand
         app.command(name, cls=cls)(command)
+    # Taskwarrior's names for the same commands, so its users' hands keep working.
+    for alias, command in (("modify", edit), ("delete", rm), ("info", show)):
+        cls = None if command is show else word_args.WordsCommand
+        summary = f"Taskwarrior's name for `todo {command.__name__}`: the same words and options."
+        app.command(alias, cls=cls, help=summary)(command)
 
 
 def add(

@@ -42,6 +42,9 @@ LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="At most 
 def register(app: typer.Typer) -> None:
     for command in (undo, log, note, projects, tags):
         app.command(command.__name__.rstrip("_"))(command)
+    app.command("annotate", help="Taskwarrior's name for `todo note`: the same words and options.")(
+        note
+    )
     for selecting in (start, stop, next_):
         app.command(selecting.__name__.rstrip("_"), cls=word_args.WordsCommand)(selecting)
 

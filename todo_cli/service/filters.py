@@ -79,6 +79,24 @@ class TaskFilter:
     recur: str | None = None  # series with this period, as stored
     rtype: str | None = None  # series of this type (periodic, chained)
 
+    terms: Sequence[TermTest] = ()  # project.not:home, due:tomorrow, /bank/ ...
+    # Filters joined by or, xor, not or parentheses: each junction must hold too.
+    groups: Sequence[Junction[TaskFilter]] = ()
+    case_sensitive: bool = True  # the search_case_sensitive setting, for patterns and terms
+
+
+@dataclass(frozen=True)
+class TermTest:
+    """One filter_language Term with its value read: a ``datetime`` for a date (a
+    ``(start, end)`` day for ``due:tomorrow``), a rank (3 high ... 0 none) for a
+    priority, else text. ``field`` is a tasks column, a user-defined attribute's name
+    (``uda``) or ``text`` (title and description, for ``regex``)."""
+
+    field: str
+    modifier: str
+    value: Any
+    uda: bool = False
+
 
 @dataclass(frozen=True)
 class AttributeTest:
@@ -101,10 +119,10 @@ Leaf = TypeVar("Leaf")
 
 @dataclass(frozen=True)
 class Junction(Generic[Leaf]):
-    """``and`` / ``or`` over filters or other junctions: a context's filter as typed
-    (``+work or project:office``), parentheses being nested junctions."""
+    """``and`` / ``or`` / ``xor`` / ``not`` over filters or other junctions: a filter as
+    typed (``+work or project:office``), parentheses being nested junctions."""
 
-    kind: Literal["and", "or"]
+    kind: Literal["and", "or", "xor", "not"]  # "not" has one part
     parts: tuple[Leaf | Junction[Leaf], ...]
 
 
@@ -124,6 +142,7 @@ class Vocabulary:
     attributes: Mapping[str, AttributeSpec] = field(default_factory=dict)
     context: str | None = None  # the active context's name...
     context_words: tuple[str, ...] = ()  # ...and its filter as typed
+    case_sensitive: bool = True  # the search_case_sensitive setting
 
 
 def by_numbers(numbers: Sequence[int]) -> TaskFilter:

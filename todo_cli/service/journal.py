@@ -70,6 +70,17 @@ class Change:
     after: Snapshot | None
 
 
+# An import's new tasks: one entry (task number 0) naming the run of numbers they
+# got, instead of a snapshot each (service/imports.py).
+IMPORTED = "imported"
+
+
+def imported_numbers(entry: Change) -> range | None:
+    """The numbers of the tasks an import added, if ``entry`` is such an import's entry."""
+    found = (entry.after or {}).get(IMPORTED) if entry.before is None else None
+    return None if found is None else range(found["first"], found["last"] + 1)
+
+
 def changes(tasks: Iterable[Task], before: Mapping[int, Snapshot]) -> list[Change]:
     """The tasks whose state differs from ``before`` (a task left as it was is no change)."""
     found = []
@@ -103,6 +114,19 @@ async def record(
     result = await connection.execute(RECORD, parameters | {"change_id": known})
     # Kept with its transaction: a session that commits and goes on starts a new change.
     session.info[CHANGE_ID_KEY] = (transaction, result.scalars().first())
+
+
+async def draw_change(session: AsyncSession) -> int:
+    """This transaction's change number, drawn now if it has none yet (for bulk writers
+    that journal with their own INSERT ... SELECT: service/imports.py)."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(CHANGE_ID_KEY)
+    if held is not None and held[0] is transaction:
+        return int(held[1])
+    drawn = await session.exec(select(func.nextval("task_journal_change_id_seq")))
+    change_id = int(drawn.one())
+    session.info[CHANGE_ID_KEY] = (transaction, change_id)
+    return change_id
 
 
 def changed(session: AsyncSession) -> bool:

@@ -17,6 +17,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Task, User
+from todo_cli.service import term_filters
 from todo_cli.service.filters import TaskFilter
 from todo_cli.service.tasks import list_statement
 
@@ -115,6 +116,7 @@ async def stream_rows(
     columns: Sequence[Any],
 ) -> AsyncIterator[Sequence[Any]]:
     """The rows `list_tasks` would find, as ``columns``, in batches from a server-side cursor."""
+    await term_filters.check_patterns(session, where)
     statement = list_statement(user, where, *columns)
     result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
     async for batch in result.partitions():

@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Status, Task, User
 from todo_cli.periods import Period, edges_between, label
+from todo_cli.service import term_filters
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions, _id
 
@@ -70,6 +71,7 @@ async def summary(
 ) -> list[ProjectProgress]:
     """Projects with remaining tasks, parents before children, by name; first the
     tasks without a project, if any remain."""
+    await term_filters.check_patterns(session, where)
     at = literal(now, DateTime(timezone=True))
     pending = col(Task.status) == Status.PENDING.value
     done = col(Task.status) == Status.DONE.value
@@ -147,6 +149,7 @@ async def _events(
 
 
 async def first_created(session: AsyncSession, *, user: User, where: TaskFilter) -> datetime | None:
+    await term_filters.check_patterns(session, where)
     statement = select(func.min(col(Task.created_at))).where(*_mine(user, where))
     first: datetime | None = (await (await session.connection()).execute(statement)).scalar_one()
     return first
@@ -171,6 +174,7 @@ async def history(
     session: AsyncSession, *, user: User, where: TaskFilter, period: Period, now: datetime
 ) -> list[PeriodHistory]:
     """Periods in which something happened, oldest first (Taskwarrior shows only those)."""
+    await term_filters.check_patterns(session, where)
     first = await first_created(session, user=user, where=where)
     if first is None:
         return []
@@ -215,6 +219,7 @@ async def burndown(
     when deleted. Counts before the first period carry in, as they do in
     Taskwarrior's chart.
     """
+    await term_filters.check_patterns(session, where)
     counts = await _events(session, user, where, edges)
     totals = Counter[str]()
     for name in (ADDED, STARTED, COMPLETED, DELETED):
@@ -257,6 +262,7 @@ async def due_days(
 ) -> list[DueDay]:
     """Days from ``first`` to ``last`` (local starts) with pending tasks due, and how
     many; through ix_tasks_user_status_due (user, status, due), a range of it."""
+    await term_filters.check_patterns(session, where)
     edges = edges_between(first, last - timedelta(microseconds=1), Period.DAILY)
     bucket = func.width_bucket(col(Task.due), _edges(edges)).label("bucket")
     statement = (
@@ -275,6 +281,7 @@ async def due_days(
 
 async def earliest_due(session: AsyncSession, *, user: User, where: TaskFilter) -> datetime | None:
     """The first due date among pending tasks (`todo calendar due` starts there)."""
+    await term_filters.check_patterns(session, where)
     statement = select(func.min(col(Task.due))).where(
         *_mine(user, replace(where, status=StatusFilter.PENDING))
     )

@@ -15,7 +15,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    case,
     func,
     literal_column,
     not_,
@@ -30,7 +29,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from todo_cli import clock
 from todo_cli.errors import ConflictError, NotFoundError, UsageError
 from todo_cli.models import (
-    Priority,
     RecurrenceType,
     Status,
     Task,
@@ -40,7 +38,7 @@ from todo_cli.models import (
     task_alias,
 )
 from todo_cli.offsets import TASK_DATES, Offset, resolve
-from todo_cli.service import attribute_filters, journal, recurrence, states
+from todo_cli.service import attribute_filters, journal, recurrence, states, term_filters
 from todo_cli.service.dependencies import (
     change_dependencies,
     forget,
@@ -61,6 +59,7 @@ from todo_cli.service.filters import (
     by_numbers,
 )
 from todo_cli.service.numbers import next_number
+from todo_cli.service.term_filters import PRIORITY_RANK, escape_like, in_project
 from todo_cli.service.validation import (
     clean_description,
     clean_project,
@@ -120,6 +119,7 @@ async def add_task(
 
 async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
     """One indexed query; ordered as ``where.sort`` asks."""
+    await term_filters.check_patterns(session, where)
     return list((await session.exec(_listed(select(Task), user, where))).all())
 
 
@@ -129,6 +129,12 @@ def list_statement(user: User, where: TaskFilter, *columns: Any) -> Select[Any]:
 
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def owned_where(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clause of every query over the tasks ``where`` picks: the owner's, then
+    the filter's conditions (one list, ANDed; bound parameters only)."""
+    return [col(Task.user_id) == _id(user), *_conditions(where, _id(user))]
 
 
 def _listed(statement: SelectT, user: User, where: TaskFilter) -> SelectT:
@@ -166,8 +172,9 @@ async def select_tasks(
     One indexed query; a second one only to tell a missing ID from one the
     other conditions left out.
     """
+    await term_filters.check_patterns(session, where)
     statement = select(Task).where(Task.user_id == _id(user), *_conditions(where, _id(user)))
-    statement = statement.order_by(col(Task.number))
+    statement = statement.order_by(col(Task.number)).limit(where.limit)
     if lock:
         statement = statement.with_for_update()
     tasks = list((await session.exec(statement)).all())
@@ -563,7 +570,7 @@ def _conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     if where.tags:
         conditions.append(col(Task.tags).contains(clean_tags(where.tags)))
     if where.project:
-        conditions.append(_in_project(where.project))
+        conditions.append(in_project(where.project))
     if where.priority:
         conditions.append(col(Task.priority) == where.priority.value)
     if where.overdue_at:
@@ -580,7 +587,16 @@ def _conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     if where.context is not None:
         conditions.append(_junction(where.context, owner))
     conditions += _word_conditions(where, owner) + _state_conditions(where, owner)
-    return conditions + _series_conditions(where)
+    return conditions + _series_conditions(where) + _language_conditions(where, owner)
+
+
+def _language_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
+    """What the filter language adds: terms (``project.not:home``, ``/bank/``) and groups."""
+    at, sensitive = _moment(where), where.case_sensitive
+    conditions = [
+        term_filters.condition(term, case_sensitive=sensitive, at=at) for term in where.terms
+    ]
+    return conditions + [_junction(group, owner) for group in where.groups]
 
 
 def _state_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
@@ -599,13 +615,17 @@ def _moment(where: TaskFilter) -> datetime:
 
 
 def _junction(junction: Junction[TaskFilter], owner: int) -> ColumnElement[bool]:
-    """``and`` / ``or`` of filters (a context's), each filter's conditions all holding."""
+    """``and`` / ``or`` / ``xor`` / ``not`` of filters, each filter's conditions all holding."""
     parts = [
         _junction(part, owner)
         if isinstance(part, Junction)
         else and_(true(), *_conditions(part, owner))
         for part in junction.parts
     ]
+    if junction.kind == "not":
+        return term_filters.denied(parts[0])
+    if junction.kind == "xor":
+        return term_filters.xor(parts)
     return and_(*parts) if junction.kind == "and" else or_(*parts)
 
 
@@ -678,20 +698,13 @@ def _numbered(numbers: Sequence[int]) -> ColumnElement[bool]:
     """``number = ANY(:numbers)``: one parameter however many IDs, and the index still works."""
     # The column is an int4: a larger number names no task (and would not bind).
     storable = [number for number in dict.fromkeys(numbers) if number <= NUMBER_MAX]
-    wanted = bindparam("numbers", storable, type_=ARRAY(Integer))
+    wanted = bindparam("numbers", storable, type_=ARRAY(Integer), unique=True)
     return col(Task.number) == any_(wanted)
-
-
-def _in_project(project: str) -> ColumnElement[bool]:
-    """``home`` matches ``home`` and ``home.garden``, not ``homework``."""
-    name = clean_project(project) or ""
-    prefix = _escape_like(name) + ".%"
-    return or_(col(Task.project) == name, col(Task.project).like(prefix, escape="\\"))
 
 
 def _matches(text: str) -> ColumnElement[bool]:
     """Case-insensitive, and in NFC on both sides: rows other clients wrote may be NFD."""
-    pattern = f"%{_escape_like(text)}%"
+    pattern = f"%{escape_like(text)}%"
     return or_(
         _nfc(col(Task.title)).ilike(pattern, escape="\\"),
         _nfc(col(Task.description)).ilike(pattern, escape="\\"),
@@ -701,17 +714,6 @@ def _matches(text: str) -> ColumnElement[bool]:
 def _nfc(column: Any) -> ColumnElement[str]:
     # normalize(text, NFC): the form is a keyword in PostgreSQL's grammar, not a string.
     return func.normalize(column, literal_column("NFC"))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-PRIORITY_RANK = case(
-    {Priority.HIGH.value: 3, Priority.MEDIUM.value: 2, Priority.LOW.value: 1},
-    value=col(Task.priority),
-    else_=0,
-)
 
 
 def _order(sort: Sort | None) -> list[Any]:

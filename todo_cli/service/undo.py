@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,7 +52,11 @@ class Undone:
 
 async def undo_last(session: AsyncSession, *, user: User) -> Undone:
     """Revert the newest change group of ``user``; ConflictError when that is impossible."""
-    group = _per_task(await _lock_latest_group(session, user))
+    locked = await _lock_latest_group(session, user)
+    imported = [numbers for e in locked.entries if (numbers := journal.imported_numbers(e))]
+    group = _per_task(
+        replace(locked, entries=[e for e in locked.entries if not journal.imported_numbers(e)])
+    )
     note_change(session, "final")  # an undo is not journaled: a second one takes the group before
     current = await _lock_tasks(session, user, [entry.number for entry in group.entries])
     _refuse_changed_since(group, current)
@@ -68,12 +72,26 @@ async def undo_last(session: AsyncSession, *, user: User) -> Undone:
             if task is not None and entry.before is not None
         ],
     )
+    for numbers in imported:
+        await _remove_imported(session, user, numbers)
     await session.exec(
         update(JournalEntry)
         .where(col(JournalEntry.user_id) == user.id, col(JournalEntry.change_id) == group.change_id)
         .values(undone_at=now)
     )
-    return Undone(group, [task for task in restored if task is not None])
+    return Undone(replace(group, entries=locked.entries), [task for task in restored if task])
+
+
+async def _remove_imported(session: AsyncSession, user: User, numbers: range) -> None:
+    """An import's new tasks, gone in one statement (their numbers stay used).
+
+    Nothing else can have changed them since without a newer change, which undo
+    would have taken first."""
+    await session.exec(
+        delete(Task).where(
+            col(Task.user_id) == user.id, col(Task.number).between(numbers.start, numbers.stop - 1)
+        )
+    )
 
 
 def _per_task(group: ChangeGroup) -> ChangeGroup:

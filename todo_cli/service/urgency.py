@@ -43,7 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
-from todo_cli.service import attribute_filters, attributes, states
+from todo_cli.service import attribute_filters, attributes, states, term_filters
 from todo_cli.service.filters import StatusFilter, TaskFilter
 from todo_cli.service.tasks import _conditions, list_statement
 
@@ -124,6 +124,7 @@ async def next_tasks(
     coefficients: Coefficients = Coefficients(),
 ) -> list[tuple[Task, float]]:
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
+    await term_filters.check_patterns(session, where)
     weighted = await attributes.definitions(session, user=user)
     statement = next_statement(user, now, limit, where, coefficients, weighted)
     return [(task, value) for task, value in (await session.exec(statement)).all()]
@@ -148,7 +149,7 @@ def next_statement(
             *_conditions(replace(where, status=StatusFilter.ALL), user.id),
         )
         .order_by(score.desc(), col(Task.number))
-        .limit(limit)
+        .limit(min(limit, where.limit or limit))
     )
 
 

@@ -1,0 +1,47 @@
+"""Writing an export, batch by batch as the rows arrive (memory stays flat)."""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING
+
+from todo_cli.errors import UsageError
+from todo_cli.interchange.detect import Format
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from todo_cli.models import User
+
+
+async def write(chosen: Format, session: AsyncSession, user: User, out: IO[bytes]) -> None:
+    from todo_cli.service import exports
+
+    if chosen is Format.TODOTXT:
+        await _write_todotxt(session, user, out)
+        return
+    column = exports.TASKWARRIOR_JSON if chosen is Format.TASKWARRIOR else exports.TODO_JSON
+    batches = exports.stream_documents(session, user=user, columns=(column,))
+    if chosen is Format.JSONL:
+        async for batch in batches:
+            out.write("".join(f"{document}\n" for (document,) in batch).encode())
+        out.flush()
+        return
+    # `task export`'s own layout: an array with one task per line.
+    separator = b"[\n"
+    async for batch in batches:
+        out.write(separator + ",\n".join(document for (document,) in batch).encode())
+        separator = b",\n"
+    out.write(b"[\n]\n" if separator == b"[\n" else b"\n]\n")
+    out.flush()
+
+
+async def _write_todotxt(session: AsyncSession, user: User, out: IO[bytes]) -> None:
+    from todo_cli.service import exports
+
+    try:
+        from todo_cli.interchange.todotxt import format_todotxt  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ModuleNotFoundError:
+        raise UsageError("todo.txt files cannot be written by this version of todo") from None
+    async for records in exports.stream_records(session, user=user):
+        out.write("".join(f"{format_todotxt(record)}\n" for record in records).encode())
+    out.flush()

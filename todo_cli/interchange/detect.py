@@ -1,0 +1,42 @@
+"""Which format a file is in, from its content (``--format`` overrides)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from todo_cli.errors import UsageError
+
+
+class Format(StrEnum):
+    TASKWARRIOR = "taskwarrior"
+    TODOTXT = "todotxt"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+def detect(data: str) -> Format:
+    """JSON whose first task has a ``title`` is todo's own; other JSON is Taskwarrior's
+    (its tasks have a ``description``); anything else is read as todo.txt lines."""
+    from todo_cli.interchange.jsonstream import json_values
+
+    start = data.lstrip()[:1]
+    if start not in ("[", "{"):
+        return Format.TODOTXT
+    for item in json_values(data):
+        if isinstance(item, tuple) and isinstance(item[1], dict):
+            return Format.JSON if "title" in item[1] else Format.TASKWARRIOR
+        break
+    else:
+        return Format.TASKWARRIOR  # an empty array: `task export` of nothing
+    raise UsageError(
+        "the file starts as JSON but its first task is not a JSON object; give --format"
+    )
+
+
+def decoded(data: bytes, name: str) -> str:
+    """The file as text: UTF-8 (a byte-order mark dropped), or a usage error naming the line."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UsageError(f"{name}: line {line} is not valid UTF-8; nothing imported") from None
