@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 
 from tests.test_listing import assert_same
@@ -29,7 +30,7 @@ from todo_cli.service.tasks import (
     reopen_tasks,
 )
 from todo_cli.service.undo import undo_last
-from todo_cli.service.urgency import Coefficients, next_tasks
+from todo_cli.service.urgency import Coefficients, next_statement, next_tasks
 from todo_cli.service.users import local_user
 
 NOW = datetime(2026, 11, 26, 9, 30).astimezone()
@@ -235,6 +236,36 @@ async def test_urgency_adds_blocking_and_blocked_terms_from_the_settings(session
     }
     assert rescored[1] - rescored[3] == pytest.approx(1.5, abs=0.01)
     assert rescored[2] == pytest.approx(rescored[3], abs=0.01)
+
+
+def _subplans_over_tasks(node: dict) -> list[dict]:
+    """The sub-plans whose own scans (not their nested sub-plans') read ``tasks``."""
+    found = []
+    for child in node.get("Plans", []):
+        if child.get("Parent Relationship") in ("SubPlan", "InitPlan") and _reads_tasks(child):
+            found.append(child)
+        found += _subplans_over_tasks(child)
+    return found
+
+
+def _reads_tasks(node: dict) -> bool:
+    own = [p for p in node.get("Plans", []) if p.get("Parent Relationship") != "SubPlan"]
+    return node.get("Relation Name") == "tasks" or any(_reads_tasks(p) for p in own)
+
+
+async def test_next_judges_blocked_and_blocking_once_per_query_not_per_task(session, user):
+    """A probe per scored task made `todo next` slow at 100,000 tasks: the planner's
+    estimate grew with the rows, and past jit_above_cost compiling took seconds."""
+    await add(session, user, "blocker")
+    for title in ("waits", "waits too", "plain", "plain too"):
+        await add(session, user, title, depends=[1] if title.startswith("waits") else [])
+    statement = next_statement(user, NOW, 1, TaskFilter(), Coefficients(), ())
+    sql = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    explain = text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+    plan = (await (await session.connection()).execute(explain)).scalar_one()[0]["Plan"]
+    loops = [subplan["Actual Loops"] for subplan in _subplans_over_tasks(plan)]
+    assert loops  # the blocking term's pass at least
+    assert max(loops) == 1
 
 
 async def test_json_depends_streamed_matches_the_one_task_form(session, user):

@@ -172,10 +172,16 @@ async def test_urgency_terms_follow_the_documented_coefficients(session, user):
     await add(session, user, "noted")
     for text in ("a", "b", "c"):
         await add_note(session, user=user, number=13, text=text)
+    await add(session, user, "one note")
+    await add_note(session, user=user, number=14, text="a")
+    await add(session, user, "two notes")
+    for text in ("a", "b"):
+        await add_note(session, user=user, number=15, text=text)
     got = await scores(session, user, now)
     expected = {
         1: 0.0, 2: 6.0, 3: 3.9, 4: 1.8, 5: 15.8, 6: 1.0, 7: 0.9,
         8: 12 * 0.2, 9: 12 * (14 * 0.8 / 21 + 0.2), 10: 12.0, 11: 4.0, 12: 2.0, 13: 1.0,
+        14: 0.8, 15: 0.9,
     }  # fmt: skip
     assert got == pytest.approx(expected, abs=0.01)  # age adds < 0.01 to brand-new tasks
 

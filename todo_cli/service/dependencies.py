@@ -173,13 +173,14 @@ async def unblocked_by(
     uuids = [task.uuid for task in tasks]
     if not uuids:
         return []
+    assert user.id is not None, "the user owns these tasks, so it is stored"
     statement = (
         select(col(Task.number), col(Task.title))
         .where(
             col(Task.user_id) == user.id,
             col(Task.status) == Status.PENDING.value,
             _overlaps(uuids),
-            states.unblocked(),
+            states.unblocked(user.id),
         )
         .order_by(col(Task.number))
     )

@@ -31,7 +31,7 @@ from todo_cli.models import Status, Task, User
 from todo_cli.periods import Period, edges_between, label
 from todo_cli.service import term_filters
 from todo_cli.service.filters import StatusFilter, TaskFilter
-from todo_cli.service.tasks import _conditions
+from todo_cli.service.tasks import _conditions, _id
 
 REAL_TASKS = (Status.PENDING.value, Status.DONE.value, Status.DELETED.value)
 
@@ -40,7 +40,7 @@ def _mine(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
     """The user's tasks (never a template) that ``where`` picks, whatever their status
     unless it names one."""
     statuses = col(Task.status).in_(REAL_TASKS)
-    return [col(Task.user_id) == user.id, statuses, *_conditions(where)]
+    return [col(Task.user_id) == user.id, statuses, *_conditions(where, _id(user))]
 
 
 # --- summary -------------------------------------------------------------------------

@@ -21,13 +21,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     DateTime,
     Integer,
     and_,
-    any_,
     bindparam,
-    exists,
     func,
     literal,
     not_,
@@ -48,7 +47,10 @@ DUE_DAYS = 7
 # Statuses Taskwarrior calls neither completed nor deleted: date states apply to them.
 OPEN = (Status.PENDING.value, Status.RECURRING.value)
 
-State = Callable[[datetime], ColumnElement[bool]]
+# A virtual tag's SQL at a moment, for an owner (the dependency states read the
+# owner's other tasks: see blocked()).
+State = Callable[[datetime, int], ColumnElement[bool]]
+PENDING = Status.PENDING.value
 # Made once: an alias made per call would bump SQLAlchemy's global creation counter
 # on every command, state the agent's worker must not keep (tests/test_agent_state.py).
 DEPENDENCY = task_alias("dependency")
@@ -60,7 +62,7 @@ def _at(now: datetime) -> ColumnElement[datetime]:
 
 
 def pending() -> ColumnElement[bool]:
-    return col(Task.status) == Status.PENDING.value
+    return col(Task.status) == PENDING
 
 
 def waiting(now: datetime) -> ColumnElement[bool]:
@@ -78,35 +80,72 @@ def scheduled_past(now: datetime) -> ColumnElement[bool]:
     return and_(col(Task.scheduled).is_not(None), col(Task.scheduled) < _at(now))
 
 
-def blocked() -> ColumnElement[bool]:
-    """+BLOCKED: open, and waits for a pending task of the same person."""
-    dependency = DEPENDENCY
-    waits = exists().where(
-        col(dependency.user_id) == col(Task.user_id),
-        col(dependency.uuid) == any_(col(Task.depends)),
-        col(dependency.status) == Status.PENDING.value,
+def _owner(owner: int) -> ColumnElement[int]:
+    return bindparam("owner", owner, type_=BigInteger, unique=True)
+
+
+def _waits_for_anything(waiting: Any, owner: int) -> list[ColumnElement[bool]]:
+    """The owner's open tasks that wait for anything, as conditions on the alias ``waiting``.
+
+    The owner is stated, so the scan reads that person's index entries only, never
+    other people's rows, whoever connects. ``cardinality(depends) > 0`` rather than
+    the partial index's ``depends <> '{}'``: under row-level security PostgreSQL
+    may not use the column's statistics for ``<>`` (not leakproof) and guesses
+    that 99.5% of rows match; a guess that large makes the hashed sub-plan too big
+    for hash_mem, and PostgreSQL then scans the sub-plan once per task (minutes at
+    100,000 tasks). The function's default guess (a third) keeps it hashed."""
+    return [
+        col(waiting.user_id) == _owner(owner),
+        func.cardinality(col(waiting.depends)) > 0,
+        col(waiting.status).in_(OPEN),
+    ]
+
+
+def blocked(owner: int) -> ColumnElement[bool]:
+    """+BLOCKED: open, and waits for a pending task of the same person (``owner``).
+
+    One pass over the owner's tasks that wait for anything, each dependency a row
+    joined by equality to the owner's pending tasks (a hash join, not an index
+    probe per dependency), the result hashed by PostgreSQL: not an EXISTS per task.
+    `todo next` scores every pending task with it, and the planner's estimate of a
+    probe per row (or per dependency, which grows with the index, so with other
+    people's data) crossed jit_above_cost: compiling then took seconds."""
+    waiting, dependency = DEPENDANT, DEPENDENCY
+    waits = (
+        select(col(waiting.id), func.unnest(col(waiting.depends)).label("uuid"))
+        .where(*_waits_for_anything(waiting, owner))
+        .subquery("waits")
+    )
+    waits_for_pending = (
+        select(waits.c.id)
+        .join(dependency, col(dependency.uuid) == waits.c.uuid)
+        .where(col(dependency.user_id) == _owner(owner), col(dependency.status) == PENDING)
     )
     # The cheap test first: most tasks wait for nothing.
-    return and_(func.cardinality(col(Task.depends)) > 0, col(Task.status).in_(OPEN), waits)
+    return and_(
+        func.cardinality(col(Task.depends)) > 0,
+        col(Task.status).in_(OPEN),
+        col(Task.id).in_(waits_for_pending),
+    )
 
 
-def unblocked() -> ColumnElement[bool]:
+def unblocked(owner: int) -> ColumnElement[bool]:
     """+UNBLOCKED: not blocked (done and deleted tasks too, as in Taskwarrior)."""
-    return not_(blocked())
+    return not_(blocked(owner))
 
 
-def blocking() -> ColumnElement[bool]:
-    """+BLOCKING: pending, and an open task of the same person waits for it.
+def blocking(owner: int) -> ColumnElement[bool]:
+    """+BLOCKING: pending, and an open task of the same person (``owner``) waits for it.
 
-    One pass over the tasks that wait for anything (hashed by PostgreSQL), not a
-    probe per row: `todo next` scores every pending task with it.
+    One pass over the owner's tasks that wait for anything (hashed by PostgreSQL),
+    not a probe per row: `todo next` scores every pending task with it.
     """
     dependant = DEPENDANT
     waited_for = select(col(dependant.user_id), func.unnest(col(dependant.depends))).where(
-        func.cardinality(col(dependant.depends)) > 0, col(dependant.status).in_(OPEN)
+        *_waits_for_anything(dependant, owner)
     )
     pair = tuple_(col(Task.user_id), col(Task.uuid))
-    return and_(col(Task.status) == Status.PENDING.value, pair.in_(waited_for))
+    return and_(col(Task.status) == PENDING, pair.in_(waited_for))
 
 
 def waits_for(numbers: Sequence[int]) -> ColumnElement[bool]:
@@ -119,10 +158,10 @@ def waits_for(numbers: Sequence[int]) -> ColumnElement[bool]:
     return condition
 
 
-def ready(now: datetime) -> ColumnElement[bool]:
+def ready(now: datetime, owner: int) -> ColumnElement[bool]:
     """Pending, not waiting, not blocked, and not scheduled for later (Taskwarrior's +READY)."""
     not_later = or_(col(Task.scheduled).is_(None), col(Task.scheduled) < _at(now))
-    return and_(pending(), not_(waiting(now)), not_(blocked()), not_later)
+    return and_(pending(), not_(waiting(now)), unblocked(owner), not_later)
 
 
 def active(now: datetime) -> ColumnElement[bool]:
@@ -203,30 +242,42 @@ def instance() -> ColumnElement[bool]:
     return col(Task.template_id).is_not(None)
 
 
+def _clocked(state: Callable[[datetime], ColumnElement[bool]]) -> State:
+    return lambda now, owner: state(now)
+
+
+def _owned(state: Callable[[int], ColumnElement[bool]]) -> State:
+    """Dependencies do not change with the clock."""
+    return lambda now, owner: state(owner)
+
+
+def _timeless(state: Callable[[], ColumnElement[bool]]) -> State:
+    return lambda now, owner: state()
+
+
 # Every virtual tag a filter may name, upper case as Taskwarrior spells them.
 VIRTUAL_TAGS: dict[str, State] = {
-    "WAITING": waiting,
-    "SCHEDULED": scheduled,
+    "WAITING": _clocked(waiting),
+    "SCHEDULED": _clocked(scheduled),
     "READY": ready,
-    "ACTIVE": active,
-    "OVERDUE": overdue,
-    "DUE": due,
-    "TODAY": today,
-    "TOMORROW": tomorrow,
-    "YESTERDAY": yesterday,
-    "WEEK": week,
-    "MONTH": month,
-    "QUARTER": quarter,
-    "YEAR": year,
-    # Dependencies do not change with the clock.
-    "BLOCKED": lambda now: blocked(),
-    "UNBLOCKED": lambda now: unblocked(),
-    "BLOCKING": lambda now: blocking(),
-    "TEMPLATE": lambda now: template(),
-    "INSTANCE": lambda now: instance(),
+    "ACTIVE": _clocked(active),
+    "OVERDUE": _clocked(overdue),
+    "DUE": _clocked(due),
+    "TODAY": _clocked(today),
+    "TOMORROW": _clocked(tomorrow),
+    "YESTERDAY": _clocked(yesterday),
+    "WEEK": _clocked(week),
+    "MONTH": _clocked(month),
+    "QUARTER": _clocked(quarter),
+    "YEAR": _clocked(year),
+    "BLOCKED": _owned(blocked),
+    "UNBLOCKED": _owned(unblocked),
+    "BLOCKING": _owned(blocking),
+    "TEMPLATE": _timeless(template),
+    "INSTANCE": _timeless(instance),
 }
 
 
-def condition(name: str, now: datetime) -> ColumnElement[bool]:
-    """The SQL for ``+NAME`` at ``now``."""
-    return VIRTUAL_TAGS[name](now)
+def condition(name: str, now: datetime, owner: int) -> ColumnElement[bool]:
+    """The SQL for ``+NAME`` at ``now`` among ``owner``'s tasks."""
+    return VIRTUAL_TAGS[name](now, owner)

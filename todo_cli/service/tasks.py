@@ -134,12 +134,12 @@ SelectT = TypeVar("SelectT", bound=Select[Any])
 def owned_where(user: User, where: TaskFilter) -> list[ColumnElement[bool]]:
     """The WHERE clause of every query over the tasks ``where`` picks: the owner's, then
     the filter's conditions (one list, ANDed; bound parameters only)."""
-    return [col(Task.user_id) == _id(user), *_conditions(where)]
+    return [col(Task.user_id) == _id(user), *_conditions(where, _id(user))]
 
 
 def _listed(statement: SelectT, user: User, where: TaskFilter) -> SelectT:
     """``statement`` narrowed to the user's tasks ``where`` picks, in its order, up to its limit."""
-    statement = statement.where(col(Task.user_id) == _id(user), *_conditions(where))
+    statement = statement.where(col(Task.user_id) == _id(user), *_conditions(where, _id(user)))
     return statement.order_by(*_order(where.sort)).limit(where.limit)
 
 
@@ -173,7 +173,7 @@ async def select_tasks(
     other conditions left out.
     """
     await term_filters.check_patterns(session, where)
-    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where))
+    statement = select(Task).where(Task.user_id == _id(user), *_conditions(where, _id(user)))
     statement = statement.order_by(col(Task.number)).limit(where.limit)
     if lock:
         statement = statement.with_for_update()
@@ -561,7 +561,7 @@ def _retag(current: Sequence[str], add: Sequence[str], remove: Sequence[str]) ->
     return kept + [tag for tag in add if tag not in kept]
 
 
-def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+def _conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.status is StatusFilter.WAITING:
         conditions.append(states.waiting(_moment(where)))
@@ -585,25 +585,25 @@ def _conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.active:
         conditions.append(col(Task.started_at).is_not(None))
     if where.context is not None:
-        conditions.append(_junction(where.context))
-    conditions += _word_conditions(where) + _state_conditions(where)
-    return conditions + _series_conditions(where) + _language_conditions(where)
+        conditions.append(_junction(where.context, owner))
+    conditions += _word_conditions(where, owner) + _state_conditions(where, owner)
+    return conditions + _series_conditions(where) + _language_conditions(where, owner)
 
 
-def _language_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+def _language_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     """What the filter language adds: terms (``project.not:home``, ``/bank/``) and groups."""
     at, sensitive = _moment(where), where.case_sensitive
     conditions = [
         term_filters.condition(term, case_sensitive=sensitive, at=at) for term in where.terms
     ]
-    return conditions + [_junction(group) for group in where.groups]
+    return conditions + [_junction(group, owner) for group in where.groups]
 
 
-def _state_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+def _state_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     """Virtual tags (`+READY -WAITING`) and date bounds (`wait.after:friday`)."""
     at = _moment(where)
-    conditions = [states.condition(name, at) for name in where.states]
-    conditions += [not_(states.condition(name, at)) for name in where.without_states]
+    conditions = [states.condition(name, at, owner) for name in where.states]
+    conditions += [not_(states.condition(name, at, owner)) for name in where.without_states]
     for name, side, moment in where.date_bounds:
         column = col(getattr(Task, name))
         conditions.append(column < moment if side == "before" else column > moment)
@@ -614,10 +614,12 @@ def _moment(where: TaskFilter) -> datetime:
     return where.at or clock.now()
 
 
-def _junction(junction: Junction[TaskFilter]) -> ColumnElement[bool]:
+def _junction(junction: Junction[TaskFilter], owner: int) -> ColumnElement[bool]:
     """``and`` / ``or`` / ``xor`` / ``not`` of filters, each filter's conditions all holding."""
     parts = [
-        _junction(part) if isinstance(part, Junction) else and_(true(), *_conditions(part))
+        _junction(part, owner)
+        if isinstance(part, Junction)
+        else and_(true(), *_conditions(part, owner))
         for part in junction.parts
     ]
     if junction.kind == "not":
@@ -653,7 +655,7 @@ def _series_type() -> ColumnElement[str]:
     return func.coalesce(col(Task.rtype), found.scalar_subquery())
 
 
-def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+def _word_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     """What the filter words (`todo list 1-3 -waiting project: pri:none milk`) add."""
     conditions: list[ColumnElement[bool]] = []
     if where.numbers:
@@ -668,10 +670,10 @@ def _word_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Task.due) > where.due_after)
     conditions.extend(_matches(clean_text(word, "search text")) for word in where.words)
     conditions.extend(attribute_filters.condition(test) for test in where.attributes)
-    return conditions + _dependency_conditions(where)
+    return conditions + _dependency_conditions(where, owner)
 
 
-def _dependency_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
+def _dependency_conditions(where: TaskFilter, owner: int) -> list[ColumnElement[bool]]:
     """`depends:1,2`, `depends:`, +BLOCKED, +UNBLOCKED, +BLOCKING."""
     conditions: list[ColumnElement[bool]] = []
     if where.depends_on:
@@ -679,11 +681,11 @@ def _dependency_conditions(where: TaskFilter) -> list[ColumnElement[bool]]:
     if where.no_depends:
         conditions.append(func.cardinality(col(Task.depends)) == 0)
     if where.blocked:
-        conditions.append(states.blocked())
+        conditions.append(states.blocked(owner))
     if where.unblocked:
-        conditions.append(states.unblocked())
+        conditions.append(states.unblocked(owner))
     if where.blocking:
-        conditions.append(states.blocking())
+        conditions.append(states.blocking(owner))
     return conditions
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, DateTime, Float, Numeric, case, cast, extract, func, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from todo_cli.models import AttributeDefinition, Priority, Status, Task, TaskNote, User
 from todo_cli.service import attribute_filters, attributes, states, term_filters
@@ -83,11 +84,12 @@ class Coefficients:
 
 def urgency(
     now: datetime,
+    owner: int,
     coefficients: Coefficients = Coefficients(),
     definitions: Sequence[AttributeDefinition] = (),
 ) -> ColumnElement[float]:
-    """The score of a ``tasks`` row at ``now``, rounded to 3 decimals, as SQL; the
-    owner's attribute ``definitions`` add their coefficients."""
+    """The score of one of ``owner``'s ``tasks`` rows at ``now``, rounded to 3 decimals,
+    as SQL; the owner's attribute ``definitions`` add their coefficients."""
     at = literal(now, DateTime(timezone=True))
     total = (
         _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
@@ -102,8 +104,8 @@ def urgency(
         + NOTES_COEFFICIENT * _count_factor(_note_count())
         + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
         + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
-        + _flag(states.blocking(), coefficients.blocking)
-        + _flag(states.blocked(), coefficients.blocked)
+        + _flag(states.blocking(owner), coefficients.blocking)
+        + _flag(states.blocked(owner), coefficients.blocked)
         + _flag(states.scheduled_past(now), coefficients.scheduled)
         + _flag(states.waiting(now), coefficients.waiting)
         + attribute_filters.urgency_term(definitions)
@@ -124,18 +126,31 @@ async def next_tasks(
     """The ``limit`` most urgent of the user's pending tasks ``where`` picks, with their score."""
     await term_filters.check_patterns(session, where)
     weighted = await attributes.definitions(session, user=user)
-    score = urgency(now, coefficients, weighted).label("urgency")
-    statement = (
+    statement = next_statement(user, now, limit, where, coefficients, weighted)
+    return [(task, value) for task, value in (await session.exec(statement)).all()]
+
+
+def next_statement(
+    user: User,
+    now: datetime,
+    limit: int,
+    where: TaskFilter,
+    coefficients: Coefficients,
+    definitions: Sequence[AttributeDefinition],
+) -> Select[Task, float]:
+    """`todo next`'s query: the user's pending tasks ``where`` picks, the most urgent first."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
+    score = urgency(now, user.id, coefficients, definitions).label("urgency")
+    return (
         select(Task, score)
         .where(
             Task.user_id == user.id,
             col(Task.status) == Status.PENDING.value,
-            *_conditions(replace(where, status=StatusFilter.ALL)),
+            *_conditions(replace(where, status=StatusFilter.ALL), user.id),
         )
         .order_by(score.desc(), col(Task.number))
         .limit(min(limit, where.limit or limit))
     )
-    return [(task, value) for task, value in (await session.exec(statement)).all()]
 
 
 def _flag(condition: ColumnElement[bool], coefficient: float) -> ColumnElement[float]:
@@ -164,7 +179,9 @@ def _age_factor(at: Any) -> ColumnElement[float]:
 
 
 def _count_factor(count: Any) -> ColumnElement[float]:
-    return case((count >= 3, 1.0), (count == 2, 0.9), (count == 1, 0.8), else_=0.0)
+    # CASE x WHEN ...: the count (a subquery for notes) is computed once per row, not
+    # once per branch.
+    return case({3: 1.0, 2: 0.9, 1: 0.8}, value=func.least(count, 3), else_=0.0)
 
 
 def _note_count() -> Any:
@@ -186,8 +203,9 @@ async def urgencies(
 ) -> dict[int, float]:
     """The score of every task ``where`` picks (the table's urgency column), by number:
     the list's own query with the score as its one more column."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
     weighted = await attributes.definitions(session, user=user)
-    score = urgency(now, coefficients, weighted)
+    score = urgency(now, user.id, coefficients, weighted)
     rows = await (await session.connection()).execute(
         list_statement(user, where, col(Task.number), score)
     )
