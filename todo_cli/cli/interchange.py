@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
@@ -74,10 +75,29 @@ def import_(
         )
 
     try:
-        summary = run_for_user(work, env)
+        with _collector_paused():
+            summary = run_for_user(work, env)
     finally:
         progress(None)
     env.stdout.write(summary + "\n")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the records are read and written.
+
+    An import holds a few dicts per task and makes no cycles worth collecting
+    before it ends, yet the collector walks all of them again and again as
+    they grow: a quarter of a 100,000-task import went to it."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _progress(env: Environment) -> Callable[[str | None], None]:

@@ -17,17 +17,16 @@ class Format(StrEnum):
 def detect(data: str) -> Format:
     """JSON whose first task has a ``title`` is todo's own; other JSON is Taskwarrior's
     (its tasks have a ``description``); anything else is read as todo.txt lines."""
-    from todo_cli.interchange.jsonstream import json_values
+    from todo_cli.interchange.jsonstream import first_value
 
     start = data.lstrip()[:1]
     if start not in ("[", "{"):
         return Format.TODOTXT
-    for item in json_values(data):
-        if isinstance(item, tuple) and isinstance(item[1], dict):
-            return Format.JSON if "title" in item[1] else Format.TASKWARRIOR
-        break
-    else:
+    item = first_value(data)
+    if item is None:
         return Format.TASKWARRIOR  # an empty array: `task export` of nothing
+    if isinstance(item, tuple) and isinstance(item[1], dict):
+        return Format.JSON if "title" in item[1] else Format.TASKWARRIOR
     raise UsageError(
         "the file starts as JSON but its first task is not a JSON object; give --format"
     )

@@ -30,6 +30,12 @@ def json_values(data: str) -> Iterator[tuple[int, object] | InvalidRecord]:
     return iter(found) if found is not None else _scanned(data)
 
 
+def first_value(data: str) -> tuple[int, object] | InvalidRecord | None:
+    """The first value alone (None: an empty array or file), without reading the rest:
+    the scanner stops there, where ``json_values`` would decode every line first."""
+    return next(_scanned(data), None)
+
+
 def _one_per_line(data: str) -> list[tuple[int, object] | InvalidRecord] | None:
     """Every line a value (or a bracket of the one array), else None."""
     import orjson

@@ -13,6 +13,7 @@ has worked: a failure or a Ctrl-C leaves the database as it was.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid as uuid_module
 from collections.abc import Collection, Sequence
@@ -133,15 +134,21 @@ async def _stage(session: AsyncSession, records: Sequence[Record], *, complete: 
 
 def _row(position: int, record: Record, complete: bool) -> tuple[Any, ...]:
     found: dict[str, Any] = record  # type: ignore[assignment]
-    values = [found.get(name) for name in NAMES]
+    values = list(map(found.get, NAMES))
     values[0] = values[0] or str(uuid_module.uuid4())  # a task without one gets one now
     for index in _JSONB_INDEXES:
         if values[index]:
             values[index] = json.dumps(values[index], ensure_ascii=False)
         else:
             values[index] = None
-    given = EVERY if complete else sum(BITS[key] for key in found if key in BITS)
+    given = EVERY if complete else _given(tuple(found))
     return (position, *values, found.get("parent"), given)
+
+
+@functools.lru_cache(maxsize=256)
+def _given(keys: tuple[str, ...]) -> int:
+    # The records of one file mostly carry the same keys: summed once per key set.
+    return sum(BITS[key] for key in keys if key in BITS)
 
 
 _JSONB_INDEXES = tuple(NAMES.index(name) for name in JSONB)
