@@ -21,6 +21,7 @@ from todo_cli.cli import (
     db,
     interchange,
     interrupts,
+    named_reports,
     reports,
     scripting,
     tasks,
@@ -206,6 +207,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+named_reports.register(app)
 reports.register(app)
 interchange.register(app)
 scripting.register(app)

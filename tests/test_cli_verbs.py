@@ -1,0 +1,59 @@
+"""Taskwarrior's named reports and verbs through the real Typer app on a real database.
+
+The report counts on the board below are those the real Taskwarrior 2.6.2 prints for the
+same tasks (`task active count` ...; checked by hand with /usr/bin/task)."""
+
+import json
+
+import pytest
+
+from tests.support import assert_fails
+from todo_cli.errors import ExitCode
+
+
+@pytest.fixture(autouse=True)
+def _database(todo_env, frozen_clock):
+    """Every test here talks to its own database, at Thursday 2026-11-26 09:30."""
+
+
+def ok(cli, *args):
+    result = cli(*args)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return result
+
+
+def numbers(cli, *args) -> list[int]:
+    return sorted(task["id"] for task in json.loads(ok(cli, *args, "--json").stdout))
+
+
+@pytest.fixture
+def board(cli):
+    ok(cli, "add", "Call the bank", "+phone", "due:yesterday")  # 1: overdue, started
+    ok(cli, "add", "Mortgage paper", "project:home", "depends:1")  # 2: blocked
+    ok(cli, "add", "Plant bulbs", "wait:tomorrow")  # 3: waiting
+    ok(cli, "add", "Buy milk", "+errand")  # 4: done below
+    ok(cli, "add", "Water plants", "due:tomorrow", "recur:weekly")  # 5: a series
+    ok(cli, "start", "1")
+    ok(cli, "done", "4")
+    ok(cli, "done", "6")  # the first instance: not recurring any more
+
+
+def test_named_reports_are_list_with_the_report_filter(cli, board):
+    listed = numbers(cli, "list", "status:all")
+    assert listed == [1, 2, 3, 4, 5, 6, 7]  # 6 and 7: instances of the series 5
+    assert numbers(cli, "active") == [1]
+    assert numbers(cli, "completed") == [4, 6]
+    assert numbers(cli, "waiting") == [3]
+    assert numbers(cli, "overdue") == [1]
+    assert numbers(cli, "blocked") == [2]
+    assert numbers(cli, "ready") == [1, 7]  # 2 is blocked, 3 waits
+    assert numbers(cli, "recurring") == [5, 7]
+    assert numbers(cli, "all") == listed
+    # The user's words are ANDed with the report's, an `or` among them kept inside.
+    assert numbers(cli, "all", "+phone", "or", "+errand") == [1, 4]
+    assert numbers(cli, "completed", "+phone", "or", "+errand") == [4]
+    assert numbers(cli, "ready", "project:home") == []
+    lines = ok(cli, "all", "--jsonl", "--fields", "id,title").stdout.splitlines()
+    assert json.loads(lines[0]).keys() == {"id", "title"}
+    assert ok(cli, "active").stdout.split("\t")[0] == "1"  # piped: list's plain lines
+    assert_fails(cli("completed", "project.xyz:home"), ExitCode.USAGE)
