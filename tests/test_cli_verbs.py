@@ -57,3 +57,19 @@ def test_named_reports_are_list_with_the_report_filter(cli, board):
     assert json.loads(lines[0]).keys() == {"id", "title"}
     assert ok(cli, "active").stdout.split("\t")[0] == "1"  # piped: list's plain lines
     assert_fails(cli("completed", "project.xyz:home"), ExitCode.USAGE)
+
+
+def test_append_and_prepend_edit_the_title_and_undo_takes_it_back(cli):
+    ok(cli, "add", "Call the bank", "+phone")
+    ok(cli, "add", "Pay rent", "+phone")
+    ok(cli, "append", "1", "about", "rates", "pri:H")  # changes too, as edit takes them
+    ok(cli, "prepend", "1-2", "Today:")  # after a filter, words are search text, as in edit
+    got = json.loads(ok(cli, "list", "--json", "--sort", "id").stdout)
+    assert [(t["title"], t["priority"]) for t in got] == [
+        ("Today: Call the bank about rates", "high"),
+        ("Today: Pay rent", None),
+    ]
+    ok(cli, "undo")
+    assert ok(cli, "_get", "1.description").stdout == "Call the bank about rates\n"
+    assert_fails(cli("append", "1"), ExitCode.USAGE)
+    assert_fails(cli("prepend", "9", "x"), ExitCode.NOT_FOUND)

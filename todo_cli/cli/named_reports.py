@@ -14,7 +14,8 @@ from todo_cli.cli import word_args
 from todo_cli.cli.tasks import list_
 from todo_cli.service.filters import Sort
 
-# name: (Taskwarrior's filter in todo's words, a conjunction at the top level, todo's nearest sort or None, help)
+# name: (Taskwarrior's filter in todo's words, a conjunction at the top level;
+# todo's nearest sort or None; help)
 PRESETS: dict[str, tuple[tuple[str, ...], Sort | None, str]] = {
     "active": (("+ACTIVE",), None, "Started tasks (`todo list +ACTIVE`)."),
     "completed": (("status:done",), None, "Done tasks (`todo list status:done`)."),
@@ -35,9 +36,7 @@ PRESETS: dict[str, tuple[tuple[str, ...], Sort | None, str]] = {
 def register(app: typer.Typer) -> None:
     for name, (preset, sort, summary) in PRESETS.items():
         help_text = f"{summary} The same FILTER words and options as `todo list`."
-        app.command(name, cls=word_args.WordsCommand, help=help_text)(
-            preset_list(preset, sort)
-        )
+        app.command(name, cls=word_args.WordsCommand, help=help_text)(preset_list(preset, sort))
 
 
 def preset_list(preset: tuple[str, ...], sort: Sort | None) -> Callable[..., None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -44,11 +45,12 @@ from todo_cli.cli.selection import (
 )
 from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
+from todo_cli.service.filters import Affix, Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
 from todo_cli.words import read_changes, read_edit, read_filter
 
 NO_MATCH = "no tasks match; nothing changed"
+PLACING = "todo.placing"  # ctx.meta: `append` or `prepend`, run through edit
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -71,6 +73,28 @@ def register(app: typer.Typer) -> None:
         cls = None if command is show else word_args.WordsCommand
         summary = f"Taskwarrior's name for `todo {command.__name__}`: the same words and options."
         app.command(alias, cls=cls, help=summary)(command)
+    for placing in ("append", "prepend"):
+        app.command(placing, cls=word_args.WordsCommand, help=_PLACING_HELP[placing])(
+            _placing_edit(placing)
+        )
+
+
+_PLACING_HELP = {
+    "append": "Add words to the end of tasks' titles: `todo append 4 by friday` (as edit).",
+    "prepend": "Add words to the start of tasks' titles: `todo prepend 4 Urgent:` (as edit).",
+}
+
+
+def _placing_edit(placing: str) -> Callable[..., None]:
+    """`todo edit` itself, its title words added to the title (Taskwarrior's append and
+    prepend), so the change is journalled and `todo undo` takes it back."""
+
+    @functools.wraps(edit)
+    def placed(**options: Any) -> None:
+        options["ctx"].meta[PLACING] = placing
+        edit(**options)
+
+    return placed
 
 
 def add(
@@ -530,7 +554,10 @@ def edit(
     options |= _clearable("priority", _priority(priority), clear=no_priority)
     options |= _clearable("due", _when(due), clear=no_due)
     options |= _clearable("project", project, clear=no_project)
-    selection = read_edit(typed)[0]
+    selection, typed_changes = read_edit(typed)
+    placing = ctx.meta.get(PLACING)
+    if placing is not None and not typed_changes.title_text:
+        raise UsageError(f"{placing} needs the words to add to the title")
     env = invocation(ctx)
     series = series or _series_wanted(build(NO_VOCABULARY), env)
     command = env.command_line()
@@ -544,13 +571,17 @@ def edit(
     ) -> Any:
         changes = read_edit(typed, vocabulary.attributes)[1]
         fields, tags, offsets = _edit_fields(changes, options)
+        substitutions: tuple[Any, ...] = tuple(changes.substitutions)
+        if placing is not None:  # the words join the title instead of replacing it
+            fields.pop("title", None)
+            substitutions += (Affix(changes.title_text, at_end=placing == "append"),)
         return service.edit_tasks(
             session,
             user=user,
             where=chosen,
             changes=TaskUpdate(**fields),
             tags=tags,
-            substitutions=changes.substitutions,
+            substitutions=substitutions,
             offsets=offsets,
             confirmed=confirmed,
             series=series,
