@@ -73,3 +73,22 @@ def test_append_and_prepend_edit_the_title_and_undo_takes_it_back(cli):
     assert ok(cli, "_get", "1.description").stdout == "Call the bank about rates\n"
     assert_fails(cli("append", "1"), ExitCode.USAGE)
     assert_fails(cli("prepend", "9", "x"), ExitCode.NOT_FOUND)
+
+
+def test_denotate_removes_the_note_taskwarrior_would(cli):
+    ok(cli, "add", "Call the bank")
+    for text in ("ask about rates", "call back later", "rates", "third note"):
+        ok(cli, "annotate", "1", text)
+
+    def notes() -> list[str]:
+        return [note["text"] for note in json.loads(ok(cli, "show", "1", "--json").stdout)["notes"]]
+
+    ok(cli, "denotate", "1", "rates")  # the exact text first, as Taskwarrior
+    assert notes() == ["ask about rates", "call back later", "third note"]
+    ok(cli, "denotate", "1", "about")  # else the first holding it
+    ok(cli, "denotate", "1", "2")  # else, a number, the note at that place
+    assert notes() == ["call back later"]
+    assert_fails(cli("denotate", "1", "missing"), ExitCode.NOT_FOUND)
+    assert_fails(cli("denotate", "1"), ExitCode.USAGE)
+    ok(cli, "undo")
+    assert len(notes()) == 2
