@@ -92,3 +92,22 @@ def test_denotate_removes_the_note_taskwarrior_would(cli):
     assert_fails(cli("denotate", "1"), ExitCode.USAGE)
     ok(cli, "undo")
     assert len(notes()) == 2
+
+
+def test_duplicate_copies_fields_not_notes_status_or_dependencies(cli):
+    ok(cli, "add", "Call the bank", "+phone", "project:home", "pri:H", "due:tomorrow")
+    ok(cli, "add", "Pay rent", "depends:1", "wait:monday")
+    ok(cli, "note", "1", "ask about rates")
+    ok(cli, "start", "1")
+    run = ok(cli, "duplicate", "1", "due:monday", "-phone", "+errand")
+    assert run.stderr.splitlines()[0] == "Duplicated task 1 'Call the bank'. Created task 3."
+    copy = json.loads(ok(cli, "show", "3", "--json").stdout)
+    original = json.loads(ok(cli, "show", "1", "--json").stdout)
+    assert (copy["title"], copy["project"], copy["priority"]) == ("Call the bank", "home", "high")
+    assert copy["tags"] == ["errand"] and copy["notes"] == [] and copy["started_at"] is None
+    assert copy["due"] != original["due"]
+    ok(cli, "duplicate", "2")
+    wait = ok(cli, "_get", "2.wait").stdout
+    assert ok(cli, "_get", "4.depends", "4.wait").stdout == " " + wait  # no dependencies
+    assert_fails(cli("duplicate", "9"), ExitCode.NOT_FOUND)
+    assert_fails(cli("duplicate", "1", "/a/b/"), ExitCode.USAGE)
