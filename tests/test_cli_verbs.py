@@ -111,3 +111,16 @@ def test_duplicate_copies_fields_not_notes_status_or_dependencies(cli):
     assert ok(cli, "_get", "4.depends", "4.wait").stdout == " " + wait  # no dependencies
     assert_fails(cli("duplicate", "9"), ExitCode.NOT_FOUND)
     assert_fails(cli("duplicate", "1", "/a/b/"), ExitCode.USAGE)
+
+
+def test_bare_forms_show_or_list_and_plain_words_stay_unknown(cli):
+    ok(cli, "add", "Call the bank", "+phone")
+    ok(cli, "add", "Buy milk")
+    assert json.loads(ok(cli, "2", "--json").stdout)["title"] == "Buy milk"  # todo show 2
+    assert numbers(cli, "+phone") == [1]  # todo list +phone
+    assert numbers(cli, "1-2") == [1, 2]
+    assert numbers(cli, "/milk/") == [2]
+    assert "Call the bank" in ok(cli, "+phone").stdout
+    assert_fails(cli("frobnicate"), ExitCode.USAGE)
+    assert_fails(cli("9"), ExitCode.NOT_FOUND)
+    assert ok(cli).stdout  # a bare todo still runs the default command (next)
