@@ -104,7 +104,7 @@ def test_duplicate_copies_fields_not_notes_status_or_dependencies(cli):
     copy = json.loads(ok(cli, "show", "3", "--json").stdout)
     original = json.loads(ok(cli, "show", "1", "--json").stdout)
     assert (copy["title"], copy["project"], copy["priority"]) == ("Call the bank", "home", "high")
-    assert copy["tags"] == ["errand"] and copy["notes"] == [] and copy["started_at"] is None
+    assert (copy["tags"], copy["notes"], copy["started_at"]) == (["errand"], [], None)
     assert copy["due"] != original["due"]
     ok(cli, "duplicate", "2")
     wait = ok(cli, "_get", "2.wait").stdout
