@@ -16,11 +16,13 @@ from todo_cli.cli import (
     accounts,
     agent,
     attributes,
+    bare_forms,
     config,
     contexts,
     db,
     interchange,
     interrupts,
+    named_reports,
     reports,
     scripting,
     tasks,
@@ -62,6 +64,15 @@ class TodoGroup(TyperGroup):
         if command is not None:
             plain_help(command, ctx)
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """A first word that names no command but reads as an ID or a filter runs
+        `show` or `list` (Taskwarrior's `task 5`, `task +phone`)."""
+        if args and super().get_command(ctx, args[0]) is None:
+            implied = bare_forms.implied_command(args[0])
+            if implied is not None:
+                args = [implied, *args]
+        return super().resolve_command(ctx, args)
 
     def main(  # type: ignore[override]
         self,
@@ -206,6 +217,7 @@ def root(
 
 tasks.register(app)
 workflow.register(app)
+named_reports.register(app)
 reports.register(app)
 interchange.register(app)
 scripting.register(app)

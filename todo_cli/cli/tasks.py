@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -44,11 +45,12 @@ from todo_cli.cli.selection import (
 )
 from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
-from todo_cli.service.filters import Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
+from todo_cli.service.filters import Affix, Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
 from todo_cli.words import read_changes, read_edit, read_filter
 
 NO_MATCH = "no tasks match; nothing changed"
+PLACING = "todo.placing"  # ctx.meta: `append` or `prepend`, run through edit
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -71,6 +73,29 @@ def register(app: typer.Typer) -> None:
         cls = None if command is show else word_args.WordsCommand
         summary = f"Taskwarrior's name for `todo {command.__name__}`: the same words and options."
         app.command(alias, cls=cls, help=summary)(command)
+    app.command("duplicate", cls=word_args.WordsCommand)(duplicate)
+    for placing in ("append", "prepend"):
+        app.command(placing, cls=word_args.WordsCommand, help=_PLACING_HELP[placing])(
+            _placing_edit(placing)
+        )
+
+
+_PLACING_HELP = {
+    "append": "Add words to the end of tasks' titles: `todo append 4 by friday` (as edit).",
+    "prepend": "Add words to the start of tasks' titles: `todo prepend 4 Urgent:` (as edit).",
+}
+
+
+def _placing_edit(placing: str) -> Callable[..., None]:
+    """`todo edit` itself, its title words added to the title (Taskwarrior's append and
+    prepend), so the change is journalled and `todo undo` takes it back."""
+
+    @functools.wraps(edit)
+    def placed(**options: Any) -> None:
+        options["ctx"].meta[PLACING] = placing
+        edit(**options)
+
+    return placed
 
 
 def add(
@@ -530,7 +555,10 @@ def edit(
     options |= _clearable("priority", _priority(priority), clear=no_priority)
     options |= _clearable("due", _when(due), clear=no_due)
     options |= _clearable("project", project, clear=no_project)
-    selection = read_edit(typed)[0]
+    selection, typed_changes = read_edit(typed)
+    placing = ctx.meta.get(PLACING)
+    if placing is not None and not typed_changes.title_text:
+        raise UsageError(f"{placing} needs the words to add to the title")
     env = invocation(ctx)
     series = series or _series_wanted(build(NO_VOCABULARY), env)
     command = env.command_line()
@@ -544,13 +572,17 @@ def edit(
     ) -> Any:
         changes = read_edit(typed, vocabulary.attributes)[1]
         fields, tags, offsets = _edit_fields(changes, options)
+        substitutions: tuple[Any, ...] = tuple(changes.substitutions)
+        if placing is not None:  # the words join the title instead of replacing it
+            fields.pop("title", None)
+            substitutions += (Affix(changes.title_text, at_end=placing == "append"),)
         return service.edit_tasks(
             session,
             user=user,
             where=chosen,
             changes=TaskUpdate(**fields),
             tags=tags,
-            substitutions=changes.substitutions,
+            substitutions=substitutions,
             offsets=offsets,
             confirmed=confirmed,
             series=series,
@@ -561,6 +593,89 @@ def edit(
 
     edited = run_picked(work, build, yes=yes, verb="edit", env=env)
     _report_edit(edited, single=_one_id(words, selection), env=env)
+
+
+def duplicate(
+    ctx: typer.Context,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID|FILTER... [CHANGES...]",
+            help="The tasks, then changes to make to the copies (`4 due:friday`), as on edit.",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Copy tasks as new pending ones (title, description, project, tags, priority, dates,
+    attributes; not notes, dependencies or status), as Taskwarrior's duplicate."""
+    from todo_cli.service import tasks as service
+
+    typed = word_args.words(words)
+    now = clock.now()
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_edit(typed, vocabulary.attributes)[0]
+        need_words(selection, "duplicate")
+        where = selection_filter(
+            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
+        )
+        return in_context(where, vocabulary, now=now)
+
+    build(NO_VOCABULARY)
+    _refused_on_copies(read_edit(typed)[1])
+    env = invocation(ctx)
+    command = env.command_line()
+
+    def work(session: AsyncSession, user: User, vocabulary: Vocabulary) -> Any:
+        changes = read_edit(typed, vocabulary.attributes)[1]
+        return service.duplicate_tasks(
+            session,
+            user=user,
+            where=build(vocabulary),
+            copy=lambda task: _copy(task, changes, vocabulary),
+            command=command,
+        )
+
+    pairs = run_with_vocabulary(work, env)
+    if not pairs:
+        render.message(NO_MATCH, env)
+    for source, new in pairs:
+        note = f"Duplicated task {source.number} '{source.title}'. Created task {new.number}."
+        render.message(note, env)
+    if json:
+        render.print_tasks_json([new for _, new in pairs], env)
+
+
+def _refused_on_copies(changes: Changes) -> None:
+    """What a copy cannot be given: relative dates, substitutions, series, dependencies."""
+    if changes.substitutions or changes.depends is not None or changes.recur or changes.rtype:
+        raise UsageError(
+            "duplicate takes title words, tags, project, priority, dates and attributes"
+        )
+
+
+def _copy(task: Task, changes: Changes, vocabulary: Vocabulary) -> TaskCreate:
+    """The new task `todo duplicate` makes of ``task``: its fields, with the changes."""
+    from todo_cli.models import TaskCreate
+
+    dates, offsets = _dates(changes)
+    if offsets:
+        raise UsageError("duplicate takes dates as WHEN, not relative to the task (due-1d)")
+    fields: dict[str, Any] = {
+        name: getattr(task, name)
+        for name in ("title", "description", "priority", "due", "wait", "scheduled", "project")
+    }
+    fields = fields | _with_words({}, changes, dates)
+    if changes.title_text:
+        fields["title"] = changes.title_text
+    kept = [tag for tag in task.tags if tag not in changes.untags]
+    udas = dict(task.udas) | _attribute_values(changes, vocabulary, clearing=True)
+    return TaskCreate(
+        **fields,
+        tags=[*kept, *changes.tags],
+        udas={name: value for name, value in udas.items() if value is not None},
+    )
 
 
 def _edit_fields(

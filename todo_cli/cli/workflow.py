@@ -45,6 +45,7 @@ def register(app: typer.Typer) -> None:
     app.command("annotate", help="Taskwarrior's name for `todo note`: the same words and options.")(
         note
     )
+    app.command("denotate")(denotate)
     for selecting in (start, stop, next_):
         app.command(selecting.__name__.rstrip("_"), cls=word_args.WordsCommand)(selecting)
 
@@ -117,6 +118,37 @@ def note(
         )
         verb = f"Added note {len(task.notes)} to"
     text = f"{verb} task {task.number}: {render_workflow.one_line(task.title)}"
+    render.print_task(task, text, env)
+
+
+def denotate(
+    ctx: typer.Context,
+    number: IdArgument,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="TEXT|N...",
+            help="The note's text (or a part of it), or its number as `todo show` shows it.",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Taskwarrior's denotate: remove the first note whose text is (else holds) TEXT."""
+    from todo_cli.service import notes
+
+    pattern = " ".join(words or [])
+    if not pattern:
+        raise UsageError("denotate needs the note's text or number")
+    env = invocation(ctx)
+    command = env.command_line()
+    task = run_for_user(
+        lambda session, user: notes.delete_note(
+            session, user=user, number=number, position=pattern, command=command
+        ),
+        env,
+    )
+    text = f"Deleted a note from task {task.number}: {render_workflow.one_line(task.title)}"
     render.print_task(task, text, env)
 
 

@@ -198,3 +198,16 @@ class Substitution:
 
     def _all(self, text: str | None) -> str | None:
         return None if text is None else text.replace(self.old, self.new)
+
+
+@dataclass(frozen=True)
+class Affix:
+    """Taskwarrior's append/prepend: ``words`` added at the end (or start) of the title,
+    applied where a substitution is, so the edit is journalled and undone as any other."""
+
+    words: str
+    at_end: bool
+
+    def apply(self, title: str, description: str | None) -> tuple[str, str | None]:
+        joined = f"{title} {self.words}" if self.at_end else f"{self.words} {title}"
+        return joined, description

@@ -28,14 +28,30 @@ async def add_note(
 
 
 async def delete_note(
-    session: AsyncSession, *, user: User, number: int, position: int, command: str = "note"
+    session: AsyncSession, *, user: User, number: int, position: int | str, command: str = "note"
 ) -> Task:
-    """Remove the ``position``-th note (1-based, as `todo show` numbers them)."""
+    """Remove the ``position``-th note (1-based, as `todo show` numbers them), or the first
+    whose text matches ``position`` when it is text (`todo denotate`)."""
     task, before = await _locked(session, user, number)
+    if isinstance(position, str):
+        position = matching_note(task, position)
     if not 1 <= position <= len(task.notes):
         raise NotFoundError(f"task {number} has no note {position} (it has {len(task.notes)})")
     del task.notes[position - 1]
     return await _touched(session, user, task, before, command)
+
+
+def matching_note(task: Task, pattern: str) -> int:
+    """The note Taskwarrior's denotate removes: the first whose text is ``pattern``, else
+    the first containing it; else, when ``pattern`` is a number, the note at that place."""
+    texts = [note.text for note in task.notes]
+    for matches in (lambda text: text == pattern, lambda text: pattern in text):
+        found = next((at for at, text in enumerate(texts, 1) if matches(text)), None)
+        if found is not None:
+            return found
+    if pattern.isdigit():
+        return int(pattern)
+    raise NotFoundError(f"task {task.number} has no note matching {pattern!r}")
 
 
 async def _locked(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -115,6 +115,23 @@ async def add_task(
         await _change_dependencies(session, user, [new], dependencies)
     await journal.record(session, user=user, command=command, entries=journal.changes([new], {}))
     return new
+
+
+async def duplicate_tasks(
+    session: AsyncSession,
+    *,
+    user: User,
+    where: TaskFilter,
+    copy: Callable[[Task], TaskCreate],
+    command: str = "duplicate",
+) -> list[tuple[Task, Task]]:
+    """Each task ``where`` picks, and the new pending task ``copy`` makes of it (added as
+    `todo add` adds one, journalled)."""
+    sources = await select_tasks(session, user=user, where=where)
+    return [
+        (source, await add_task(session, user=user, task=copy(source), command=command))
+        for source in sources
+    ]
 
 
 async def list_tasks(session: AsyncSession, *, user: User, where: TaskFilter) -> list[Task]:
