@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support import assert_fails
+from tests.support import assert_fails, examples
 from tests.test_cli_properties import PROPERTY, check
 from todo_cli.errors import ExitCode
 
@@ -196,7 +196,7 @@ names = st.sampled_from(["estimate", "size", "review", "effort"])
 modifiers = st.sampled_from(["", ".any", ".none", ".before", ".after", ".is", ".below"])
 
 
-FEWER = settings(PROPERTY, max_examples=12)  # a few commands an example
+FEWER = settings(PROPERTY, max_examples=examples(12))  # a few commands an example
 
 
 @FEWER

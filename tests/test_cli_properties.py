@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.rows import insert_task, snapshot
+from tests.support import examples
 from todo_cli.errors import ExitCode
 
 pytestmark = pytest.mark.usefixtures("todo_env")
 
 PROPERTY = settings(
-    max_examples=20,  # each example is a few real commands; twice per CI (two servers)
+    max_examples=examples(20),  # each example is a few real commands
     deadline=None,
     derandomize=True,
     database=None,
@@ -143,7 +144,7 @@ def test_id_verbs_any_ids(cli, database_url, verb, numbers):
     check(cli, database_url, [verb, "--", *numbers])
 
 
-@settings(PROPERTY, max_examples=12)  # five commands an example
+@settings(PROPERTY, max_examples=examples(12))  # five commands an example
 @given(title=stored_text, description=stored_text, tags=st.lists(stored_text, max_size=3))
 def test_whatever_another_client_wrote_is_shown_safely(cli, database_url, title, description, tags):
     number = insert_task(database_url, title, description=description, tags=tags, project=title)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support import assert_fails
+from tests.support import assert_fails, examples
 from todo_cli.errors import ExitCode
 
 
@@ -447,7 +447,9 @@ DOCUMENTED = {ExitCode.OK, ExitCode.USAGE, ExitCode.NOT_FOUND, ExitCode.CONFLICT
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(15),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(command=st.sampled_from(["list", "next", "done", "edit", "add"]), words=HOSTILE)
 def test_hostile_words_give_documented_codes_and_one_line(cli, command, words):

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from tests.support import examples
 from todo_cli.cli import render, stream
 from todo_cli.models import Priority, TaskCreate
 from todo_cli.service import listing
@@ -134,7 +135,9 @@ STORABLE = st.text(st.characters(exclude_characters="\x00", exclude_categories=(
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(title=STORABLE.filter(bool), project=STORABLE, tag=STORABLE.filter(bool))
 async def test_any_stored_text_streams_as_the_one_task_forms(session, user, title, project, tag):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.support import examples
 from todo_cli.cli.selection import selection_filter
 from todo_cli.dates import parse_when, start_of_day
 from todo_cli.errors import UsageError
@@ -118,7 +119,7 @@ async def _board(session, user):
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
