@@ -103,3 +103,11 @@ def examples(count: int) -> int:
     import os
 
     return max(3, count // 4) if os.environ.get("TODO_TEST_DATABASE_URL") else count
+
+
+def ok(cli, *args: str, **kwargs: Any):
+    """A run of the in-process CLI that must succeed; the failure's stderr is in the assertion."""
+    result = cli(*args, **kwargs)
+    assert result.exit_code == ExitCode.OK, (args, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result

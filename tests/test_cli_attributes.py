@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support import assert_fails, examples
+from tests.support import assert_fails, examples, ok
 from tests.test_cli_properties import PROPERTY, check
 from todo_cli.errors import ExitCode
 
@@ -16,12 +16,6 @@ from todo_cli.errors import ExitCode
 @pytest.fixture(autouse=True)
 def _database(todo_env, frozen_clock):
     """Every test here talks to its own database, at Thursday 2026-11-26 09:30."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def ids(cli, *args) -> list[int]:

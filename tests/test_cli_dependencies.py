@@ -11,16 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.rows import snapshot
+from tests.support import ok
 from tests.test_cli_properties import PROPERTY, check
 from todo_cli.errors import ExitCode
 
 pytestmark = pytest.mark.usefixtures("todo_env")
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, (args, result.stderr)
-    return result
 
 
 def fails(cli, database_url, code, *args) -> str:

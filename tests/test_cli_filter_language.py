@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support import assert_fails
+from tests.support import assert_fails, ok
 from todo_cli.cli.scripting import compressed
 from todo_cli.errors import ExitCode
 
@@ -14,12 +14,6 @@ from todo_cli.errors import ExitCode
 @pytest.fixture(autouse=True)
 def _database(todo_env, frozen_clock):
     """Every test here talks to its own database, at Thursday 2026-11-26 09:30."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def picked(cli, *words) -> list[int]:

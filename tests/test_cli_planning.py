@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support import assert_fails
+from tests.support import assert_fails, ok
 from tests.test_cli_properties import PROPERTY, check
 from todo_cli.errors import ExitCode
 
@@ -21,12 +21,6 @@ LONG_AGO = "2020-01-01"
 @pytest.fixture(autouse=True)
 def _database(todo_env, frozen_clock):
     """Every test here talks to its own database, at Thursday 2026-11-26 09:30."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def run_json(cli, *args):

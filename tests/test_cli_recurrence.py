@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support import ok
 from tests.test_cli_properties import PROPERTY, check
-from tests.test_cli_words import every_task, fails, ok, run_json
+from tests.test_cli_words import every_task, fails, run_json
 from todo_cli.errors import ExitCode
 from todo_cli.words import Changes, Words, read_changes, read_filter
 

@@ -15,7 +15,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.rows import insert_dated_task
-from tests.support import TODO, assert_fails, run_on_a_terminal
+from tests.support import TODO, assert_fails, ok, run_on_a_terminal
 from todo_cli.errors import ExitCode
 
 NEW_COMMANDS = ("summary", "history", "ghistory", "burndown", "calendar")
@@ -56,12 +56,6 @@ def seed(database_url: str) -> None:
 def seeded(todo_env, frozen_clock):
     seed(todo_env)
     return todo_env
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def as_json(cli, *args):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from rich.console import Console
 
-from tests.support import assert_fails
+from tests.support import assert_fails, ok
 from todo_cli.cli.environment import wants_colour
 from todo_cli.cli.table import task_table
 from todo_cli.cli.times import relative
@@ -20,13 +20,6 @@ def _database(request):
     """Every command test talks to its own database; rendering tests need none."""
     if "cli" in request.fixturenames:
         request.getfixturevalue("todo_env")
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
 
 
 def add(cli, title="Task", *options) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.rows import insert_task, snapshot
-from tests.support import TODO, assert_fails, run_on_a_terminal
+from tests.support import TODO, assert_fails, ok, run_on_a_terminal
 from todo_cli.errors import ExitCode
 
 HOSTILE = {
@@ -35,12 +35,6 @@ RAW = [chr(code) for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(cod
 @pytest.fixture(autouse=True)
 def _database(todo_env):
     """Every test here talks to its own database."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def no_raw_control(text: str, *, allow: str = "") -> bool:

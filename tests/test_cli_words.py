@@ -7,19 +7,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support import assert_fails, examples
+from tests.support import assert_fails, examples, ok
 from todo_cli.errors import ExitCode
 
 
 @pytest.fixture(autouse=True)
 def _database(todo_env, frozen_clock):
     """Every test here talks to its own database, at Thursday 2026-11-26 09:30."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def run_json(cli, *args):

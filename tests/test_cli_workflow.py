@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.support import assert_fails
+from tests.support import assert_fails, ok
 from todo_cli.cli.table import task_table
 from todo_cli.errors import ExitCode
 
@@ -13,13 +13,6 @@ from todo_cli.errors import ExitCode
 @pytest.fixture(autouse=True)
 def _database(todo_env):
     """Every test here talks to its own database."""
-
-
-def ok(cli, *args):
-    result = cli(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
 
 
 def run_json(cli, *args):

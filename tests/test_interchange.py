@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import assert_fails, run_todo
+from tests.support import assert_fails, ok, run_todo
 from todo_cli.errors import ExitCode
 
 # A copy of ../shared/fixtures/taskwarrior/export.json, which `task export` 2.6.2 wrote.
@@ -25,12 +25,6 @@ TASK = shutil.which("task")
 @pytest.fixture(autouse=True)
 def _database(todo_env):
     """Every test here talks to its own database."""
-
-
-def ok(cli, *args, input=None):
-    result = cli(*args, input=input)
-    assert result.exit_code == ExitCode.OK, result.stderr
-    return result
 
 
 def every_task(cli) -> list[dict]:
