@@ -542,13 +542,7 @@ def edit(
     typed = word_args.words(words)
     now = clock.now()
 
-    def build(vocabulary: Vocabulary) -> TaskFilter:
-        selection = read_edit(typed, vocabulary.attributes)[0]
-        need_words(selection, "edit")
-        where = selection_filter(
-            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
-        )
-        return in_context(where, vocabulary, now=now)
+    build = _picked_for_change(typed, "edit", now)
 
     build(NO_VOCABULARY)
     options = {"title": title, "description": description, "tag": tag, "untag": untag}
@@ -614,13 +608,7 @@ def duplicate(
     typed = word_args.words(words)
     now = clock.now()
 
-    def build(vocabulary: Vocabulary) -> TaskFilter:
-        selection = read_edit(typed, vocabulary.attributes)[0]
-        need_words(selection, "duplicate")
-        where = selection_filter(
-            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
-        )
-        return in_context(where, vocabulary, now=now)
+    build = _picked_for_change(typed, "duplicate", now)
 
     build(NO_VOCABULARY)
     _refused_on_copies(read_edit(typed)[1])
@@ -850,3 +838,17 @@ def _when(text: str | None, *, now: datetime | None = None) -> datetime | None:
     from todo_cli.dates import parse_when
 
     return None if text is None else parse_when(text, now=now or clock.now())
+
+
+def _picked_for_change(typed: Any, command: str, now: datetime) -> Build:
+    """The tasks an edit-shaped command changes: its leading words, pending unless told."""
+
+    def build(vocabulary: Vocabulary) -> TaskFilter:
+        selection = read_edit(typed, vocabulary.attributes)[0]
+        need_words(selection, command)
+        where = selection_filter(
+            selection, now=now, default=StatusFilter.PENDING, vocabulary=vocabulary
+        )
+        return in_context(where, vocabulary, now=now)
+
+    return build
