@@ -31,6 +31,8 @@ from typing import Any
 import asyncpg
 import keyring
 import pytest
+import typer.main
+import typer.testing
 from keyring.backend import KeyringBackend
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,6 +50,15 @@ from todo_cli.service.users import local_user
 from todo_cli.settings import Settings
 
 RUN_ID = os.getpid()
+
+# Typer's CliRunner builds the Click command from the app on every invoke: a third
+# of a second of signature and annotation reading, more than most commands take.
+# The agent builds it once and serves every request from it (agent/server.py
+# preload); the in-process tests do the same.
+_built_command = typer.main.get_command(app)
+typer.testing._get_command = lambda typer_app: (  # type: ignore[attr-defined]
+    _built_command if typer_app is app else typer.main.get_command(typer_app)
+)
 _database_numbers = itertools.count()
 
 
