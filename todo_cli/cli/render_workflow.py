@@ -161,15 +161,17 @@ def print_tasks_in_full(shown: Sequence[InFull], *, now: datetime, env: Environm
 
 def print_urgency(breakdown: Breakdown, env: Environment) -> None:
     """The score, then its terms as `task info` lays them out (name, factor * coefficient
-    = product), a rule and the total: the score `todo next` and `list` show."""
+    = product) and their total under the products: the score `todo next` and `list` show.
+    A term's line starts with `+`, the total's with `=`: no line of the block starts with
+    a field's name (`tags`, `due`), so `todo show`'s lines stay one field each."""
     width = max((len(term.name) for term in breakdown.terms), default=0)
     lines = [
-        f"{term.name:<{width}} {_figure(term.factor):>6} * {_figure(term.coefficient):>4}"
+        f"+ {term.name:<{width}} {_figure(term.factor):>6} * {_figure(term.coefficient):>4}"
         f" = {_figure(term.product):>6}"
         for term in breakdown.terms
     ]
     if lines:
-        lines += [f"{'':<{width + 17}}------", f"{'':<{width + 17}}{breakdown.total:>6g}"]
+        lines.append(f"= {'total':<{width + 17}}{breakdown.total:>6g}")
     _print_section("urgency", [f"{breakdown.total:g}", *lines], env)
 
 

@@ -46,7 +46,7 @@ from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import Affix, Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
-from todo_cli.words import read_changes, read_edit, read_filter
+from todo_cli.words import check_id_words, read_changes, read_edit, read_filter
 
 NO_MATCH = "no tasks match; nothing changed"
 PLACING = "todo.placing"  # ctx.meta: `append` or `prepend`, run through edit
@@ -340,20 +340,28 @@ def _stream_list(build: Build, *, shape: JsonShape | None, env: Environment) -> 
 
 def show(
     ctx: typer.Context,
-    words: FilterArgument = None,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID...",
+            help="Task IDs: 4, 1-3,7 (a range shows the tasks it holds).",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
     jsonl: JsonLinesOption = False,
     fields: FieldsOption = None,
 ) -> None:
-    """Show tasks in full, with their urgency term by term: `todo show 4`, `todo show 1-3`.
+    """Show tasks in full, with their urgency term by term: `todo show 4`, `todo show 1-3,7`.
 
-    One ID prints one JSON object; IDs and filter words (`todo show +phone`) an array.
+    One ID prints one JSON object, several IDs or a range an array.
     """
     from todo_cli.cli import render_workflow
     from todo_cli.cli.documents import json_shape, task_keys
     from todo_cli.service import history
     from todo_cli.service.urgency import Coefficients
 
+    check_id_words(words or [])
     where = picked(words, "show", StatusFilter.ALL)
     shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=task_keys())
     env = invocation(ctx)
