@@ -374,7 +374,7 @@ def show(
             where=where(vocabulary),
             now=now,
             coefficients=coefficients,
-            with_history=shape is None,
+            detailed=shape is None,
         ),
         env,
     )

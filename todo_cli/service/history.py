@@ -31,12 +31,12 @@ async def tasks_in_full(
     where: TaskFilter,
     now: datetime,
     coefficients: Coefficients = Coefficients(),
-    with_history: bool = True,
+    detailed: bool = True,
 ) -> list[InFull]:
     """The tasks ``where`` picks (an ID it names must exist: NotFoundError), by ID, each
-    with its journal and urgency breakdown when ``with_history``."""
+    with its journal and urgency breakdown when ``detailed`` (not for JSON)."""
     tasks = await select_tasks(session, user=user, where=where)
-    if not with_history:
+    if not detailed:
         return [InFull(task, [], None) for task in tasks]
     numbers = [task.number for task in tasks]
     scores = await breakdowns(
