@@ -41,6 +41,7 @@ from typer.testing import CliRunner
 
 from tests.databases import DatabaseSupply
 from tests.installed_guard import InstalledGuard
+from tests.support import Taskwarrior
 from todo_cli.cli.app import app
 from todo_cli.db import migrations
 from todo_cli.db.engine import build_engine
@@ -300,6 +301,12 @@ class FrozenClock:
 
     def now(self) -> datetime:
         return self.moment
+
+
+@pytest.fixture
+def taskwarrior(tmp_path: Path) -> Taskwarrior:
+    """The real Taskwarrior on a fresh rc and data directory (tests skip without it)."""
+    return Taskwarrior(tmp_path)
 
 
 @pytest.fixture
