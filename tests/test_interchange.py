@@ -79,6 +79,19 @@ def test_a_second_import_changes_nothing(cli):
     assert len(json.loads(ok(cli, "log", "--json").stdout)) == 1
 
 
+def test_known_and_new_tasks_in_one_file_are_counted_apart(cli, tmp_path):
+    ok(cli, "import", str(FIXTURE))
+    known = {task["id"] for task in every_task(cli)}
+    tasks = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    fresh = {"description": "Something new", "status": "pending", "entry": "20261201T000000Z"}
+    (tmp_path / "more.json").write_text(json.dumps([*tasks, fresh]), encoding="utf-8")
+    result = ok(cli, "import", str(tmp_path / "more.json"))
+    assert "imported 10 tasks" in result.stdout
+    assert "1 new, 0 updated, 9 unchanged" in result.stdout
+    (added,) = [task for task in every_task(cli) if task["id"] not in known]
+    assert (added["title"], added["id"]) == ("Something new", max(known) + 1)
+
+
 def test_a_changed_task_is_updated_and_undo_puts_it_back(cli, tmp_path):
     ok(cli, "import", str(FIXTURE))
     before = every_task(cli)
