@@ -1,9 +1,10 @@
-"""Every task of the user, as a document per row, from a server-side cursor.
+"""Every task of the user, as a document per row, streamed.
 
 PostgreSQL writes each task's document (Taskwarrior's JSON, todo's JSON contract)
-so Python only copies bytes to the output; rows come ``listing.BATCH_ROWS`` at a
-time, so memory stays flat at any number of tasks. A format whose lines Python
-writes (todo.txt) reads ``RECORD_COLUMNS`` and gets Records.
+and sends them as one COPY stream (service.copying), so Python only copies bytes
+to the output and memory stays flat at any number of tasks. A format whose lines
+Python writes (todo.txt) reads ``RECORD_COLUMNS`` from a server-side cursor,
+``listing.BATCH_ROWS`` at a time, and gets Records.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.interchange.records import Record
 from todo_cli.models import Task, User
+from todo_cli.service import copying
 from todo_cli.service.listing import BATCH_ROWS, TASK_JSON
 
 
@@ -114,6 +116,14 @@ async def stream_documents(
     result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
     async for batch in result.partitions():
         yield batch
+
+
+async def copy_documents(
+    session: AsyncSession, *, user: User, column: Any, sink: copying.Sink
+) -> None:
+    """All of the user's tasks, any status, by short id: ``column`` (a document) as lines."""
+    statement = select(column).where(col(Task.user_id) == user.id).order_by(col(Task.number))
+    await copying.copy_lines(session, statement, sink)
 
 
 async def stream_records(session: AsyncSession, *, user: User) -> AsyncIterator[list[Record]]:
