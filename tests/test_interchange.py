@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rows import insert_task
 from tests.support import assert_fails, ok, run_todo
 from todo_cli.errors import ExitCode
 
@@ -247,3 +248,26 @@ def test_export_piped_to_import_on_the_installed_todo(database_url, tmp_path):
     again = run_todo(env, "import", "-", input=exported_lines.stdout)
     assert again.returncode == 0, again.stderr
     assert "0 new, 0 updated, 9 unchanged" in again.stdout
+
+
+# What COPY's text format escapes (backslash, newline, tab), what JSON escapes
+# (quotes, control characters), what neither does (non-BMP, U+2028, DEL, C1).
+TRICKY = (
+    "back\\slash, \\n is not a newline, \\\\ two",
+    "quote \" and ' apostrophe",
+    "new\nline\ttab\rreturn",
+    "crab 🦀, separators \u2028 \u2029, DEL \x7f, CSI \x9b, é",
+)
+
+
+def test_the_exports_carry_tricky_text_exactly(cli, todo_env):
+    """Written as another client could (todo refuses control characters in a title)."""
+    for title in TRICKY:
+        insert_task(todo_env, title, description=title)
+    written = ok(cli, "export").stdout
+    assert written.startswith("[\n{")
+    assert written.endswith("}\n]\n")
+    assert [task["description"] for task in json.loads(written)] == list(TRICKY)
+    lines = ok(cli, "export", "--format", "jsonl").stdout.split("\n")[:-1]  # U+2028 kept raw
+    assert [json.loads(line)["title"] for line in lines] == list(TRICKY)
+    assert [task["title"] for task in every_task(cli)] == list(TRICKY)
