@@ -208,8 +208,37 @@ def test_an_unreadable_file_is_exit_2(cli, tmp_path):
 @pytest.mark.skipif(TASK is None, reason="Taskwarrior (`task`) is not installed")
 def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
     ok(cli, "import", str(FIXTURE))
+    theirs = through_taskwarrior(ok(cli, "export").stdout, tmp_path)
+    assert {task["uuid"]: _without_computed(task) for task in json.loads(theirs)} == original()
+
+
+LONG_TEXT = 'a long text:\nits second line, a tab\there, "quotes", \\ and 🦀'
+
+
+@pytest.mark.skipif(TASK is None, reason="Taskwarrior (`task`) is not installed")
+def test_the_description_goes_through_taskwarrior_and_back(cli, tmp_path):
+    """todo's long text rides as a key `task import` keeps (an orphan UDA) and writes back."""
+    task = {"uuid": "00000000-0000-4000-8000-000000000001", "description": "Title",
+            "entry": "20261101T000000Z", "todo_description": LONG_TEXT}  # fmt: skip
+    ok(cli, "import", "-", input=json.dumps([task]))
+    assert [each["description"] for each in every_task(cli)] == [LONG_TEXT]
+    ours = ok(cli, "export").stdout
+    assert [each["todo_description"] for each in json.loads(ours)] == [LONG_TEXT]
+    assert json.loads(ok(cli, "export", "--format", "jsonl").stdout)["extra"] == {}  # not twice
+    theirs = through_taskwarrior(ours, tmp_path)
+    assert json.loads(theirs)[0]["todo_description"] == LONG_TEXT
+    ok(cli, "undo")
+    ok(cli, "import", "-", input=theirs)
+    assert [each["description"] for each in every_task(cli)] == [LONG_TEXT]
+    assert [each["todo_description"] for each in json.loads(ok(cli, "export").stdout)] == [
+        LONG_TEXT
+    ]
+
+
+def through_taskwarrior(export: str, tmp_path) -> str:
+    """``export`` imported by the real `task` into its own data, and its `task export`."""
     ours = tmp_path / "ours.json"
-    ours.write_text(ok(cli, "export").stdout, encoding="utf-8")
+    ours.write_text(export, encoding="utf-8")
     data = tmp_path / "taskdata"
     data.mkdir()
     rc = tmp_path / "taskrc"
@@ -222,9 +251,8 @@ def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
     subprocess.run(
         [*task, "import", str(ours)], env=env, check=True, capture_output=True, timeout=60
     )
-    export = subprocess.run([*task, "export"], env=env, check=True, capture_output=True, timeout=60)
-    theirs = {task["uuid"]: _without_computed(task) for task in json.loads(export.stdout)}
-    assert theirs == original()
+    result = subprocess.run([*task, "export"], env=env, check=True, capture_output=True, timeout=60)
+    return result.stdout.decode()
 
 
 def test_todotxt_goes_through_its_codec(cli, tmp_path):

@@ -16,6 +16,7 @@ from sqlalchemy import String, literal_column, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from todo_cli.interchange import taskwarrior
 from todo_cli.interchange.records import Record
 from todo_cli.models import Task, User
 from todo_cli.service import copying
@@ -50,7 +51,8 @@ _PRIORITY = (
 )
 
 # A task as `task export` 2.6 writes it: its fields, its UDAs and whatever its own
-# import carried that todo does not act on (extra.taskwarrior), absent keys left out.
+# import carried that todo does not act on (extra.taskwarrior), absent keys left out;
+# todo's description under a key of its own (interchange.taskwarrior says why).
 # Written as text, member by member, compact (as json_strip_nulls writes; to_json
 # escapes a string as json_build_object does): twice as fast on the server as
 # building a json value and stripping its nulls. jsonb (to merge UDAs and extras)
@@ -60,6 +62,7 @@ TASKWARRIOR_JSON = literal_column(
     ELSE (doc::jsonb || tasks.udas || coalesce(tasks.extra -> 'taskwarrior', '{{}}'))::text END
     FROM (SELECT concat(
     '{{"uuid":"', tasks.uuid, '","description":', to_json(tasks.title),
+    {_member(taskwarrior.DESCRIPTION, "to_json(tasks.description)")},
     ',"status":"', CASE tasks.status WHEN 'done' THEN 'completed' ELSE tasks.status END, '"',
     {_date_member("entry", "tasks.created_at")}, {_date_member("modified", "tasks.updated_at")},
     {_date_member("end", "tasks.completed_at")}, {_date_member("start", "tasks.started_at")},
