@@ -324,16 +324,24 @@ def _stream_list(build: Build, *, shape: JsonShape | None, env: Environment) -> 
     from todo_cli.cli import stream
     from todo_cli.service import listing
 
-    columns = listing.PLAIN_COLUMNS if shape is None else (listing.task_json(shape.keys),)
-    write = stream.write_plain_lines
-    if shape is not None:
-        write = stream.write_json_lines if shape.lines else stream.write_json_array
     out = env.stdout
     out.flush()
 
     async def work(session: AsyncSession, user: User, vocabulary: Vocabulary) -> None:
-        rows = listing.stream_rows(session, user=user, where=build(vocabulary), columns=columns)
-        await write(rows, out.buffer)
+        where = build(vocabulary)
+        if shape is None:
+            columns = listing.PLAIN_COLUMNS
+            rows = listing.stream_rows(session, user=user, where=where, columns=columns)
+            await stream.write_plain_lines(rows, out.buffer)
+            return
+        column = listing.task_json(shape.keys)
+        write = stream.write_json_lines if shape.lines else stream.write_json_array
+        await write(
+            lambda sink: listing.copy_documents(
+                session, user=user, where=where, column=column, sink=sink
+            ),
+            out.buffer,
+        )
 
     run_with_vocabulary(work, env)
 
