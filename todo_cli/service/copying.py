@@ -27,7 +27,11 @@ async def copy_lines(session: AsyncSession, statement: Select[Any], sink: Sink) 
     as a line, in chunks as they arrive, within the session's transaction."""
     connection = await session.connection()
     await connection.exec_driver_sql("SET LOCAL jit = off")  # a long plan compile for a scan
-    compiled = statement.compile(dialect=connection.dialect)
+    # render_postcompile: an IN list's values become parameters of their own here,
+    # as execute() would expand them (COPY sends the query text as it is).
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     assert isinstance(compiled, SQLCompiler)
     arguments = _arguments(compiled)
     driver = (await connection.get_raw_connection()).driver_connection
