@@ -132,9 +132,8 @@ def make_database(
     asyncio.run(execute(server, f"CREATE DATABASE {database} OWNER {names.admin}"))
     maintenance = url(server, database=database)
     asyncio.run(execute(maintenance, f"ALTER SCHEMA public OWNER TO {names.admin}"))
-    admin_env = {**env, "TODO_DATABASE_URL": url(server, role=names.admin, database=database)}
-    todo(admin_env, "db", "upgrade")
-    todo(admin_env, "db", "grant", names.users)
+    todo(as_admin(server, names, where, env), "db", "upgrade")
+    todo(as_admin(server, names, where, env), "db", "grant", names.users)
     users_env = {**env, "TODO_DATABASE_URL": url(server, role=names.users, database=database)}
     todo(users_env, "register", "bench@example.com", "--password-stdin", stdin=PASSWORD)
     # The implicit local user of the migration stays (it owns nothing); the others are new.
@@ -143,6 +142,14 @@ def make_database(
     for statement, args in statements:
         asyncio.run(execute(maintenance, statement, args=args))
     asyncio.run(execute(maintenance, "VACUUM ANALYZE"))
+
+
+def as_admin(server: str, names: Names, where: str, env: dict[str, str]) -> dict[str, str]:
+    """The environment of the database's owner (who migrates it)."""
+    return {
+        **env,
+        "TODO_DATABASE_URL": url(server, role=names.admin, database=names.database(where)),
+    }
 
 
 def logged_in(
@@ -232,7 +239,10 @@ def main() -> None:
     sizes = {"alone": (args.tasks, 0), "shared": (args.tasks, args.users - 1)}
     sizes["large"] = (args.large, 0)
     try:
-        if not args.reuse:
+        if args.reuse:  # kept by an older todo, perhaps
+            for where in PLACES:
+                todo(as_admin(args.server, names, where, env), "db", "upgrade")
+        else:
             create_roles(args.server, names)
             for where, (tasks, others) in sizes.items():
                 make_database(args.server, names, where, tasks=tasks, others=others, env=env)
