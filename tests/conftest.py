@@ -31,6 +31,8 @@ from typing import Any
 import asyncpg
 import keyring
 import pytest
+import typer.main
+import typer.testing
 from keyring.backend import KeyringBackend
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -39,6 +41,7 @@ from typer.testing import CliRunner
 
 from tests.databases import DatabaseSupply
 from tests.installed_guard import InstalledGuard
+from tests.support import Taskwarrior
 from todo_cli.cli.app import app
 from todo_cli.db import migrations
 from todo_cli.db.engine import build_engine
@@ -48,6 +51,15 @@ from todo_cli.service.users import local_user
 from todo_cli.settings import Settings
 
 RUN_ID = os.getpid()
+
+# Typer's CliRunner builds the Click command from the app on every invoke: a third
+# of a second of signature and annotation reading, more than most commands take.
+# The agent builds it once and serves every request from it (agent/server.py
+# preload); the in-process tests do the same.
+_built_command = typer.main.get_command(app)
+typer.testing._get_command = lambda typer_app: (  # type: ignore[attr-defined]
+    _built_command if typer_app is app else typer.main.get_command(typer_app)
+)
 _database_numbers = itertools.count()
 
 
@@ -289,6 +301,12 @@ class FrozenClock:
 
     def now(self) -> datetime:
         return self.moment
+
+
+@pytest.fixture
+def taskwarrior(tmp_path: Path) -> Taskwarrior:
+    """The real Taskwarrior on a fresh rc and data directory (tests skip without it)."""
+    return Taskwarrior(tmp_path)
 
 
 @pytest.fixture

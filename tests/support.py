@@ -4,6 +4,7 @@ import os
 import pty
 import pwd
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from todo_cli.errors import ExitCode
 
 TODO = Path(sys.executable).parent / "todo"  # the installed executable
 SAFETY_TIMEOUT = 120  # seconds; only so a hung process cannot hang the suite
+TASK = shutil.which("task", path="/usr/bin")  # the real Taskwarrior 2.6.2, if installed
 
 
 def run_todo(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.CompletedProcess:
@@ -111,3 +113,28 @@ def ok(cli, *args: str, **kwargs: Any):
     assert result.exit_code == ExitCode.OK, (args, result.stderr)
     assert "Traceback" not in result.stderr
     return result
+
+
+class Taskwarrior:
+    """The real Taskwarrior 2.6.2 on its own rc and data under ``home``; a call runs
+    `task` with those words and returns its stdout (failing on a non-zero exit)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.rc = home / "taskrc"
+        self.rc.write_text(f"data.location={home / 'data'}\nconfirmation=off\nverbose=nothing\n")
+        (home / "data").mkdir()
+
+    def configure(self, *lines: str) -> None:
+        """More rc lines (``uda.size.type=string`` ...)."""
+        with self.rc.open("a") as rc:
+            rc.writelines(line + "\n" for line in lines)
+
+    def __call__(self, *args: str) -> str:
+        assert TASK is not None, "the test is skipped without /usr/bin/task"
+        env = {"TASKRC": str(self.rc), "TASKDATA": str(self.home / "data")}
+        env |= {"HOME": str(self.home), "PATH": "/usr/bin"}  # without HOME, 2.6.2 crashes
+        done = subprocess.run(
+            [TASK, *args], env=env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return done.stdout

@@ -138,7 +138,7 @@ def test_the_header_names_the_context_on_a_terminal_only(cli, board, monkeypatch
     assert "Context" not in piped
     assert "Context" not in ok(cli, "list", "--json").stdout
     monkeypatch.setattr("todo_cli.cli.environment._isatty", lambda stream: True)
-    for command in ("list", "next"):
+    for command in ("list", "next", "ready"):  # a named report is `todo list` too
         shown = ok(cli, command).stdout
         assert shown.splitlines()[0].startswith("Context: home"), shown
         assert "Water plants" in shown

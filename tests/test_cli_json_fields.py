@@ -102,10 +102,13 @@ async def test_streamed_json_lines_are_the_task_documents_picked(session, user):
     where = TaskFilter(status=StatusFilter.ALL, sort=Sort.ID)
     for keys in (None, ("tags", "id", "title")):
         out = io.BytesIO()
-        rows = listing.stream_rows(
-            session, user=user, where=where, columns=(listing.task_json(keys),)
+        column = listing.task_json(keys)
+        await stream.write_json_lines(
+            lambda sink, column=column: listing.copy_documents(
+                session, user=user, where=where, column=column, sink=sink
+            ),
+            out,
         )
-        await stream.write_json_lines(rows, out)
         session.expunge_all()
         documents = [
             render.pick(TaskRead.model_validate(task).model_dump(mode="json"), keys)

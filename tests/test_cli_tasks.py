@@ -348,7 +348,7 @@ def test_show_needs_a_positive_number(cli, value):
     fails(cli, ExitCode.USAGE, "show", value)
 
 
-@pytest.mark.parametrize(("command", "word"), [("show", "+phone"), ("show", "3-5"), ("note", "x")])
+@pytest.mark.parametrize(("command", "word"), [("show", "+phone"), ("show", "1-x"), ("note", "x")])
 def test_a_word_that_is_not_an_id_is_told_in_todos_words(cli, command, word):
     add(cli, "a", "-t", "phone")
     note = ["text"] if command == "note" else []

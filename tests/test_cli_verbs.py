@@ -118,3 +118,36 @@ def test_bare_forms_show_or_list_and_plain_words_stay_unknown(cli):
     assert_fails(cli("frobnicate"), ExitCode.USAGE)
     assert_fails(cli("9"), ExitCode.NOT_FOUND)
     assert ok(cli).stdout  # a bare todo still runs the default command (next)
+
+
+def test_info_shows_the_urgency_term_by_term_and_its_total_is_nexts(cli):
+    ok(cli, "add", "Call the bank", "+next", "pri:H", "project:home")
+    ok(cli, "add", "Buy milk")
+    shown = ok(cli, "info", "1").stdout.splitlines()
+    at = next(index for index, line in enumerate(shown) if line.startswith("urgency"))
+    total = json.loads(ok(cli, "next", "--json").stdout)[0]["urgency"]
+    assert total == pytest.approx(22.8)  # project 1 + one tag 0.8 + priority.H 6 + next 15
+    assert shown[at].split() == ["urgency", f"{total:g}"]
+    terms = [line.split() for line in shown[at + 1 : at + 5]]
+    assert terms == [
+        ["+", "project", "1", "*", "1", "=", "1"],
+        ["+", "tags", "0.8", "*", "1", "=", "0.8"],
+        ["+", "priority.H", "1", "*", "6", "=", "6"],
+        ["+", "TAG", "next", "1", "*", "15", "=", "15"],
+    ]
+    assert shown[at + 5].split() == ["=", "total", f"{total:g}"]
+    assert "urgency" in ok(cli, "show", "2").stdout  # 0: a total, no terms
+    assert "total" not in ok(cli, "show", "2").stdout
+
+
+def test_bare_ids_and_ranges_show_each_task_in_full(cli):
+    ok(cli, "add", "Call the bank", "+phone")
+    ok(cli, "add", "Buy milk")
+    ok(cli, "done", "2")
+    shown = ok(cli, "1-3").stdout  # 3 does not exist: a range names what there is
+    assert [line.split()[1] for line in shown.splitlines() if line.startswith("id ")] == ["1", "2"]
+    assert "uuid" in shown
+    assert json.loads(ok(cli, "1", "--json").stdout)["id"] == 1  # one ID: one object
+    assert numbers(cli, "show", "1,2") == [1, 2]  # several: an array, any status
+    assert_fails(cli("show", "1,9"), ExitCode.NOT_FOUND)  # an ID named alone must exist
+    assert_fails(cli("show"), ExitCode.USAGE)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rows import insert_task
 from tests.support import assert_fails, ok, run_todo
 from todo_cli.errors import ExitCode
 
@@ -77,6 +78,19 @@ def test_a_second_import_changes_nothing(cli):
     assert "0 new, 0 updated, 9 unchanged" in ok(cli, "import", str(FIXTURE)).stdout
     assert every_task(cli) == before
     assert len(json.loads(ok(cli, "log", "--json").stdout)) == 1
+
+
+def test_known_and_new_tasks_in_one_file_are_counted_apart(cli, tmp_path):
+    ok(cli, "import", str(FIXTURE))
+    known = {task["id"] for task in every_task(cli)}
+    tasks = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    fresh = {"description": "Something new", "status": "pending", "entry": "20261201T000000Z"}
+    (tmp_path / "more.json").write_text(json.dumps([*tasks, fresh]), encoding="utf-8")
+    result = ok(cli, "import", str(tmp_path / "more.json"))
+    assert "imported 10 tasks" in result.stdout
+    assert "1 new, 0 updated, 9 unchanged" in result.stdout
+    (added,) = [task for task in every_task(cli) if task["id"] not in known]
+    assert (added["title"], added["id"]) == ("Something new", max(known) + 1)
 
 
 def test_a_changed_task_is_updated_and_undo_puts_it_back(cli, tmp_path):
@@ -207,8 +221,37 @@ def test_an_unreadable_file_is_exit_2(cli, tmp_path):
 @pytest.mark.skipif(TASK is None, reason="Taskwarrior (`task`) is not installed")
 def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
     ok(cli, "import", str(FIXTURE))
+    theirs = through_taskwarrior(ok(cli, "export").stdout, tmp_path)
+    assert {task["uuid"]: _without_computed(task) for task in json.loads(theirs)} == original()
+
+
+LONG_TEXT = 'a long text:\nits second line, a tab\there, "quotes", \\ and 🦀'
+
+
+@pytest.mark.skipif(TASK is None, reason="Taskwarrior (`task`) is not installed")
+def test_the_description_goes_through_taskwarrior_and_back(cli, tmp_path):
+    """todo's long text rides as a key `task import` keeps (an orphan UDA) and writes back."""
+    task = {"uuid": "00000000-0000-4000-8000-000000000001", "description": "Title",
+            "entry": "20261101T000000Z", "todo_description": LONG_TEXT}  # fmt: skip
+    ok(cli, "import", "-", input=json.dumps([task]))
+    assert [each["description"] for each in every_task(cli)] == [LONG_TEXT]
+    ours = ok(cli, "export").stdout
+    assert [each["todo_description"] for each in json.loads(ours)] == [LONG_TEXT]
+    assert json.loads(ok(cli, "export", "--format", "jsonl").stdout)["extra"] == {}  # not twice
+    theirs = through_taskwarrior(ours, tmp_path)
+    assert json.loads(theirs)[0]["todo_description"] == LONG_TEXT
+    ok(cli, "undo")
+    ok(cli, "import", "-", input=theirs)
+    assert [each["description"] for each in every_task(cli)] == [LONG_TEXT]
+    assert [each["todo_description"] for each in json.loads(ok(cli, "export").stdout)] == [
+        LONG_TEXT
+    ]
+
+
+def through_taskwarrior(export: str, tmp_path) -> str:
+    """``export`` imported by the real `task` into its own data, and its `task export`."""
     ours = tmp_path / "ours.json"
-    ours.write_text(ok(cli, "export").stdout, encoding="utf-8")
+    ours.write_text(export, encoding="utf-8")
     data = tmp_path / "taskdata"
     data.mkdir()
     rc = tmp_path / "taskrc"
@@ -221,9 +264,8 @@ def test_the_real_taskwarrior_reads_our_export_back(cli, tmp_path):
     subprocess.run(
         [*task, "import", str(ours)], env=env, check=True, capture_output=True, timeout=60
     )
-    export = subprocess.run([*task, "export"], env=env, check=True, capture_output=True, timeout=60)
-    theirs = {task["uuid"]: _without_computed(task) for task in json.loads(export.stdout)}
-    assert theirs == original()
+    result = subprocess.run([*task, "export"], env=env, check=True, capture_output=True, timeout=60)
+    return result.stdout.decode()
 
 
 def test_todotxt_goes_through_its_codec(cli, tmp_path):
@@ -247,3 +289,26 @@ def test_export_piped_to_import_on_the_installed_todo(database_url, tmp_path):
     again = run_todo(env, "import", "-", input=exported_lines.stdout)
     assert again.returncode == 0, again.stderr
     assert "0 new, 0 updated, 9 unchanged" in again.stdout
+
+
+# What COPY's text format escapes (backslash, newline, tab), what JSON escapes
+# (quotes, control characters), what neither does (non-BMP, U+2028, DEL, C1).
+TRICKY = (
+    "back\\slash, \\n is not a newline, \\\\ two",
+    "quote \" and ' apostrophe",
+    "new\nline\ttab\rreturn",
+    "crab 🦀, separators \u2028 \u2029, DEL \x7f, CSI \x9b, é",
+)
+
+
+def test_the_exports_carry_tricky_text_exactly(cli, todo_env):
+    """Written as another client could (todo refuses control characters in a title)."""
+    for title in TRICKY:
+        insert_task(todo_env, title, description=title)
+    written = ok(cli, "export").stdout
+    assert written.startswith("[\n{")
+    assert written.endswith("}\n]\n")
+    assert [task["description"] for task in json.loads(written)] == list(TRICKY)
+    lines = ok(cli, "export", "--format", "jsonl").stdout.split("\n")[:-1]  # U+2028 kept raw
+    assert [json.loads(line)["title"] for line in lines] == list(TRICKY)
+    assert [task["title"] for task in every_task(cli)] == list(TRICKY)

@@ -28,9 +28,16 @@ HOSTILE = '\x1b]0;owned\x07 \x9b2J \u2028 tab\there\nline \x7f "quoted" \\ Ã© ðŸ
 
 async def streamed(session, user, where, *, json: bool) -> bytes:
     out = io.BytesIO()
-    columns = (listing.TASK_JSON,) if json else listing.PLAIN_COLUMNS
-    rows = listing.stream_rows(session, user=user, where=where, columns=columns)
-    await (stream.write_json_array if json else stream.write_plain_lines)(rows, out)
+    if json:
+        await stream.write_json_array(
+            lambda sink: listing.copy_documents(
+                session, user=user, where=where, column=listing.TASK_JSON, sink=sink
+            ),
+            out,
+        )
+    else:
+        rows = listing.stream_rows(session, user=user, where=where, columns=listing.PLAIN_COLUMNS)
+        await stream.write_plain_lines(rows, out)
     return out.getvalue()
 
 

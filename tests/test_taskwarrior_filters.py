@@ -6,12 +6,11 @@ todo documents as a better rule (``project:home`` is not ``homework``)."""
 
 import asyncio
 import json
-import shutil
-import subprocess
 
 import pytest
 
 from tests.conftest import engine_for
+from tests.support import TASK
 from todo_cli import clock
 from todo_cli.cli.scripting import compressed
 from todo_cli.cli.selection import selection_filter
@@ -23,7 +22,6 @@ from todo_cli.service.tasks import select_tasks
 from todo_cli.service.users import local_user
 from todo_cli.words import Words, read_filter
 
-TASK = shutil.which("task", path="/usr/bin")
 pytestmark = pytest.mark.skipif(TASK is None, reason="needs Taskwarrior at /usr/bin/task")
 BOARD = [
     ("Call the bank", "project:home", "+phone", "due:tomorrow", "pri:H"),
@@ -62,23 +60,6 @@ EXPRESSIONS = [
     ("due:today",),
     ("due.any:",),
 ]
-
-
-@pytest.fixture
-def taskwarrior(tmp_path):
-    rc = tmp_path / "taskrc"
-    rc.write_text(f"data.location={tmp_path / 'data'}\nconfirmation=off\nverbose=nothing\n")
-    (tmp_path / "data").mkdir()
-
-    def task(*args: str) -> str:
-        env = {"TASKRC": str(rc), "TASKDATA": str(tmp_path / "data"), "HOME": str(tmp_path)}
-        env |= {"PATH": "/usr/bin"}  # without HOME, task 2.6.2 crashes
-        done = subprocess.run(
-            [TASK, *args], env=env, capture_output=True, text=True, timeout=60, check=True
-        )
-        return done.stdout
-
-    return task
 
 
 def test_the_same_expressions_select_the_same_tasks(cli, todo_env, taskwarrior):

@@ -59,4 +59,6 @@ _RAW_IN_JSON = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]")
 def json_safe(document: bytes) -> bytes:
     """A UTF-8 JSON document with DEL, C1 and line separators written as ``\\u`` escapes:
     the same JSON value, harmless on a terminal."""
+    if document.isascii() and b"\x7f" not in document:
+        return document  # the common case, checked at memory speed (the search is not)
     return _RAW_IN_JSON.sub(lambda found: b"\\u%04x" % ord(found.group().decode()), document)

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -283,11 +283,23 @@ def read_task_id(text: str) -> int:
     """One task ID, as `todo show` and `todo note` take it; anything else is a usage
     error in todo's words, with the command that reads filter words."""
     if not text.isascii() or not text.strip().isdigit():
-        raise UsageError(
-            f"{text!r} is not a task ID (a number such as 4); "
-            f"to pick tasks by IDs or filter words, try `todo list {text}`"
-        )
+        raise _not_an_id(text)
     return _id(text.strip())
+
+
+def check_id_words(words: Sequence[str]) -> None:
+    """Words that must all be task IDs (`todo show 4 1-3,7`); any other is a usage error
+    in todo's words, as read_task_id's."""
+    for word in words:
+        if not ID_WORD.fullmatch(word):
+            raise _not_an_id(word)
+
+
+def _not_an_id(text: str) -> UsageError:
+    return UsageError(
+        f"{text!r} is not a task ID (a number such as 4); "
+        f"to pick tasks by IDs or filter words, try `todo list {text}`"
+    )
 
 
 def _id(text: str) -> int:

@@ -1,17 +1,18 @@
 """Issue 16's speed targets: `todo import`/`export` against the real Taskwarrior 2.6.2.
 
-    python tests/benchmarks/bench_interchange.py [--runs 3] [--quick]
+    python tests/benchmarks/bench_interchange.py [--runs 3] [--quick] [--exports-only]
                                                  [--server postgresql://postgres@127.0.0.1/postgres]
 
 For each size (10,000 and 100,000 generated pending tasks with tags, projects and
 due dates; --quick: 10,000 only) both tools get the same Taskwarrior file. `task
 import` is timed once per size (it is slow at 100,000); `todo import` of the same
 file and of todo's own JSON Lines are timed ``--runs`` times, each into an empty
-account (the previous import undone); `todo export --format taskwarrior` and `task
-export` alternate ``--runs`` times after a throwaway run, with peak RSS. Prints
-medians and the ratios the issue asks for. Everything lives in a temporary
-directory: the embedded server by default, or a new database on ``--server``
-(dropped at the end). Not a test: pytest never collects this file.
+account (the previous import undone; --exports-only: not timed); `todo export
+--format taskwarrior`, `todo list --json` (each with the agent on, as a user runs
+them, and off) and `task export` alternate ``--runs`` times after a throwaway run,
+with peak RSS. Prints medians and the ratios the issue asks for. Everything lives
+in a temporary directory: the embedded server by default, or a new database on
+``--server`` (dropped at the end). Not a test: pytest never collects this file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from harness import MIB, TODO, Sample, compile_package, generate_tasks, isolated
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 TARGETS = {
     "todo import / task import": 0.1,
-    "todo export / task export": 0.5,
+    "todo export / task export": 0.5,  # also `todo list --json` / task export
 }
 JSONL_TARGET = 50_000  # tasks/s
 EXPORT_RSS_TARGET_MIB = 100
@@ -87,7 +88,7 @@ def median(values: Sequence[float]) -> float:
 
 
 def measure_size(
-    size: int, runs: int, root: Path, env: dict[str, str], task_env: dict[str, str]
+    size: int, args: argparse.Namespace, root: Path, env: dict[str, str], task_env: dict[str, str]
 ) -> list[str]:
     lines = [f"## {size:,} tasks"]
     source = root / f"tasks-{size}.json"
@@ -97,53 +98,71 @@ def measure_size(
     data.mkdir()
     progress(f"task import of {size:,} (once)")
     task_import = run_measured([TASK, "import", str(source)], task_env).seconds
-    progress(f"todo import of {size:,} x{runs}")
-    todo_imports = timed_import(env, source, runs)
+    if not args.exports_only:
+        lines += import_rows(size, args.runs, root, source, env, task_import)
     todo(env, "import", str(source))  # the tasks both exports write
+    lines += export_rows(size, args.runs, env, task_env)
+    todo(env, "undo")
+    return lines
+
+
+def import_rows(
+    size: int, runs: int, root: Path, source: Path, env: dict[str, str], task_import: float
+) -> list[str]:
+    progress(f"todo import of {size:,} x{runs}")
+    todo_imports = median(timed_import(env, source, runs))
+    todo(env, "import", str(source))
     jsonl = root / f"tasks-{size}.jsonl"
     jsonl.write_text(todo(env, "export", "--format", "jsonl").stdout)
     todo(env, "undo")
     progress(f"todo import of {size:,} as JSON Lines x{runs}")
-    jsonl_imports = timed_import(env, jsonl, runs)
-    todo(env, "import", str(source))
-    progress(f"exports of {size:,} x{runs}")
-    exports = alternate(
-        runs,
-        {
-            "todo": ([TODO, "export", "--format", "taskwarrior"], env),
-            "task": ([TASK, "export"], task_env),
-        },
-    )
-    todo(env, "undo")
-    todo_export = median([sample.seconds for sample in exports["todo"]])
-    task_export = median([sample.seconds for sample in exports["task"]])
-    rss = max(sample.max_rss for sample in exports["todo"]) / MIB
-    rate = size / median(jsonl_imports)
-    rows = [
-        ("task import (once)", task_import, None, None),
-        ("todo import (Taskwarrior JSON)", median(todo_imports), median(todo_imports) / task_import,
-         TARGETS["todo import / task import"]),
-        ("todo import (JSON Lines)", median(jsonl_imports), None, None),
-        ("task export", task_export, None, None),
-        ("todo export --format taskwarrior", todo_export, todo_export / task_export,
-         TARGETS["todo export / task export"]),
+    jsonl_imports = median(timed_import(env, jsonl, runs))
+    rate = size / jsonl_imports
+    return [
+        row("task import (once)", task_import),
+        row("todo import (Taskwarrior JSON)", todo_imports, todo_imports / task_import,
+            TARGETS["todo import / task import"]),
+        row("todo import (JSON Lines)", jsonl_imports),
+        f"{'JSON Lines import rate':44} {rate:9.0f} tasks/s  (target >= {JSONL_TARGET}:"
+        f" {_verdict(rate >= JSONL_TARGET)})",
     ]  # fmt: skip
-    for name, seconds, ratio, target in rows:
-        verdict = (
-            ""
-            if target is None
-            else f"  ratio {ratio:.2f} (target <= {target}: {_verdict(ratio <= target)})"
+
+
+# What is timed against `task export`: the command a user runs (the agent on, as by
+# default) and the same command in a process of its own (the agent off).
+EXPORTS = {
+    "todo export --format taskwarrior": ("export", "--format", "taskwarrior"),
+    "todo list --json": ("list", "--json"),
+}
+
+
+def export_rows(size: int, runs: int, env: dict[str, str], task_env: dict[str, str]) -> list[str]:
+    progress(f"exports of {size:,} x{runs}")
+    commands = {"task export": ([TASK, "export"], task_env)}
+    for name, args in EXPORTS.items():
+        commands[f"{name}, agent on"] = ([TODO, *args], {**env, "TODO_AGENT": "1"})
+        commands[f"{name}, agent off"] = ([TODO, *args], env)
+    samples = alternate(runs, commands)
+    task_export = median([sample.seconds for sample in samples.pop("task export")])
+    lines = [row("task export", task_export)]
+    for name, measured in samples.items():
+        seconds = median([sample.seconds for sample in measured])
+        lines.append(
+            row(name, seconds, seconds / task_export, TARGETS["todo export / task export"])
         )
-        lines.append(f"{name:34} {seconds * 1000:9.0f} ms{verdict}")
+    rss = max(sample.max_rss for name, each in samples.items() if "agent off" in name
+              for sample in each) / MIB  # fmt: skip
     lines.append(
-        f"{'JSON Lines import rate':34} {rate:9.0f} tasks/s  (target >= {JSONL_TARGET}:"
-        f" {'ok' if rate >= JSONL_TARGET else 'MISSED'})"
-    )
-    lines.append(
-        f"{'todo export peak RSS':34} {rss:9.1f} MiB      (target <= {EXPORT_RSS_TARGET_MIB}:"
-        f" {'ok' if rss <= EXPORT_RSS_TARGET_MIB else 'MISSED'})"
+        f"{'todo peak RSS (agent off)':44} {rss:9.1f} MiB      (target <= {EXPORT_RSS_TARGET_MIB}:"
+        f" {_verdict(rss <= EXPORT_RSS_TARGET_MIB)})"
     )
     return lines
+
+
+def row(name: str, seconds: float, ratio: float | None = None, target: float | None = None) -> str:
+    verdict = "" if ratio is None else f"  ratio {ratio:.2f} (target <= {target}: "
+    verdict += "" if ratio is None or target is None else f"{_verdict(ratio <= target)})"
+    return f"{name:44} {seconds * 1000:9.0f} ms{verdict}"
 
 
 def _verdict(met: bool) -> str:
@@ -176,6 +195,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="10,000 tasks only")
     parser.add_argument(
+        "--exports-only", action="store_true", help="time no todo import (task import once)"
+    )
+    parser.add_argument(
         "--server", help="a PostgreSQL server URL (asyncpg form); default: embedded"
     )
     return parser.parse_args()
@@ -199,9 +221,10 @@ def main() -> None:
         where = args.server or "the embedded server"
         report = [f"# todo import/export vs {TASK} ({where}), median of {args.runs}"]
         for size in sizes:
-            report += measure_size(size, args.runs, root, env, task_env)
+            report += measure_size(size, args, root, env, task_env)
         print("\n".join(report))
     finally:
+        subprocess.run([TODO, "agent", "stop"], env=env, capture_output=True, check=False)
         if args.server is None:
             subprocess.run([TODO, "db", "stop"], env=env, capture_output=True, check=False)
         else:

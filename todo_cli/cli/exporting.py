@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import IO, TYPE_CHECKING
 
 from todo_cli.errors import UsageError
@@ -14,25 +15,22 @@ if TYPE_CHECKING:
 
 
 async def write(chosen: Format, session: AsyncSession, user: User, out: IO[bytes]) -> None:
+    from todo_cli.cli import stream
     from todo_cli.service import exports
 
     if chosen is Format.TODOTXT:
         await _write_todotxt(session, user, out)
         return
     column = exports.TASKWARRIOR_JSON if chosen is Format.TASKWARRIOR else exports.TODO_JSON
-    batches = exports.stream_documents(session, user=user, columns=(column,))
+
+    def copy(sink: Callable[[bytes], None]) -> Awaitable[None]:
+        return exports.copy_documents(session, user=user, column=column, sink=sink)
+
+    # The exact text (Taskwarrior reads no \u escapes back well); `task export`'s layout.
     if chosen is Format.JSONL:
-        async for batch in batches:
-            out.write("".join(f"{document}\n" for (document,) in batch).encode())
-        out.flush()
-        return
-    # `task export`'s own layout: an array with one task per line.
-    separator = b"[\n"
-    async for batch in batches:
-        out.write(separator + ",\n".join(document for (document,) in batch).encode())
-        separator = b",\n"
-    out.write(b"[\n]\n" if separator == b"[\n" else b"\n]\n")
-    out.flush()
+        await stream.write_json_lines(copy, out, safe=False)
+    else:
+        await stream.write_json_array(copy, out, one_per_line=True, safe=False)
 
 
 async def _write_todotxt(session: AsyncSession, user: User, out: IO[bytes]) -> None:

@@ -17,6 +17,7 @@ from todo_cli.cli.times import describe_due
 from todo_cli.text import json_safe, visible
 
 if TYPE_CHECKING:
+    from todo_cli.cli.documents import JsonShape
     from todo_cli.models import Task
 
 NONE = "-"
@@ -109,6 +110,16 @@ def print_task_json(task: Task, env: Environment, *, keys: Sequence[str] | None 
 def pick(document: dict[str, Any], keys: Sequence[str] | None) -> dict[str, Any]:
     """``document`` with only ``keys``, in that order (None: all of it)."""
     return document if keys is None else {key: document[key] for key in keys}
+
+
+def print_tasks_picked_json(tasks: Sequence[Task], shape: JsonShape, env: Environment) -> None:
+    """The tasks' JSON documents, only ``shape.keys`` of each when given, as an array or
+    JSON Lines."""
+    from todo_cli.models import TaskRead
+
+    documents = [TaskRead.model_validate(task).model_dump(mode="json") for task in tasks]
+    picked = [pick(document, shape.keys) for document in documents]
+    print_documents(picked, lines=shape.lines, env=env)
 
 
 def print_tasks_json(tasks: Sequence[Task], env: Environment) -> None:

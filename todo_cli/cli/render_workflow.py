@@ -17,9 +17,11 @@ from todo_cli.text import visible
 if TYPE_CHECKING:
     from todo_cli.cli.environment import Environment
     from todo_cli.models import Task
+    from todo_cli.service.history import InFull
     from todo_cli.service.journal import Change, ChangeGroup, Snapshot
     from todo_cli.service.summaries import ProjectSummary, TagSummary
     from todo_cli.service.tasks import Outcome
+    from todo_cli.service.urgency import Breakdown
 
 # What `todo log` shows of a change, in the JSON contract's order (jsonb keeps
 # its own key order); identity and updated_at, which every change moves, stay out.
@@ -141,6 +143,41 @@ def _value(key: str, value: Any) -> str:
 
 def _local(moment: datetime) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def print_tasks_in_full(shown: Sequence[InFull], *, now: datetime, env: Environment) -> None:
+    """`todo show`: each task's rows, its urgency term by term, notes and history; a blank
+    line between tasks (`todo show 1-3`)."""
+    if not shown:
+        render.message("no tasks match", env)
+    for index, each in enumerate(shown):
+        if index:
+            render.print_lines([""], env)
+        render.print_task_detail(each.task, now=now, env=env)
+        if each.urgency is not None:
+            print_urgency(each.urgency, env)
+        print_notes_and_history(each.task, each.history, env)
+
+
+def print_urgency(breakdown: Breakdown, env: Environment) -> None:
+    """The score, then its terms as `task info` lays them out (name, factor * coefficient
+    = product) and their total under the products: the score `todo next` and `list` show.
+    A term's line starts with `+`, the total's with `=`: no line of the block starts with
+    a field's name (`tags`, `due`), so `todo show`'s lines stay one field each."""
+    width = max((len(term.name) for term in breakdown.terms), default=0)
+    lines = [
+        f"+ {term.name:<{width}} {_figure(term.factor):>6} * {_figure(term.coefficient):>4}"
+        f" = {_figure(term.product):>6}"
+        for term in breakdown.terms
+    ]
+    if lines:
+        lines.append(f"= {'total':<{width + 17}}{breakdown.total:>6g}")
+    _print_section("urgency", [f"{breakdown.total:g}", *lines], env)
+
+
+def _figure(value: float) -> str:
+    """A term's number as Taskwarrior writes it: 3 significant digits, at most 3 decimals."""
+    return f"{round(value, 3):.3g}"
 
 
 def print_notes_and_history(task: Task, history: Sequence[ChangeGroup], env: Environment) -> None:

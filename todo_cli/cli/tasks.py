@@ -20,7 +20,6 @@ from todo_cli.cli.options import (
     DueOption,
     FieldsOption,
     FilterArgument,
-    IdArgument,
     JsonLinesOption,
     JsonOption,
     PriorityOption,
@@ -47,7 +46,7 @@ from todo_cli.columns import read_columns
 from todo_cli.errors import UsageError
 from todo_cli.service.filters import Affix, Sort, StatusFilter, TagChanges, TaskFilter, Vocabulary
 from todo_cli.text import visible
-from todo_cli.words import read_changes, read_edit, read_filter
+from todo_cli.words import check_id_words, read_changes, read_edit, read_filter
 
 NO_MATCH = "no tasks match; nothing changed"
 PLACING = "todo.placing"  # ctx.meta: `append` or `prepend`, run through edit
@@ -66,13 +65,11 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     for command in (add, list_, show, done, reopen, rm, restore, purge, edit):
         name = command.__name__.rstrip("_")
-        cls = None if command is show else word_args.WordsCommand
-        app.command(name, cls=cls)(command)
+        app.command(name, cls=word_args.WordsCommand)(command)
     # Taskwarrior's names for the same commands, so its users' hands keep working.
     for alias, command in (("modify", edit), ("delete", rm), ("info", show)):
-        cls = None if command is show else word_args.WordsCommand
         summary = f"Taskwarrior's name for `todo {command.__name__}`: the same words and options."
-        app.command(alias, cls=cls, help=summary)(command)
+        app.command(alias, cls=word_args.WordsCommand, help=summary)(command)
     app.command("duplicate", cls=word_args.WordsCommand)(duplicate)
     for placing in ("append", "prepend"):
         app.command(placing, cls=word_args.WordsCommand, help=_PLACING_HELP[placing])(
@@ -327,45 +324,80 @@ def _stream_list(build: Build, *, shape: JsonShape | None, env: Environment) -> 
     from todo_cli.cli import stream
     from todo_cli.service import listing
 
-    columns = listing.PLAIN_COLUMNS if shape is None else (listing.task_json(shape.keys),)
-    write = stream.write_plain_lines
-    if shape is not None:
-        write = stream.write_json_lines if shape.lines else stream.write_json_array
     out = env.stdout
     out.flush()
 
     async def work(session: AsyncSession, user: User, vocabulary: Vocabulary) -> None:
-        rows = listing.stream_rows(session, user=user, where=build(vocabulary), columns=columns)
-        await write(rows, out.buffer)
+        where = build(vocabulary)
+        if shape is None:
+            columns = listing.PLAIN_COLUMNS
+            rows = listing.stream_rows(session, user=user, where=where, columns=columns)
+            await stream.write_plain_lines(rows, out.buffer)
+            return
+        column = listing.task_json(shape.keys)
+        write = stream.write_json_lines if shape.lines else stream.write_json_array
+        await write(
+            lambda sink: listing.copy_documents(
+                session, user=user, where=where, column=column, sink=sink
+            ),
+            out.buffer,
+        )
 
     run_with_vocabulary(work, env)
 
 
 def show(
     ctx: typer.Context,
-    number: IdArgument,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID...",
+            help="Task IDs: 4, 1-3,7 (a range shows the tasks it holds).",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
     jsonl: JsonLinesOption = False,
     fields: FieldsOption = None,
 ) -> None:
-    """Show one task in full."""
+    """Show tasks in full, with their urgency term by term: `todo show 4`, `todo show 1-3,7`.
+
+    One ID prints one JSON object, several IDs or a range an array.
+    """
     from todo_cli.cli import render_workflow
     from todo_cli.cli.documents import json_shape, task_keys
     from todo_cli.service import history
+    from todo_cli.service.urgency import Coefficients
 
+    check_id_words(words or [])
+    where = picked(words, "show", StatusFilter.ALL)
     shape = json_shape(json=json, jsonl=jsonl, fields=fields, keys=task_keys())
     env = invocation(ctx)
-    task, changes = run_for_user(
-        lambda session, user: history.task_with_history(
-            session, user=user, number=number, with_history=shape is None
+    now = clock.now()
+    coefficients = Coefficients.from_settings(env.settings())
+    shown = run_with_vocabulary(
+        lambda session, user, vocabulary: history.tasks_in_full(
+            session,
+            user=user,
+            where=where(vocabulary),
+            now=now,
+            coefficients=coefficients,
+            detailed=shape is None,
         ),
         env,
     )
-    if shape is not None:  # one task: its JSON Lines are its JSON document
-        render.print_task_json(task, env, keys=shape.keys)
+    if shape is None:
+        render_workflow.print_tasks_in_full(shown, now=now, env=env)
+    elif _only_an_id(words):  # one task: its JSON Lines are its JSON document
+        render.print_task_json(shown[0].task, env, keys=shape.keys)
     else:
-        render.print_task_detail(task, now=clock.now(), env=env)
-        render_workflow.print_notes_and_history(task, changes, env)
+        render.print_tasks_picked_json([each.task for each in shown], shape, env)
+
+
+def _only_an_id(words: list[str] | None) -> bool:
+    """`todo show 4`: one task named by its ID and nothing else (so it exists, or exit 3),
+    printed as one JSON object, as it always was."""
+    return words is not None and len(words) == 1 and words[0].isascii() and words[0].isdigit()
 
 
 def done(

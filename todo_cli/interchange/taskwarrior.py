@@ -6,6 +6,9 @@ imask->occurrence, parent->the template (by uuid). Statuses waiting and pending 
 both pending (waiting is only a future ``wait``). ``id`` and ``urgency`` are
 computed by `task` and dropped; a key named as one of the user's attributes is a
 UDA; any other key is kept in ``extra["taskwarrior"]`` and written back on export.
+todo's own long text (``description`` in todo, which Taskwarrior has no field for)
+travels as ``todo_description``: `task import` keeps an unknown key as an orphan UDA
+and writes it back, so a file through Taskwarrior and back to todo loses nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ DATES = {
     "end": "completed_at",
     "start": "started_at",
 }
+DESCRIPTION = "todo_description"  # the key of todo's description, besides the title
 COMPUTED = frozenset({"id", "urgency"})  # `task` works them out again on import
 RTYPES = ("periodic", "chained")
 
@@ -168,6 +172,7 @@ _READERS: dict[str, Callable[[Record, Any, int], None]] = {
     "parent": _plain("parent", lambda value, line: fields.uuid(value, "parent", line)),
     "imask": _plain("occurrence", lambda value, line: _imask(value, line)),
     "project": _plain("project", fields.project),
+    DESCRIPTION: _plain("description", fields.description),
     **{key: _date(target) for key, target in DATES.items()},
 }
 

@@ -78,23 +78,22 @@ def _typed(name: str, kind: str) -> ColumnElement[Any]:
     return case((func.jsonb_typeof(stored) == json_type, cast(stored.astext, sql_type)), else_=None)
 
 
-def urgency_term(definitions: Sequence[AttributeDefinition]) -> ColumnElement[float]:
-    """Taskwarrior's ``urgency.uda.NAME.coefficient`` (the task has a value) plus
+def urgency_terms(
+    definitions: Sequence[AttributeDefinition],
+) -> list[tuple[str, ColumnElement[float], float]]:
+    """Taskwarrior's ``urgency.uda.NAME.coefficient`` (the task has a value) and
     ``urgency.uda.NAME.VALUE.coefficient`` (it has that value), for the owner's
-    attributes: plain CASE terms, so a user with none pays nothing."""
+    attributes: each a name as `task info` prints it, a factor (1 or 0, plain CASE)
+    and its coefficient, so a user with none pays nothing."""
     udas = _udas()
-    total: ColumnElement[float] = literal(0.0)
+    terms: list[tuple[str, ColumnElement[float], float]] = []
     for definition in definitions:
         if definition.coefficient:
-            total = total + case((udas.has_key(definition.name), definition.coefficient), else_=0.0)
-        if definition.value_coefficients:
-            # Keyed by the value as `udas->>NAME` spells it (attributes.value_key).
-            spelled = udas[definition.name].astext
-            total = total + case(
-                *(
-                    (spelled == value, weight)
-                    for value, weight in definition.value_coefficients.items()
-                ),
-                else_=0.0,
-            )
-    return total
+            present = case((udas.has_key(definition.name), 1.0), else_=0.0)
+            terms.append((f"UDA {definition.name}", present, definition.coefficient))
+        # Keyed by the value as `udas->>NAME` spells it (attributes.value_key).
+        spelled = udas[definition.name].astext
+        for value, weight in definition.value_coefficients.items():
+            equal = case((spelled == value, 1.0), else_=0.0)
+            terms.append((f"UDA {definition.name}.{value}", equal, weight))
+    return terms

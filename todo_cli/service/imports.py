@@ -96,14 +96,23 @@ async def import_records(
     ``complete``: each record is the whole task (Taskwarrior, todo.txt), so a key it
     lacks empties that field on update; otherwise only the keys given change.
     """
-    await _stage(session, records, complete=complete)
+    staged = await _stage(session, records, complete=complete)
     try:
-        return await _apply(session, user, command)
+        return await _apply(session, user, command, staged)
     except IntegrityError as error:
         raise ConflictError(_conflict(error)) from None
 
 
-async def _stage(session: AsyncSession, records: Sequence[Record], *, complete: bool) -> None:
+@dataclass(frozen=True)
+class _Staged:
+    """What the staged rows hold, so the statements that would find nothing are skipped."""
+
+    rows: int
+    parents: bool  # some record names its template
+    notes: bool
+
+
+async def _stage(session: AsyncSession, records: Sequence[Record], *, complete: bool) -> _Staged:
     connection = await session.connection()
     await connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE import_rows (ord integer PRIMARY KEY, {STAGING}, parent uuid,"
@@ -127,7 +136,13 @@ async def _stage(session: AsyncSession, records: Sequence[Record], *, complete: 
     ]
     if notes:
         await raw.copy_records_to_table("import_notes", records=notes)
+    # The plans that follow need the row count and null fractions, not fine histograms:
+    # a sample of 3,000 rows instead of 30,000 takes a tenth of the time (0.5 s per 100,000).
+    # SET LOCAL: for this one ANALYZE, gone with the transaction.
+    await connection.exec_driver_sql("SET LOCAL default_statistics_target = 10")
     await connection.exec_driver_sql("ANALYZE import_rows")
+    parents = any(record.get("parent") for record in records)
+    return _Staged(rows=len(rows), parents=parents, notes=bool(notes))
 
 
 def _row(position: int, record: Record, complete: bool) -> tuple[Any, ...]:
@@ -152,37 +167,41 @@ def _given(keys: tuple[str, ...]) -> int:
 _JSONB_INDEXES = tuple(NAMES.index(name) for name in JSONB)
 
 
-async def _apply(session: AsyncSession, user: User, command: str) -> Imported:
+async def _apply(session: AsyncSession, user: User, command: str, staged: _Staged) -> Imported:
     connection = await session.connection()
 
     async def run(sql: str, **parameters: Any) -> Any:
         return await connection.execute(text(sql), parameters)
 
-    await run(_MATCH)
-    await run(
-        f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id"
-    )
-    updated = (await run(_COUNT_CHANGED)).scalar_one()
+    # Each statement skipped when the staged rows say it would find nothing: on
+    # 100,000 new tasks every one of them scans or joins all the rows (~0.1-0.5 s).
+    matched = (await run(_MATCH)).rowcount
+    updated = 0
+    if matched:
+        await run(
+            f"UPDATE import_rows i SET changed = {_differs()} FROM tasks WHERE tasks.id = i.task_id"
+        )
+        updated = (await run(_COUNT_CHANGED)).scalar_one()
     if updated:
         await run(_JOURNAL_BEFORE)
         await run(_UPDATE)
         await run(_REPLACED_NOTES)
-    first = (await run(_INSERT, user_id=user.id)).scalar_one_or_none()
-    created = (await run(_COUNT_NEW)).scalar_one()
+    first, created = (await run(_INSERT, user_id=user.id)).one()
     # Drawn only now: an import that changes nothing is no change to undo.
     journaled = {"user_id": user.id, "command": command}
     if created or updated:
         journaled["change_id"] = await journal.draw_change(session)
     if created:
         await run(_JOURNAL_CREATED, **journaled, first=first, last=first + created - 1)
-    await run(_LINK_TEMPLATES)
-    await run(_NOTES, user_id=user.id)
+    if staged.parents:
+        await run(_LINK_TEMPLATES)
+    if staged.notes:
+        await run(_NOTES, user_id=user.id)
     if updated:
         await run(_JOURNAL_UPDATED, **journaled)
-    total = (await run("SELECT count(*) FROM import_rows")).scalar_one()
     if created or updated:
         note_change(session, "undoable")
-    return Imported(created=created, updated=updated, unchanged=total - created - updated)
+    return Imported(created=created, updated=updated, unchanged=staged.rows - created - updated)
 
 
 def _new(name: str) -> str:
@@ -213,7 +232,6 @@ def _differs() -> str:
 # This account's tasks with the file's uuids (row-level security hides the others).
 _MATCH = "UPDATE import_rows i SET task_id = t.id FROM tasks t WHERE t.uuid = i.uuid"
 _COUNT_CHANGED = "SELECT count(*) FROM import_rows WHERE task_id IS NOT NULL AND changed"
-_COUNT_NEW = "SELECT count(*) FROM import_rows WHERE task_id IS NULL"
 _UPDATE = f"""
 UPDATE tasks SET {", ".join(f"{name} = {_set(name)}" for name in COMPARED)},
   created_at = {_set("created_at")}, updated_at = coalesce(i.updated_at, now())
@@ -238,7 +256,7 @@ WITH fresh AS (SELECT count(*) AS n FROM import_rows WHERE task_id IS NULL),
               {", ".join(_new(name) for name in NAMES)}
        FROM import_rows i, bump WHERE i.task_id IS NULL ORDER BY i.ord
        RETURNING number)
-SELECT min(number) FROM inserted
+SELECT min(number), count(*) FROM inserted
 """
 # After every task of the file is in, so a template may come after its instances.
 _LINK_TEMPLATES = f"""

@@ -17,7 +17,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from todo_cli.models import Task, User
-from todo_cli.service import term_filters
+from todo_cli.service import copying, term_filters
 from todo_cli.service.filters import TaskFilter
 from todo_cli.service.tasks import list_statement
 
@@ -106,6 +106,14 @@ PLAIN_COLUMNS: tuple[Any, ...] = (  # SQLModel types its columns as Mapped, not 
     func.array_to_string(col(Task.tags), ","),
     col(Task.title),
 )
+
+
+async def copy_documents(
+    session: AsyncSession, *, user: User, where: TaskFilter, column: Any, sink: copying.Sink
+) -> None:
+    """The tasks `list_tasks` would find, in its order: ``column`` (a document) as lines."""
+    await term_filters.check_patterns(session, where)
+    await copying.copy_lines(session, list_statement(user, where, column), sink)
 
 
 async def stream_rows(

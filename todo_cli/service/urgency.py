@@ -11,7 +11,7 @@ due                12.0         0.2 when due in more than 14 days, rising
                                 linearly to 1.0 at 7 days overdue; 0 when no due
 priority           6.0/3.9/1.8  high / medium / low (the coefficient itself)
 active             4.0          1 while started (`todo start`)
-age                2.0          days since created / 365, at most 1
+age                2.0          whole days since created / 365, at most 1
 notes              1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more notes
 tags               1.0          0.8, 0.9, 1.0 for 1, 2, 3 or more tags
 project            1.0          1 when the task has a project
@@ -82,6 +82,42 @@ class Coefficients:
         )
 
 
+@dataclass(frozen=True)
+class Term:
+    """One urgency term as SQL: its name as `task info` prints it, its factor and its
+    coefficient; the score is the sum of factor times coefficient over the terms."""
+
+    name: str
+    factor: ColumnElement[float]
+    coefficient: float
+
+
+def terms(
+    now: datetime,
+    owner: int,
+    coefficients: Coefficients = Coefficients(),
+    definitions: Sequence[AttributeDefinition] = (),
+) -> list[Term]:
+    """Every term of one of ``owner``'s ``tasks`` rows at ``now``, in `task info`'s order
+    (the built-in terms, then the per-value ones: priority, attributes, the tag)."""
+    at = literal(now, DateTime(timezone=True))
+    return [
+        Term("project", _flag(col(Task.project).is_not(None)), PROJECT_COEFFICIENT),
+        Term("active", _flag(col(Task.started_at).is_not(None)), ACTIVE_COEFFICIENT),
+        Term("scheduled", _flag(states.scheduled_past(now)), coefficients.scheduled),
+        Term("waiting", _flag(states.waiting(now)), coefficients.waiting),
+        Term("blocked", _flag(states.blocked(owner)), coefficients.blocked),
+        Term("blocking", _flag(states.blocking(owner)), coefficients.blocking),
+        Term("notes", _count_factor(_note_count()), NOTES_COEFFICIENT),
+        Term("tags", _count_factor(func.cardinality(col(Task.tags))), TAGS_COEFFICIENT),
+        Term("due", _due_factor(at), DUE_COEFFICIENT),
+        Term("age", _age_factor(at), AGE_COEFFICIENT),
+        *(_priority_term(priority, value) for priority, value in PRIORITY_COEFFICIENTS.items()),
+        *(Term(*term) for term in attribute_filters.urgency_terms(definitions)),
+        Term(f"TAG {NEXT_TAG}", _flag(col(Task.tags).contains([NEXT_TAG])), NEXT_COEFFICIENT),
+    ]
+
+
 def urgency(
     now: datetime,
     owner: int,
@@ -90,26 +126,12 @@ def urgency(
 ) -> ColumnElement[float]:
     """The score of one of ``owner``'s ``tasks`` rows at ``now``, rounded to 3 decimals,
     as SQL; the owner's attribute ``definitions`` add their coefficients."""
-    at = literal(now, DateTime(timezone=True))
-    total = (
-        _flag(col(Task.tags).contains([NEXT_TAG]), NEXT_COEFFICIENT)
-        + DUE_COEFFICIENT * _due_factor(at)
-        + case(
-            {priority.value: value for priority, value in PRIORITY_COEFFICIENTS.items()},
-            value=col(Task.priority),
-            else_=0.0,
-        )
-        + _flag(col(Task.started_at).is_not(None), ACTIVE_COEFFICIENT)
-        + AGE_COEFFICIENT * _age_factor(at)
-        + NOTES_COEFFICIENT * _count_factor(_note_count())
-        + TAGS_COEFFICIENT * _count_factor(func.cardinality(col(Task.tags)))
-        + _flag(col(Task.project).is_not(None), PROJECT_COEFFICIENT)
-        + _flag(states.blocking(owner), coefficients.blocking)
-        + _flag(states.blocked(owner), coefficients.blocked)
-        + _flag(states.scheduled_past(now), coefficients.scheduled)
-        + _flag(states.waiting(now), coefficients.waiting)
-        + attribute_filters.urgency_term(definitions)
-    )
+    return score_of(terms(now, owner, coefficients, definitions))
+
+
+def score_of(weighed: Sequence[Term]) -> ColumnElement[float]:
+    """The sum of the terms' products, rounded to 3 decimals as `next` shows it."""
+    total = sum((term.factor * term.coefficient for term in weighed), literal(0.0))
     rounded: ColumnElement[float] = cast(func.round(cast(total, Numeric), 3), Float)
     return rounded
 
@@ -153,8 +175,14 @@ def next_statement(
     )
 
 
-def _flag(condition: ColumnElement[bool], coefficient: float) -> ColumnElement[float]:
-    return case((condition, coefficient), else_=0.0)
+def _priority_term(priority: Priority, coefficient: float) -> Term:
+    # Named by the letter Taskwarrior writes (`pri:H`), as `task info` names its terms.
+    letter = priority.value[0].upper()
+    return Term(f"priority.{letter}", _flag(col(Task.priority) == priority.value), coefficient)
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[float]:
+    return case((condition, 1.0), else_=0.0)
 
 
 def _days_since(at: Any, moment: Any) -> ColumnElement[float]:
@@ -174,7 +202,9 @@ def _due_factor(at: Any) -> ColumnElement[float]:
 
 
 def _age_factor(at: Any) -> ColumnElement[float]:
-    age = _days_since(at, col(Task.created_at)) / AGE_MAX_DAYS
+    # Whole days, as Taskwarrior counts them (its `int age`): a task made yesterday
+    # evening is 0 days old this morning.
+    age = func.floor(_days_since(at, col(Task.created_at))) / AGE_MAX_DAYS
     return func.least(func.greatest(age, 0.0), 1.0)
 
 
@@ -210,3 +240,53 @@ async def urgencies(
         list_statement(user, where, col(Task.number), score)
     )
     return {int(row[0]): float(row[1]) for row in rows}
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One term of one task's score, as `task info` prints it: factor times coefficient."""
+
+    name: str
+    factor: float
+    coefficient: float
+
+    @property
+    def product(self) -> float:
+        return self.factor * self.coefficient
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A task's score term by term (those that add something) and the score itself."""
+
+    terms: tuple[Weighed, ...]
+    total: float
+
+
+async def breakdowns(
+    session: AsyncSession,
+    *,
+    user: User,
+    numbers: Sequence[int],
+    now: datetime,
+    coefficients: Coefficients = Coefficients(),
+) -> dict[int, Breakdown]:
+    """The score of each of these tasks term by term, by number: each term's factor a
+    column of the one query, beside the score `next` and `list` compute from them."""
+    assert user.id is not None, "the user owns these tasks, so it is stored"
+    weighted = await attributes.definitions(session, user=user)
+    weighed = terms(now, user.id, coefficients, weighted)
+    factors = (term.factor for term in weighed)
+    statement = select(col(Task.number), score_of(weighed), *factors).where(
+        Task.user_id == user.id, col(Task.number).in_(numbers)
+    )
+    rows = await (await session.connection()).execute(statement)
+    return {int(row[0]): _breakdown(weighed, float(row[1]), row[2:]) for row in rows}
+
+
+def _breakdown(weighed: Sequence[Term], total: float, factors: Sequence[Any]) -> Breakdown:
+    parts = (
+        Weighed(term.name, float(factor), term.coefficient)
+        for term, factor in zip(weighed, factors, strict=True)
+    )
+    return Breakdown(tuple(part for part in parts if part.product), total)
