@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 
@@ -136,3 +136,24 @@ async def test_the_timeouts_reach_every_session(database_url, settings, expected
     finally:
         await engine.dispose()
     assert tuple(shown) == expected
+
+
+async def show(engine, *names: str) -> tuple[str, ...]:
+    try:
+        async with engine.connect() as connection:
+            return tuple([str(await connection.scalar(text(f"SHOW {name}"))) for name in names])
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("transaction_pooling", [False, True])
+async def test_every_session_runs_without_jit(database_url, transaction_pooling):
+    """A plan's cost grows with other people's rows; past jit_above_cost a compile would."""
+    engine = engine_for(database_url, transaction_pooling=transaction_pooling)
+    assert await show(engine, "jit") == ("off",)
+
+
+async def test_a_setting_the_url_makes_wins(database_url):
+    url = make_url(database_url).update_query_dict({"options": "-c jit=on -c lock_timeout=7s"})
+    engine = engine_for(url.render_as_string(hide_password=False))
+    assert await show(engine, "jit", "lock_timeout") == ("on", "7s")

@@ -461,6 +461,9 @@ class JournalEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_task_journal_user_change", "user_id", text("change_id DESC")),
         Index("ix_task_journal_user_task_number", "user_id", "task_number"),
+        # Deleting a task sets its rows' task_id to null: without this index that
+        # foreign key read the whole journal, everyone's, for every task deleted.
+        Index("ix_task_journal_task_id", "task_id"),
     )
 
     id: int | None = _identity()

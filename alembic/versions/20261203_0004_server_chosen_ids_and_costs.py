@@ -44,7 +44,7 @@ def upgrade() -> None:
     for table in policies.PERSONAL_TABLES:
         op.execute(policies.regrant_writes(table))
     for table in policies.TASK_REFERENCES:
-        for statement in policies.replace_owner_rows(table, policies.owned_with_task(table)):
+        for statement in policies.replace_owner_rows(table, owned_with_task(table)):
             op.execute(statement)
     for function in (REGISTER, LOGIN_PARAMS):
         op.execute(with_pinned_path(function))
@@ -62,6 +62,16 @@ def downgrade() -> None:
             op.execute(statement)
     for table in policies.PERSONAL_TABLES:
         op.execute(sequence_for_writers(table))
+
+
+def owned_with_task(table: str) -> str:
+    """policies.owned_with_task as of this revision (0007 looks the owner up per row)."""
+    task = f"{policies.quote(table)}.{policies.quote('task_id')}"
+    session_user = policies.SESSION_USER
+    mine = f"EXISTS (SELECT 1 FROM tasks t WHERE t.id = {task} AND t.user_id = {session_user})"
+    if policies.TASK_REFERENCES[table]:
+        mine = f"({task} IS NULL OR {mine})"
+    return f"{policies.owned()} AND {mine}"
 
 
 def serial_to_identity(table: str) -> list[str]:

@@ -43,8 +43,8 @@ def build_engine(target: ConnectTarget, settings: Settings) -> AsyncEngine:
         **pool_options(settings, pooled_by_server=pooled_by_server),
     )
     url_options = target.connect_args.get("server_settings", {}).get("options", "")
-    timeouts = server_timeouts(settings, url_options)
-    apply_server_timeouts(engine, timeouts, per_transaction=pooled_by_server)
+    values = server_settings(settings, url_options)
+    apply_server_settings(engine, values, per_transaction=pooled_by_server)
     return engine
 
 
@@ -73,14 +73,19 @@ def client_timeout(settings: Settings) -> float | None:
     return settings.statement_timeout + settings.connect_timeout
 
 
-def server_timeouts(settings: Settings, url_options: str = "") -> dict[str, str]:
-    """PostgreSQL's statement and lock timeouts, in milliseconds ("0" disables).
+def server_settings(settings: Settings, url_options: str = "") -> dict[str, str]:
+    """What every session sets: the statement and lock timeouts (ms, "0" disables), no JIT.
 
-    One the URL already sets (``?options=-c statement_timeout=...``) is left to it.
+    JIT off: every query reads one person's rows through an index and takes
+    milliseconds, but the planner's estimate grows with the whole table (other
+    people's rows), and past jit_above_cost compiling costs 60-170 ms of a
+    command that saves a few. One the URL already sets
+    (``?options=-c statement_timeout=...`` or ``-c jit=on``) is left to it.
     """
     values = {
         "statement_timeout": _milliseconds(settings.statement_timeout),
         "lock_timeout": _milliseconds(settings.lock_timeout),
+        "jit": "off",
     }
     return {name: value for name, value in values.items() if name not in url_options}
 
@@ -89,10 +94,10 @@ def _milliseconds(seconds: float) -> str:
     return str(max(1, round(seconds * 1000)) if seconds > 0 else 0)
 
 
-def apply_server_timeouts(
+def apply_server_settings(
     engine: AsyncEngine, values: dict[str, str], *, per_transaction: bool
 ) -> None:
-    """Every session (or, behind a transaction pooler, every transaction) gets the timeouts.
+    """Every session (or, behind a transaction pooler, every transaction) gets ``values``.
 
     Not as startup parameters: PgBouncer refuses unknown ones ("unsupported
     startup parameter"), in session mode too. A session ``SET`` would leak to

@@ -26,7 +26,6 @@ async def copy_lines(session: AsyncSession, statement: Select[Any], sink: Sink) 
     """Each row of ``statement`` (one text column, no control characters in its values)
     as a line, in chunks as they arrive, within the session's transaction."""
     connection = await session.connection()
-    await connection.exec_driver_sql("SET LOCAL jit = off")  # a long plan compile for a scan
     # render_postcompile: an IN list's values become parameters of their own here,
     # as execute() would expand them (COPY sends the query text as it is).
     compiled = statement.compile(

@@ -129,8 +129,6 @@ async def stream_documents(
     session: AsyncSession, *, user: User, columns: Sequence[Any]
 ) -> AsyncIterator[Sequence[Any]]:
     """All of the user's tasks, any status, by short id, as ``columns``, in batches."""
-    connection = await session.connection()
-    await connection.exec_driver_sql("SET LOCAL jit = off")  # a long plan compile for a scan
     statement = select(*columns).where(col(Task.user_id) == user.id).order_by(col(Task.number))
     result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
     async for batch in result.partitions():

@@ -96,8 +96,6 @@ async def import_records(
     ``complete``: each record is the whole task (Taskwarrior, todo.txt), so a key it
     lacks empties that field on update; otherwise only the keys given change.
     """
-    connection = await session.connection()
-    await connection.exec_driver_sql("SET LOCAL jit = off")  # compiling costs more than it saves
     staged = await _stage(session, records, complete=complete)
     try:
         return await _apply(session, user, command, staged)
