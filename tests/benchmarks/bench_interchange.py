@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -41,7 +42,8 @@ TARGETS = {
 }
 JSONL_TARGET = 50_000  # tasks/s
 EXPORT_RSS_TARGET_MIB = 100
-BENCH_DATABASE = "todo_bench_interchange"
+# Per run: two benchmarks on one shared server must not drop each other's database.
+BENCH_DATABASE = f"todo_bench_interchange_{os.getpid()}"
 
 
 def progress(message: str) -> None:
