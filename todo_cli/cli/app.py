@@ -231,6 +231,34 @@ accounts.register(app, db.app)
 
 def main() -> None:
     """The one-shot process: run the command, then exit with its code come what may."""
-    code = app(prog_name=PROG, standalone_mode=False)
+    code = one_shot_command(sys.argv[1:])(prog_name=PROG, standalone_mode=False)
     interrupts.ignore()  # the outcome is decided; a late Ctrl-C must not overturn it
     sys.exit(int(code))
+
+
+def one_shot_command(argv: Sequence[str]) -> Any:
+    """The Click command for one process's ``argv``: when its first word names a
+    command or a group, the root with only that one under it.
+
+    Typer reads the signature and annotations of every command it builds: ~80 ms
+    for all of them, paid by every command run without the agent (the agent builds
+    the whole tree once). Anything else (no word, an option first, a typo, a bare
+    ID or filter) gets the whole tree, so help, suggestions and bare forms see every
+    command.
+    """
+    import copy
+
+    import typer.main
+
+    first = argv[0] if argv else ""
+    lean = copy.copy(app)  # the attributes are shared; only the two lists below are new
+    lean.registered_commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or typer.main.get_command_name(info.callback.__name__))  # type: ignore[union-attr]
+        == first
+    ]
+    lean.registered_groups = [info for info in app.registered_groups if info.name == first]
+    if not lean.registered_commands and not lean.registered_groups:
+        lean = app
+    return typer.main.get_command(lean)
