@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, literal_column, select
+from sqlalchemy import Select, String, literal_column, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -129,7 +129,7 @@ async def stream_documents(
     session: AsyncSession, *, user: User, columns: Sequence[Any]
 ) -> AsyncIterator[Sequence[Any]]:
     """All of the user's tasks, any status, by short id, as ``columns``, in batches."""
-    statement = select(*columns).where(col(Task.user_id) == user.id).order_by(col(Task.number))
+    statement = _every_task(user, *columns)
     result = await session.stream(statement.execution_options(yield_per=BATCH_ROWS))
     async for batch in result.partitions():
         yield batch
@@ -139,8 +139,12 @@ async def copy_documents(
     session: AsyncSession, *, user: User, column: Any, sink: copying.Sink
 ) -> None:
     """All of the user's tasks, any status, by short id: ``column`` (a document) as lines."""
-    statement = select(column).where(col(Task.user_id) == user.id).order_by(col(Task.number))
-    await copying.copy_lines(session, statement, sink)
+    await copying.copy_lines(session, _every_task(user, column), sink)
+
+
+def _every_task(user: User, *columns: Any) -> Select[Any]:
+    """What an export reads: every task of the user, any status, by short id."""
+    return select(*columns).where(col(Task.user_id) == user.id).order_by(col(Task.number))
 
 
 async def stream_records(session: AsyncSession, *, user: User) -> AsyncIterator[list[Record]]:
